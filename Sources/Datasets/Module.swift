@@ -1,0 +1,1 @@
+// Datasets: see the files beside this one.

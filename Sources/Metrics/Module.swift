@@ -1,0 +1,1 @@
+// Metrics: see the files beside this one.

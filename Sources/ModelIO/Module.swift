@@ -1,0 +1,1 @@
+// ModelIO: see the files beside this one.

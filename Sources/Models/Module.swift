@@ -1,0 +1,1 @@
+// Models: see the files beside this one.

@@ -1,0 +1,1 @@
+// Numerics: see the files beside this one.

@@ -1,0 +1,1 @@
+// Plots: see the files beside this one.

@@ -1,0 +1,1 @@
+// StageKit: see the files beside this one.

@@ -1,0 +1,1 @@
+// Tokenizers: see the files beside this one.

@@ -1,0 +1,1 @@
+// Training: see the files beside this one.
