@@ -1,1 +1,0 @@
-// ModelIO: see the files beside this one.
