@@ -14,6 +14,7 @@ static inline hid_t dl_p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }
 static inline hid_t dl_p_file_create(void) { H5open(); return H5P_FILE_CREATE; }
 static inline hid_t dl_p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
 static inline hid_t dl_p_link_create(void) { H5open(); return H5P_LINK_CREATE; }
+static inline hid_t dl_p_group_create(void) { H5open(); return H5P_GROUP_CREATE; }
 static inline hid_t dl_p_default(void)     { return H5P_DEFAULT; }
 static inline hid_t dl_s_all(void)         { return H5S_ALL; }
 static inline unsigned dl_f_acc_trunc(void)  { return H5F_ACC_TRUNC; }

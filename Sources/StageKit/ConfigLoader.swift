@@ -1,0 +1,107 @@
+import Artifacts
+import Foundation
+import Yams
+
+/// A config file problem; the description names the file and the key path, e.g.
+/// `configs/infer.yaml: at 'sampling.temperature': expected Double, found a string`.
+public struct ConfigError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    public let file: String
+    /// Dotted key path ("" for the whole document), array indices as `[i]`.
+    public let keyPath: String
+    public let message: String
+
+    public init(file: String, keyPath: String, _ message: String) {
+        self.file = file
+        self.keyPath = keyPath
+        self.message = message
+    }
+
+    public var description: String {
+        keyPath.isEmpty ? "\(file): \(message)" : "\(file): at '\(keyPath)': \(message)"
+    }
+    public var errorDescription: String? { description }
+}
+
+/// A decoded config together with the exact text it came from (recorded in provenance).
+public struct LoadedConfig<T> {
+    public let value: T
+    public let path: String
+    public let text: String
+    /// Hex SHA-256 of `text`.
+    public var sha256: String { SHA256.hexDigest(text) }
+}
+
+/// Config syntaxes, chosen by file extension.
+public enum ConfigFormat: Sendable {
+    case yaml, json
+
+    /// `.yaml`/`.yml` → YAML, `.json` → JSON; anything else is an error naming the file.
+    public static func forPath(_ path: String) throws -> ConfigFormat {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "yaml", "yml": return .yaml
+        case "json": return .json
+        case let ext:
+            throw ConfigError(file: path, keyPath: "", "unsupported config extension '.\(ext)' (expected .yaml, .yml or .json)")
+        }
+    }
+}
+
+/// Read and decode a config file (YAML or JSON by extension).
+public func loadConfig<T: Decodable>(_ type: T.Type, from path: String) throws -> LoadedConfig<T> {
+    let format = try ConfigFormat.forPath(path)
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ConfigError(file: path, keyPath: "", "cannot read config file (missing or unreadable)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ConfigError(file: path, keyPath: "", "config file is not valid UTF-8")
+    }
+    let value = try decodeConfig(type, text: text, format: format, file: path)
+    return LoadedConfig(value: value, path: path, text: text)
+}
+
+/// Decode config `text`; `file` is only used in error messages.
+public func decodeConfig<T: Decodable>(_ type: T.Type, text: String, format: ConfigFormat, file: String) throws -> T {
+    do {
+        switch format {
+        case .yaml: return try YAMLDecoder().decode(type, from: text)
+        case .json: return try JSONDecoder().decode(type, from: Data(text.utf8))
+        }
+    } catch let e as DecodingError {
+        throw configError(e, file: file, format: format)
+    } catch {
+        throw ConfigError(file: file, keyPath: "", "invalid \(format == .yaml ? "YAML" : "JSON"): \(error)")
+    }
+}
+
+/// "a.b[2].c" from a coding path.
+func keyPathString(_ path: [CodingKey]) -> String {
+    var out = ""
+    for k in path {
+        if let i = k.intValue, k.stringValue.hasPrefix("Index ") || k.stringValue == String(i) {
+            out += "[\(i)]"
+        } else {
+            out += (out.isEmpty ? "" : ".") + k.stringValue
+        }
+    }
+    return out
+}
+
+private func configError(_ e: DecodingError, file: String, format: ConfigFormat) -> ConfigError {
+    switch e {
+    case .keyNotFound(let key, let ctx):
+        return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath + [key]), "missing required key")
+    case .typeMismatch(let type, let ctx):
+        return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath), "expected a value of type \(type): \(ctx.debugDescription)")
+    case .valueNotFound(let type, let ctx):
+        return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath), "expected a value of type \(type), found null")
+    case .dataCorrupted(let ctx):
+        let path = keyPathString(ctx.codingPath)
+        let under = ctx.underlyingError.map { ": \($0)" } ?? ""
+        if path.isEmpty {
+            return ConfigError(file: file, keyPath: "", "invalid \(format == .yaml ? "YAML" : "JSON"): \(ctx.debugDescription)\(under)")
+        }
+        return ConfigError(file: file, keyPath: path, "\(ctx.debugDescription)\(under)")
+    @unknown default:
+        return ConfigError(file: file, keyPath: "", "\(e)")
+    }
+}
