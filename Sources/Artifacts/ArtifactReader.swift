@@ -30,15 +30,16 @@ public final class ArtifactReader {
         }
         file = H5Fopen(path, dl_f_acc_rdonly(), dl_p_default())
         guard file >= 0 else {
-            throw ArtifactError(file: path, "HDF5 file is corrupt or truncated (cannot open it)")
+            throw ArtifactError(file: path, "HDF5 file is corrupt or truncated (cannot open it\(hdf5DetailSuffix()))")
         }
         // A truncated file can open fine and fail only when objects are read; touching the
         // root group's link table catches the common case early with a clear message.
         var info = H5G_info_t()
         guard H5Gget_info(file, &info) >= 0 else {
+            let detail = hdf5DetailSuffix()
             H5Fclose(file)
             file = -1
-            throw ArtifactError(file: path, "HDF5 file is corrupt or truncated (cannot read root group)")
+            throw ArtifactError(file: path, "HDF5 file is corrupt or truncated (cannot read root group\(detail))")
         }
     }
 
@@ -55,7 +56,7 @@ public final class ArtifactReader {
     /// Whether a group or dataset exists at `path`.
     public func contains(_ path: String) -> Bool {
         guard file >= 0, let parts = try? splitObjectPath(path, file: self.path) else { return false }
-        return parts.isEmpty || linkExists(file, parts)
+        return parts.isEmpty || linkStatus(file, parts) == true
     }
 
     /// The kind of object at `path`; throws if it does not exist.
@@ -143,14 +144,15 @@ public final class ArtifactReader {
             let count = shape.reduce(1, *)
             let memType = T.artifactDType.nativeType
             var failed = false
+            var detail = ""
             let values = [T](unsafeUninitializedCapacity: count) { buf, initialized in
                 if count > 0 {
                     failed = H5Dread(dset, memType, dl_s_all(), dl_s_all(), dl_p_default(), buf.baseAddress!) < 0
-                    if failed { memset(buf.baseAddress!, 0, count * MemoryLayout<T>.stride) }
+                    if failed { detail = hdf5DetailSuffix(); memset(buf.baseAddress!, 0, count * MemoryLayout<T>.stride) }
                 }
                 initialized = count
             }
-            if failed { throw ArtifactError(file: self.path, object: name, "reading data failed (corrupt or truncated file?)") }
+            if failed { throw ArtifactError(file: self.path, object: name, "reading data failed (corrupt or truncated file?\(detail))") }
             return (values, shape)
         }
     }
@@ -255,8 +257,10 @@ public final class ArtifactReader {
         guard file >= 0 else { throw ArtifactError(file: self.path, object: path, "reader is closed") }
         let parts = try splitObjectPath(path, file: self.path)
         let name = displayPath(parts)
-        guard parts.isEmpty || linkExists(file, parts) else {
-            throw ArtifactError(file: self.path, object: name, "missing (no such group or dataset)")
+        switch parts.isEmpty ? true : linkStatus(file, parts) {
+        case true?: break
+        case false?: throw ArtifactError(file: self.path, object: name, "missing (no such group or dataset)")
+        case nil: throw ArtifactError(file: self.path, object: name, "cannot look up object (corrupt file?\(hdf5DetailSuffix()))")
         }
         let obj = H5Oopen(file, parts.isEmpty ? "/" : name, dl_p_default())
         guard obj >= 0 else { throw ArtifactError(file: self.path, object: name, "cannot open object (corrupt file?)") }

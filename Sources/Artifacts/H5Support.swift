@@ -26,14 +26,38 @@ func displayPath(_ parts: [String]) -> String { parts.isEmpty ? "/" : parts.join
 
 /// Whether the link `parts` exists below `loc`, checking each prefix in turn because
 /// H5Lexists fails (rather than returning false) when an intermediate group is missing.
-func linkExists(_ loc: hid_t, _ parts: [String]) -> Bool {
+/// nil when HDF5 cannot tell (a damaged link table).
+func linkStatus(_ loc: hid_t, _ parts: [String]) -> Bool? {
     var prefix = ""
     for p in parts {
         prefix += (prefix.isEmpty ? "" : "/") + p
-        if H5Lexists(loc, prefix, dl_p_default()) <= 0 { return false }
+        let r = H5Lexists(loc, prefix, dl_p_default())
+        if r < 0 { return nil }
+        if r == 0 { return false }
     }
     return true
 }
+
+/// `linkStatus` for code that created the file itself and so treats "cannot tell" as absent.
+func linkExists(_ loc: hid_t, _ parts: [String]) -> Bool { linkStatus(loc, parts) == true }
+
+/// The most specific message on HDF5's error stack (e.g. "truncated file: eof = 84538, ..."),
+/// to append to our own message. Call right after the failing HDF5 call: the next call
+/// clears the stack.
+func hdf5ErrorDetail() -> String? {
+    var messages: [String] = []
+    withUnsafeMutablePointer(to: &messages) { ptr in
+        _ = H5Ewalk2(dl_e_default(), H5E_WALK_UPWARD, { _, err, data in
+            let list = data!.assumingMemoryBound(to: [String].self)
+            if let desc = err?.pointee.desc { list.pointee.append(String(cString: desc)) }
+            return 0
+        }, ptr)
+    }
+    return messages.first { !$0.isEmpty }
+}
+
+/// "; HDF5 says: <detail>" from the error stack, or "".
+func hdf5DetailSuffix() -> String { hdf5ErrorDetail().map { "; HDF5 says: \($0)" } ?? "" }
 
 /// A variable-length UTF-8 string type (h5py reads it as `str`). Caller closes it.
 func makeVLStringType() -> hid_t {

@@ -24,3 +24,5 @@ static inline unsigned dl_f_acc_rdwr(void)   { return H5F_ACC_RDWR; }
 static inline size_t dl_variable(void)       { return H5T_VARIABLE; }
 /* Silence HDF5's own stderr error stack: distlab reports errors itself, naming file and dataset. */
 static inline void dl_silence_errors(void) { H5open(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* The default error stack, for walking it to get the most specific message of a failure. */
+static inline hid_t dl_e_default(void) { return H5E_DEFAULT; }
