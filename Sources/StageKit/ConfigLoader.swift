@@ -46,19 +46,6 @@ public enum ConfigFormat: Sendable {
     }
 }
 
-/// Read and decode a config file (YAML or JSON by extension).
-public func loadConfig<T: Decodable>(_ type: T.Type, from path: String) throws -> LoadedConfig<T> {
-    let format = try ConfigFormat.forPath(path)
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ConfigError(file: path, keyPath: "", "cannot read config file (missing or unreadable)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw ConfigError(file: path, keyPath: "", "config file is not valid UTF-8")
-    }
-    let value = try decodeConfig(type, text: text, format: format, file: path)
-    return LoadedConfig(value: value, path: path, text: text)
-}
-
 /// Decode config `text`; `file` is only used in error messages.
 public func decodeConfig<T: Decodable>(_ type: T.Type, text: String, format: ConfigFormat, file: String) throws -> T {
     do {
@@ -104,4 +91,70 @@ private func configError(_ e: DecodingError, file: String, format: ConfigFormat)
     @unknown default:
         return ConfigError(file: file, keyPath: "", "\(e)")
     }
+}
+
+// MARK: Unknown keys
+
+/// Read and decode a config file (YAML or JSON by extension), keeping its text, and reject
+/// keys the config type does not use: Decodable
+/// silently ignores them, so a misspelled optional setting would otherwise fall back to
+/// its default unnoticed. Detection re-encodes the decoded value and looks for keys of the
+/// file that are absent from it (null values are ignored); set `allowUnknownKeys` for types
+/// whose `encode(to:)` deliberately writes a different shape than they read.
+public func loadConfig<T: Codable>(_ type: T.Type, from path: String, allowUnknownKeys: Bool = false) throws -> LoadedConfig<T> {
+    let format = try ConfigFormat.forPath(path)
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ConfigError(file: path, keyPath: "", "cannot read config file (missing or unreadable)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ConfigError(file: path, keyPath: "", "config file is not valid UTF-8")
+    }
+    let value = try decodeConfig(type, text: text, format: format, file: path)
+    if !allowUnknownKeys {
+        try checkNoUnknownKeys(value, text: text, format: format, file: path)
+    }
+    return LoadedConfig(value: value, path: path, text: text)
+}
+
+/// Throw a `ConfigError` naming the first key of `text` that `value` does not encode.
+public func checkNoUnknownKeys<T: Encodable>(_ value: T, text: String, format: ConfigFormat, file: String) throws {
+    let raw: Any?
+    do {
+        switch format {
+        case .yaml: raw = try Yams.load(yaml: text)
+        case .json: raw = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        }
+    } catch {
+        throw ConfigError(file: file, keyPath: "", "invalid \(format == .yaml ? "YAML" : "JSON"): \(error)")
+    }
+    let encoded: Any
+    do {
+        encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [.fragmentsAllowed])
+    } catch {
+        return  // not representable as JSON (e.g. non-finite doubles): nothing to compare against
+    }
+    if let unknown = firstUnknownKey(raw: raw as Any, known: encoded, path: "") {
+        throw ConfigError(file: file, keyPath: unknown, "unknown key (not a setting of this config; misspelled?)")
+    }
+}
+
+/// Depth-first search for a mapping key present in `raw` but not in `known`.
+func firstUnknownKey(raw: Any, known: Any, path: String) -> String? {
+    if let r = raw as? [AnyHashable: Any], let k = known as? [AnyHashable: Any] {
+        let knownByName = Dictionary(k.map { (String(describing: $0.key.base), $0.value) }, uniquingKeysWith: { a, _ in a })
+        for key in r.keys.map({ String(describing: $0.base) }).sorted() {
+            let value = r[AnyHashable(key)] ?? r.first { String(describing: $0.key.base) == key }!.value
+            if value is NSNull { continue }
+            let sub = path.isEmpty ? key : path + "." + key
+            guard let kv = knownByName[key] else { return sub }
+            if let found = firstUnknownKey(raw: value, known: kv, path: sub) { return found }
+        }
+        return nil
+    }
+    if let r = raw as? [Any], let k = known as? [Any] {
+        for (i, (rv, kv)) in zip(r, k).enumerated() {
+            if let found = firstUnknownKey(raw: rv, known: kv, path: path + "[\(i)]") { return found }
+        }
+    }
+    return nil
 }

@@ -25,9 +25,10 @@ public final class StageContext {
         self.seed = seed
     }
 
-    /// Load a YAML/JSON config and record its text for provenance.
-    public func loadConfig<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
-        let loaded = try StageKit.loadConfig(type, from: path)
+    /// Load a YAML/JSON config (unknown keys are errors, see `StageKit.loadConfig`) and
+    /// record its text for provenance.
+    public func loadConfig<T: Codable>(_ type: T.Type, from path: String, allowUnknownKeys: Bool = false) throws -> T {
+        let loaded = try StageKit.loadConfig(type, from: path, allowUnknownKeys: allowUnknownKeys)
         configText = loaded.text
         return loaded.value
     }

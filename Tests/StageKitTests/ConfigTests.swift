@@ -64,6 +64,19 @@ final class ConfigTests: XCTestCase {
         assertConfigError(["nope.yaml", "cannot read"]) { _ = try loadConfig(SampleConfig.self, from: (dir as NSString).appendingPathComponent("nope.yaml")) }
     }
 
+    func testUnknownKeysAreRejectedUnlessAllowed() throws {
+        let typo = try write("u.yaml", "model: m\nlayers: [1]\nsampling:\n  temperature: 1\n  topK: 1\n  top_p: 0.9\nnote: null\n")
+        assertConfigError(["u.yaml", "at 'sampling.top_p'", "unknown key"]) { _ = try loadConfig(SampleConfig.self, from: typo) }
+        XCTAssertEqual(try loadConfig(SampleConfig.self, from: typo, allowUnknownKeys: true).value.sampling.topK, 1)
+
+        let typoJSON = try write("u.json", #"{"model": "m", "layers": [], "sampling": {"temperature": 1, "topK": 1}, "notes": "x"}"#)
+        assertConfigError(["u.json", "at 'notes'", "unknown key"]) { _ = try loadConfig(SampleConfig.self, from: typoJSON) }
+
+        // Optional keys that are present are known; explicit nulls are fine.
+        let ok = try write("ok.yaml", "model: m\nlayers: []\nsampling: {temperature: 1, topK: 1}\nnote: hi\n")
+        XCTAssertEqual(try loadConfig(SampleConfig.self, from: ok).value.note, "hi")
+    }
+
     private func assertConfigError(_ parts: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
         do {
             try body()
