@@ -54,10 +54,29 @@ public func decodeConfig<T: Decodable>(_ type: T.Type, text: String, format: Con
         case .json: return try JSONDecoder().decode(type, from: Data(text.utf8))
         }
     } catch let e as DecodingError {
-        throw configError(e, file: file, format: format)
+        throw configError(e, file: file, format: format, text: text)
     } catch {
         throw ConfigError(file: file, keyPath: "", "invalid \(format == .yaml ? "YAML" : "JSON"): \(error)")
     }
+}
+
+/// The untyped value at `path` in the parsed document, nil if the path is not there.
+func rawValue(at path: [CodingKey], text: String, format: ConfigFormat) -> Any? {
+    var node: Any?
+    switch format {
+    case .yaml: node = try? Yams.load(yaml: text)
+    case .json: node = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+    for key in path {
+        if let dict = node as? [AnyHashable: Any] {
+            node = dict.first { String(describing: $0.key.base) == key.stringValue }?.value
+        } else if let list = node as? [Any], let i = key.intValue, i >= 0, i < list.count {
+            node = list[i]
+        } else {
+            return nil
+        }
+    }
+    return node
 }
 
 /// "a.b[2].c" from a coding path.
@@ -73,12 +92,22 @@ func keyPathString(_ path: [CodingKey]) -> String {
     return out
 }
 
-private func configError(_ e: DecodingError, file: String, format: ConfigFormat) -> ConfigError {
+private func configError(_ e: DecodingError, file: String, format: ConfigFormat, text: String) -> ConfigError {
+    // Decoders describe what they found vaguely (Yams says "found Scalar"); quote the
+    // file's own value instead.
+    func found(_ path: [CodingKey]) -> String {
+        guard let v = rawValue(at: path, text: text, format: format) else { return "" }
+        if v is NSNull { return ", found null" }
+        if v is [Any] { return ", found a list" }
+        if v is [AnyHashable: Any] { return ", found a mapping" }
+        return ", found \(String(describing: v).debugDescription)"
+    }
     switch e {
     case .keyNotFound(let key, let ctx):
         return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath + [key]), "missing required key")
     case .typeMismatch(let type, let ctx):
-        return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath), "expected a value of type \(type): \(ctx.debugDescription)")
+        let f = found(ctx.codingPath)
+        return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath), "expected a value of type \(type)\(f.isEmpty ? ": " + ctx.debugDescription : f)")
     case .valueNotFound(let type, let ctx):
         return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath), "expected a value of type \(type), found null")
     case .dataCorrupted(let ctx):

@@ -24,6 +24,7 @@ public final class ProgressBar {
     private var done = 0
     private var message: String?
     private var finished = false
+    private var loggedDone = -1  // done count of the last plain (non-TTY) line
 
     /// - Parameters:
     ///   - isTTY: defaults to whether stderr is a terminal.
@@ -58,15 +59,18 @@ public final class ProgressBar {
             let pct = Self.percent(done: self.done, total: total)
             guard pct >= nextLogPercent else { return }
             while nextLogPercent <= pct { nextLogPercent += logEveryPercent }
+            loggedDone = self.done
             output(line(now) + "\n")
         }
     }
 
-    /// Draw the final state and end the line. Idempotent.
+    /// Draw the final state and end the line. Idempotent. In logs, the final state is not
+    /// repeated if it was just printed and there is no new message.
     public func finish(message: String? = nil) {
         if finished { return }
-        if let message { self.message = message }
         finished = true
+        if !isTTY && message == nil && loggedDone == done { return }
+        if let message { self.message = message }
         let text = line(clock())
         output(isTTY ? "\r" + text + "\u{1B}[K\n" : text + "\n")
     }

@@ -49,10 +49,13 @@ final class ConfigTests: XCTestCase {
         assertConfigError(["m.yaml", "at 'sampling.topK'", "missing required key"]) { _ = try loadConfig(SampleConfig.self, from: missing) }
 
         let wrongType = try write("t.json", #"{"model": "m", "layers": [1, "two"], "sampling": {"temperature": 1, "topK": 1}}"#)
-        assertConfigError(["t.json", "at 'layers[1]'", "Int"]) { _ = try loadConfig(SampleConfig.self, from: wrongType) }
+        assertConfigError(["t.json", "at 'layers[1]'", "expected a value of type Int, found \"two\""]) { _ = try loadConfig(SampleConfig.self, from: wrongType) }
 
         let wrongYAMLType = try write("w.yaml", "model: m\nlayers: [1]\nsampling:\n  temperature: hot\n  topK: 1\n")
-        assertConfigError(["w.yaml", "sampling.temperature"]) { _ = try loadConfig(SampleConfig.self, from: wrongYAMLType) }
+        assertConfigError(["w.yaml", "at 'sampling.temperature'", "expected a value of type Double, found \"hot\""]) { _ = try loadConfig(SampleConfig.self, from: wrongYAMLType) }
+
+        let nullValue = try write("n.yaml", "model: m\nlayers: [1]\nsampling:\n  temperature: ~\n  topK: 1\n")
+        assertConfigError(["n.yaml", "at 'sampling.temperature'", "found null"]) { _ = try loadConfig(SampleConfig.self, from: nullValue) }
 
         let badSyntax = try write("b.yaml", "model: [unclosed\n")
         assertConfigError(["b.yaml", "invalid YAML"]) { _ = try loadConfig(SampleConfig.self, from: badSyntax) }

@@ -45,6 +45,13 @@ final class ProgressBarTests: XCTestCase {
         XCTAssertTrue(lines[3].contains("10/10 100%"))
         XCTAssertTrue(lines[4].hasSuffix("done\n"))
         XCTAssertFalse(lines.joined().contains("\r"), "no carriage returns in logs")
+
+        // Finishing right after the 100% line without a new message does not repeat it.
+        var quiet: [String] = []
+        let b2 = ProgressBar(total: 4, isTTY: false, logEveryPercent: 50, output: { quiet.append($0) }, clock: { 0 })
+        b2.advance(by: 4)
+        b2.finish()
+        XCTAssertEqual(quiet.count, 1)
     }
 
     func testTTYRedrawsAtMostTenTimesASecond() {
