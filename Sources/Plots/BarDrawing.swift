@@ -9,13 +9,14 @@ func drawBarChart(_ b: BarChart, into w: inout SVGWriter, panel: Rect, style: Ch
         guard s.values.count == b.groups.count else {
             throw PlotsError.badData(context: sctx, message: "\(s.values.count) values for \(b.groups.count) groups")
         }
-        try requireFinite(s.values, sctx)
+        try requireFinite(s.values.compactMap { $0 }, sctx)
         if let e = s.errors {
             guard e.count == s.values.count else { throw PlotsError.badData(context: sctx, message: "\(e.count) errors for \(s.values.count) values") }
             try requireFinite(e, sctx + " errors")
             if let i = e.firstIndex(where: { $0 < 0 }) { throw PlotsError.badData(context: sctx, message: "error \(i) is negative") }
         }
-        for (i, v) in s.values.enumerated() {
+        for (i, value) in s.values.enumerated() {
+            guard let v = value else { continue }
             let e = s.errors?[i] ?? 0
             lo = min(lo, v - e); hi = max(hi, v + e)
         }
@@ -29,7 +30,7 @@ func drawBarChart(_ b: BarChart, into w: inout SVGWriter, panel: Rect, style: Ch
     let extra = rotate ? min(widest * 0.5, panel.height * 0.3) : 0
     let area = plotArea(in: panel, style: style, extraBottom: extra)
     let frame = PlotFrame(area: area, x: AxisScale(lower: 0, upper: Double(b.groups.count), ticks: [], labels: []),
-                          y: try AxisScale.nice(lo, hi == lo ? lo + 1 : hi, target: 6))
+                          y: try AxisScale.nice(lo, hi == lo ? lo + 1 : hi + (hi - lo) * 0.12, target: 6))
     drawAxes(&w, frame: frame, panel: panel, style: style, title: b.title, xLabel: "", yLabel: b.yLabel, xTicks: false)
     let slot = area.width / Double(b.groups.count)
     let barW = slot * 0.8 / Double(b.series.count)
@@ -45,8 +46,12 @@ func drawBarChart(_ b: BarChart, into w: inout SVGWriter, panel: Rect, style: Ch
     var legend: [(label: String, color: String, mark: LegendMark)] = []
     for (si, s) in b.series.enumerated() {
         let color = style.color(si)
-        for (g, v) in s.values.enumerated() {
+        for (g, value) in s.values.enumerated() {
             let x0 = area.x + slot * Double(g) + slot * 0.1 + barW * Double(si)
+            guard let v = value else {
+                w.text("n/a", x0 + barW / 2, zero - 4, anchor: .middle, size: f * 0.75, fill: "#666666")
+                continue
+            }
             let y = frame.py(v)
             w.rect(Rect(x: x0, y: min(y, zero), width: barW, height: abs(zero - y)), fill: color, fillOpacity: 0.8,
                    stroke: color, strokeWidth: 0.8)

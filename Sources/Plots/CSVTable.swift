@@ -49,11 +49,7 @@ public struct CSVTable: Equatable {
     }
 
     /// Writes `render()` to `path` (UTF-8), replacing any existing file.
-    public func write(to path: String) throws {
-        do { try render().write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw PlotsError.io(path: path, message: "cannot write CSV: \(error.localizedDescription)")
-        }
-    }
+    public func write(to path: String) throws { try writeText(render(), to: path) }
 
     /// Quotes one field if RFC 4180 requires it.
     public static func quote(_ field: String) -> String {

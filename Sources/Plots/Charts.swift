@@ -76,12 +76,13 @@ public struct LineChart {
     }
 }
 
-/// One bar per group for one series, with optional error bars.
+/// One bar per group for one series, with optional error bars. A nil value is a cell the
+/// series has no number for (e.g. paper B's 1-Shot GPT-2): no bar, an "n/a" mark instead.
 public struct BarSeries {
     public var name: String
-    public var values: [Double]
+    public var values: [Double?]
     public var errors: [Double]?
-    public init(name: String, values: [Double], errors: [Double]? = nil) {
+    public init(name: String, values: [Double?], errors: [Double]? = nil) {
         self.name = name; self.values = values; self.errors = errors
     }
 }

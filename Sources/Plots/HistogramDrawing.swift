@@ -18,7 +18,8 @@ func drawHistogram(_ h: HistogramChart, into w: inout SVGWriter, panel: Rect, st
     let ymax = heights.flatMap { $0 }.max() ?? 1
     let frame = PlotFrame(area: plotArea(in: panel, style: style),
                           x: try AxisScale.fixed(lo, hi, target: 5),
-                          y: try AxisScale.nice(0, max(ymax, h.normalize ? 0.01 : 1), target: 5))
+                          // 15% headroom keeps the tallest bars clear of the legend.
+                          y: try AxisScale.nice(0, max(ymax, h.normalize ? 0.01 : 1) * 1.15, target: 5))
     drawAxes(&w, frame: frame, panel: panel, style: style, title: h.title, xLabel: h.xLabel,
              yLabel: h.yLabel ?? (h.normalize ? "share of values" : "count"))
     var legend: [(label: String, color: String, mark: LegendMark)] = []
@@ -35,5 +36,9 @@ func drawHistogram(_ h: HistogramChart, into w: inout SVGWriter, panel: Rect, st
         if outside > 0 { label += ", \(outside) outside range" }
         legend.append((label, color, .box))
     }
-    drawLegend(&w, entries: legend, area: frame.area, style: style)
+    // Legend in the top corner over the lower bars.
+    let n = h.bins, k = max(1, n * 2 / 5)
+    let leftMax = heights.map { $0.prefix(k).max() ?? 0 }.max() ?? 0
+    let rightMax = heights.map { $0.suffix(k).max() ?? 0 }.max() ?? 0
+    drawLegend(&w, entries: legend, area: frame.area, style: style, left: leftMax < rightMax)
 }

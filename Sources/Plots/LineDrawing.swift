@@ -27,7 +27,8 @@ func drawLineChart(_ l: LineChart, into w: inout SVGWriter, panel: Rect, style: 
     }
     let xAxis = l.log2X ? try AxisScale.log2(xs.min()!, xs.max()!) : try AxisScale.nice(xs.min()!, xs.max()!, target: 6)
     let frame = PlotFrame(area: plotArea(in: panel, style: style), x: xAxis,
-                          y: try AxisScale.nice(lows.min()!, highs.max()!, target: 6))
+                          // Headroom above the highest error bar for the legend.
+                          y: try AxisScale.nice(lows.min()!, highs.max()! + (highs.max()! - lows.min()!) * 0.12, target: 6))
     drawAxes(&w, frame: frame, panel: panel, style: style, title: l.title, xLabel: l.xLabel, yLabel: l.yLabel)
     var legend: [(label: String, color: String, mark: LegendMark)] = []
     for (i, s) in l.series.enumerated() {

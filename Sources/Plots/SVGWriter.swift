@@ -28,7 +28,13 @@ func xmlEscape(_ s: String) -> String {
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
         case "'": out += "&apos;"
-        default: out.append(ch)
+        default:
+            // XML 1.0 forbids C0 controls other than tab, LF, CR: replace them so the SVG stays well-formed.
+            if let v = ch.unicodeScalars.first?.value, ch.unicodeScalars.count == 1, v < 0x20, v != 0x09, v != 0x0A, v != 0x0D {
+                out += "\u{FFFD}"
+            } else {
+                out.append(ch)
+            }
         }
     }
     return out

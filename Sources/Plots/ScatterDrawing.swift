@@ -55,5 +55,10 @@ func drawScatter(_ s: ScatterChart, into w: inout SVGWriter, panel: Rect, style:
             legend.append(("\(p.name) (n = \(p.x.count))", color, .marker))
         }
     }
-    drawLegend(&w, entries: legend, area: frame.area, style: style)
+    // Legend in whichever top corner holds fewer points.
+    let top = frame.y.lower + (frame.y.upper - frame.y.lower) * 0.75
+    let mid = (frame.x.lower + frame.x.upper) / 2
+    var leftCount = 0, rightCount = 0
+    for p in s.series { for (x, y) in zip(p.x, p.y) where y >= top { if x < mid { leftCount += 1 } else { rightCount += 1 } } }
+    drawLegend(&w, entries: legend, area: frame.area, style: style, left: leftCount < rightCount)
 }

@@ -29,6 +29,21 @@ final class CSVTableTests: XCTestCase {
         XCTAssertEqual(back.render(), text, "render(parse(x)) == x")
     }
 
+    func testFileRoundTripOfNumbers() throws {
+        let dir = NSTemporaryDirectory() + "plots-test-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cells = [NumberCell(paper: "B", table: "1", row: "FT (Mul. labels)", column: "GPT-2", value: 0.55, sd: 0.003, note: "a, \"quoted\" note"),
+                     NumberCell(paper: "A", table: "1", row: "BERT", column: "GoEmotions/NLL", value: 2.72)]
+        let path = dir + "/paperZ.csv"
+        try PublishedTable(cells: cells).csv(digits: 3).write(to: path)
+        let back = try PublishedTable.load(path: path)
+        XCTAssertEqual(back.cells, cells)
+        XCTAssertThrowsError(try PublishedTable.load(path: dir + "/absent.csv")) {
+            XCTAssertEqual("\($0)", "\(dir)/absent.csv: cannot read file")
+        }
+    }
+
     func testCRLFInputAndMissingFinalNewline() throws {
         let t = try CSVTable.parse("a,b\r\n1,2\r\n3,\"x\r\ny\"", source: "crlf")
         XCTAssertEqual(t.rows, [["1", "2"], ["3", "x\r\ny"]])

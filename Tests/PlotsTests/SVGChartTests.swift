@@ -57,7 +57,7 @@ final class SVGChartTests: XCTestCase {
                              log2X: true)
         let bars = BarChart(title: "Mean TVD & SD (paper B, Table 1)", yLabel: "mean TVD",
                             groups: ["Base", "1-Shot", "FT (Orig. corpus)", "FT (Maj. label)", "FT (Mul. labels)", "Oracle"],
-                            series: [BarSeries(name: "GPT-2", values: [0.607, 0, 0.612, 0.556, 0.550, 0.443],
+                            series: [BarSeries(name: "GPT-2", values: [0.607, nil, 0.612, 0.556, 0.550, 0.443],
                                                errors: [0.001, 0, 0.002, 0.005, 0.003, 0.002]),
                                      BarSeries(name: "Mistral-7B-IT", values: [0.812, 0.784, 0.805, 0.563, 0.499, 0.443],
                                                errors: [0.002, 0.002, 0.001, 0.002, 0.006, 0.002])])
@@ -110,6 +110,12 @@ final class SVGChartTests: XCTestCase {
         let check = SVGChecker()
         XCTAssertTrue(check.parse(svg))
         for l in ["1", "2", "4", "8", "16"] { XCTAssertTrue(check.texts.contains(l), "missing tick \(l)") }
+    }
+
+    func testControlCharactersDoNotBreakTheXML() throws {
+        let svg = try renderSVG(.line(LineChart(title: "bell\u{7} and tab\t", xLabel: "x", yLabel: "y",
+                                                series: [LineSeries(name: "nul\u{0}", x: [1, 2], y: [1, 2])])))
+        XCTAssertTrue(SVGChecker().parse(svg))
     }
 
     func testBadChartInputThrowsNamingTheSeries() {
