@@ -31,12 +31,13 @@ public struct DelimitedTable {
     private var rowLines: [Int] = []
 
     /// Reads and parses `path`. `separator` is the field separator byte (tab or comma).
-    public static func read(path: String, separator: UInt8) throws -> DelimitedTable {
+    /// `columns`: names for a file without a header line (every line is then a data row).
+    public static func read(path: String, separator: UInt8, columns: [String]? = nil) throws -> DelimitedTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
             throw DatasetError.unreadable(path: path, reason: reason)
         }
-        return try DelimitedTable(bytes: [UInt8](data), path: path, separator: separator)
+        return try DelimitedTable(bytes: [UInt8](data), path: path, separator: separator, columns: columns)
     }
 
     /// Reads `path`, choosing the separator from the extension: `.csv` ⇒ comma, otherwise tab.
@@ -45,8 +46,9 @@ public struct DelimitedTable {
         return try read(path: path, separator: sep)
     }
 
-    /// Parses in-memory file contents; `path` only names the source in errors.
-    public init(bytes rawBytes: [UInt8], path: String, separator: UInt8) throws {
+    /// Parses in-memory file contents; `path` only names the source in errors. `columns` names the
+    /// columns of a file without a header line.
+    public init(bytes rawBytes: [UInt8], path: String, separator: UInt8, columns: [String]? = nil) throws {
         self.path = path
         var b = rawBytes
         if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { b.removeFirst(3) }
@@ -54,7 +56,8 @@ public struct DelimitedTable {
         self.isUTF8 = String(validating: b, as: UTF8.self) != nil
 
         var starts: [Int] = [], ends: [Int] = [], escaped: [Bool] = [], lines: [Int] = []
-        var headerFields = 0
+        var headerFields = columns?.count ?? 0
+        let firstDataRecord = columns == nil ? 1 : 0
         try b.withUnsafeBufferPointer { buf in
             let n = buf.count
             var pos = 0, line = 1, recordIndex = 0
@@ -115,7 +118,7 @@ public struct DelimitedTable {
                         break fieldLoop
                     }
                 }
-                if recordIndex == 0 {
+                if recordIndex == 0 && columns == nil {
                     headerFields = fieldsInRecord
                 } else {
                     if fieldsInRecord != headerFields {
@@ -128,18 +131,21 @@ public struct DelimitedTable {
             }
         }
         if headerFields == 0 { throw DatasetError.emptyFile(path: path) }
-        var names: [String] = []
-        for f in 0..<headerFields {
-            names.append(DelimitedTable.decode(b, starts[f], ends[f], escaped[f], isUTF8))
+        var names: [String] = columns ?? []
+        if columns == nil {
+            for f in 0..<headerFields {
+                names.append(DelimitedTable.decode(b, starts[f], ends[f], escaped[f], isUTF8))
+            }
         }
+        let skip = firstDataRecord * headerFields
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
             throw DatasetError.duplicateColumn(path: path, column: name)
         }
         self.header = names
-        self.fieldStart = Array(starts[headerFields...])
-        self.fieldEnd = Array(ends[headerFields...])
-        self.fieldEscaped = Array(escaped[headerFields...])
+        self.fieldStart = Array(starts[skip...])
+        self.fieldEnd = Array(ends[skip...])
+        self.fieldEscaped = Array(escaped[skip...])
         self.rowLines = lines
         self.rowCount = lines.count
     }

@@ -16,3 +16,12 @@ func datasetsDir() -> String? {
     var isDir: ObjCBool = false
     return FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue ? dir : nil
 }
+
+/// Writes `contents` to a fresh temporary file named `name` and returns its path.
+func temporaryFile(_ name: String, _ contents: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "/distlab-datasets-tests-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let path = dir + "/" + name
+    try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
