@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// One human answer type of a cloze context and how many participants gave it.
 public struct ClozeResponse: Equatable {
@@ -41,6 +42,24 @@ public struct ClozeContext: Equatable {
         out.reserveCapacity(totalCount)
         for r in responses { for _ in 0..<r.count { out.append(r.response) } }
         return out
+    }
+
+    /// The most frequent answer; ties go to the answer listed first (file order), which in the
+    /// Provo and de Varda TSVs is the order the norms list them in. Used for "FT (Maj. label)".
+    /// Nil only for a context built by hand without answers (loaded contexts always have some).
+    public var majorityResponse: String? {
+        guard var best = responses.first else { return nil }
+        for r in responses.dropFirst() where r.count > best.count { best = r }
+        return best.response
+    }
+
+    /// `k` answers drawn without replacement from `expandedResponses`, as NumPy's legacy
+    /// `rng.choice(answers, k, replace=False)` does it: `answers[rng.permutation(n)[:k]]`. All `n`
+    /// answers (in permutation order) when k >= n. For paper B's labels-per-context ablation.
+    public func sampleResponses(_ k: Int, rng: inout NumpyRandomState) -> [String] {
+        let all = expandedResponses
+        let perm = rng.permutation(all.count)
+        return perm.prefix(max(0, k)).map { all[$0] }
     }
 }
 

@@ -10,7 +10,8 @@ import Foundation
 /// quoted; inside it separators, tabs and newlines are data and `""` stands for one `"`; after the
 /// closing quote only a separator or a line end may follow. A `"` inside an unquoted field is kept
 /// as data. Lines may end in `\n` or `\r\n`. A UTF-8 byte-order mark before the header is skipped.
-/// Files that are not valid UTF-8 are decoded as Windows-1252 (older spreadsheet exports).
+/// Files that are not valid UTF-8 are decoded as ISO-8859-1, which maps every byte (copies of the
+/// official Provo CSV are read that way in published code, `encoding="ISO-8859-1"`).
 /// Trailing blank lines at the end of the file are ignored; a blank line elsewhere is a row with
 /// one empty field and so a field-count error.
 public struct DelimitedTable {
@@ -164,7 +165,8 @@ public struct DelimitedTable {
             slice = out
         }
         if utf8 { return String(decoding: slice, as: UTF8.self) }
-        return String(bytes: slice, encoding: .windowsCP1252) ?? String(decoding: slice, as: UTF8.self)
+        // ISO-8859-1: byte value = code point, so this never fails.
+        return String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) }))
     }
 
     /// Index of column `name`; throws `missingColumn` naming the file.

@@ -1,5 +1,6 @@
 import XCTest
 import Datasets
+import Numerics
 
 final class ClozeNormsTests: XCTestCase {
     private let header = "Text_ID\tWord_Number\tWord\tResponse\tResponse_Count\tTotal_Response_Count\tText\n"
@@ -105,5 +106,27 @@ final class ClozeNormsTests: XCTestCase {
         XCTAssertEqual(n.contexts.count, 1726)
         XCTAssertEqual(n.contexts.reduce(0) { $0 + $1.responses.count }, 47_714)
         XCTAssertEqual(Double(n.answerCount) / Double(n.contexts.count), 78.7, accuracy: 0.05)
+    }
+}
+
+final class ClozeContextHelpersTests: XCTestCase {
+    private let ctx = ClozeContext(textID: 1, wordNumber: 2, context: "The", word: "cat",
+                                   responses: [ClozeResponse(response: "dog", count: 2), ClozeResponse(response: "cat", count: 3),
+                                               ClozeResponse(response: "man", count: 3)],
+                                   totalCount: 8, firstLine: 2)
+
+    func testMajorityTiesGoToTheFirstListed() {
+        XCTAssertEqual(ctx.majorityResponse, "cat")
+    }
+
+    func testSampleResponsesMatchesNumpyChoiceWithoutReplacement() {
+        // a = ['dog']*2 + ['cat']*3 + ['man']*3
+        // np.random.RandomState(0).choice(a, 3, replace=False) -> permutation(8) = [6, 2, 1, 7, 3, 0, 5, 4]
+        var rng = NumpyRandomState(seed: 0)
+        XCTAssertEqual(rng.permutation(8), [6, 2, 1, 7, 3, 0, 5, 4])
+        var rng2 = NumpyRandomState(seed: 0)
+        XCTAssertEqual(ctx.sampleResponses(3, rng: &rng2), ["man", "cat", "dog"])
+        var rng3 = NumpyRandomState(seed: 0)
+        XCTAssertEqual(ctx.sampleResponses(100, rng: &rng3).count, 8)
     }
 }

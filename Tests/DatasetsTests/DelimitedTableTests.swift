@@ -72,7 +72,7 @@ final class DelimitedTableTests: XCTestCase {
         XCTAssertThrowsError(try DelimitedTable.read(path: "/nonexistent/x.tsv")) { e in
             XCTAssertTrue("\(e)".contains("/nonexistent/x.tsv"))
         }
-        // 0xE9 alone is not UTF-8: decoded as Windows-1252 'é'.
+        // 0xE9 alone is not UTF-8: the file is decoded as ISO-8859-1, 0xE9 = 'é'.
         let t = try DelimitedTable(bytes: Array("w\n".utf8) + [0x63, 0x61, 0x66, 0xE9, 0x0A], path: "m", separator: 9)
         XCTAssertEqual(t.string(0, 0), "café")
     }
