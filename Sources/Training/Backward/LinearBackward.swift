@@ -1,0 +1,31 @@
+import CBLAS
+
+/// Backward of `linearForward`: y[T, outDim] = x[T, inDim] · Wᵀ + b, W stored [outDim, inDim].
+///
+/// All gradients are *accumulated* (`+=`), as in llm.c, so a layer used twice (or gradient
+/// accumulation over micro-batches) just calls this again; zero the buffers before a step.
+/// Pass `nil` for a gradient that is not needed (a frozen weight, the first layer's input):
+/// the corresponding matmul is skipped entirely.
+/// - dinp[T, inDim] += dout · W
+/// - dweight[outDim, inDim] += doutᵀ · x
+/// - dbias[outDim] += Σ_t dout[t, :]
+public func linearBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
+                           dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                           inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                           T: Int, inDim: Int, outDim: Int) {
+    if T == 0 { return }
+    if let dinp {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(inDim), Int32(outDim),
+                    1, dout, Int32(outDim), weight, Int32(inDim), 1, dinp, Int32(inDim))
+    }
+    if let dweight {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outDim), Int32(inDim), Int32(T),
+                    1, dout, Int32(outDim), inp, Int32(inDim), 1, dweight, Int32(inDim))
+    }
+    if let dbias {
+        for t in 0..<T {
+            let row = dout + t * outDim
+            for o in 0..<outDim { dbias[o] += row[o] }
+        }
+    }
+}
