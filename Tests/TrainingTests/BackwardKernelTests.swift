@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Training
+import Numerics
 
 final class BackwardKernelTests: XCTestCase {
     func testLinearBackwardMatchesFiniteDifferencesAndAccumulates() {
@@ -34,7 +35,9 @@ final class BackwardKernelTests: XCTestCase {
         let refDx = numericGradient(x) { dot(dout, refRMSNorm($0, w, T: T, C: C, eps: eps)) }
         let refDw = numericGradient(w) { dot(dout, refRMSNorm(x, $0, T: T, C: C, eps: eps)) }
         var dx = [Float](repeating: 0, count: T * C), dw = [Float](repeating: 0, count: C)
-        rmsnormBackward(dinp: &dx, dweight: &dw, dout: f32(dout), inp: f32(x), weight: f32(w), T: T, C: C, eps: Float(eps))
+        var y = [Float](repeating: 0, count: T * C), rstd = [Float](repeating: 0, count: T)
+        rmsnormForward(out: &y, rstd: &rstd, inp: f32(x), weight: f32(w), T: T, C: C, eps: Float(eps))
+        rmsnormBackward(dinp: &dx, dweight: &dw, dout: f32(dout), inp: f32(x), weight: f32(w), rstd: rstd, T: T, C: C)
         assertGradient(dx, refDx, "rmsnorm dinp")
         assertGradient(dw, refDw, "rmsnorm dweight")
     }
@@ -55,17 +58,22 @@ final class BackwardKernelTests: XCTestCase {
         assertGradient(db, refDb, "layernorm dbias")
     }
 
-    func testRopeBackwardBothLayouts() {
+    func testRopeBackwardBothLayoutsAndPartialRotary() {
         let T = 3, nHeads = 2, hd = 8
         let positions: [Int32] = [0, 5, 11]
         let x = randomDoubles(T * nHeads * hd, seed: 12), dout = randomDoubles(T * nHeads * hd, seed: 13)
-        for (layout, interleaved) in [(RopeLayout.interleaved, true), (RopeLayout.neox, false)] {
-            let ref = numericGradient(x) {
-                dot(dout, refRope($0, positions: positions, T: T, nHeads: nHeads, headDim: hd, base: 10000, interleaved: interleaved))
+        for rotary in [hd, hd / 2] {
+            let inv = ropeInverseFrequencies(rotaryDim: rotary, base: 10000)
+            for (layout, interleaved) in [(RopeLayout.interleaved, true), (RopeLayout.neox, false)] {
+                let ref = numericGradient(x) {
+                    dot(dout, refRope($0, positions: positions, T: T, nHeads: nHeads, headDim: hd, rotaryDim: rotary,
+                                      base: 10000, interleaved: interleaved))
+                }
+                var g = f32(dout)
+                ropeBackward(dx: &g, positions: positions, T: T, nHeads: nHeads, headDim: hd, rotaryDim: rotary,
+                             invFreq: inv, layout: layout)
+                assertGradient(g, ref, "rope \(layout) rotary \(rotary)")
             }
-            var g = f32(dout)
-            ropeBackward(dx: &g, positions: positions, T: T, nHeads: nHeads, headDim: hd, base: 10000, layout: layout)
-            assertGradient(g, ref, "rope \(layout)")
         }
     }
 
@@ -117,15 +125,15 @@ final class BackwardKernelTests: XCTestCase {
         assertGradient(dg, numericGradient(gate) { dot(dout, swiglu($0, up)) }, "swiglu dgate")
         assertGradient(du, numericGradient(up) { dot(dout, swiglu(gate, $0)) }, "swiglu dup")
 
-        let gg: ([Double], [Double]) -> [Double] = { g, u in zip(g, u).map { geluTanh($0) * $1 } }
+        let gg: ([Double], [Double]) -> [Double] = { g, u in zip(g, u).map { refGeluTanh($0) * $1 } }
         var dg2 = [Float](repeating: 0, count: N), du2 = dg2
-        geluTanhGatedBackward(dgate: &dg2, dup: &du2, dout: f32(dout), gate: f32(gate), up: f32(up), N: N)
+        gegluTanhBackward(dgate: &dg2, dup: &du2, dout: f32(dout), gate: f32(gate), up: f32(up), N: N)
         assertGradient(dg2, numericGradient(gate) { dot(dout, gg($0, up)) }, "gelu-gated dgate")
         assertGradient(du2, numericGradient(up) { dot(dout, gg(gate, $0)) }, "gelu-gated dup")
 
         var dx = [Float](repeating: 0, count: N)
         geluTanhBackward(dinp: &dx, dout: f32(dout), inp: f32(gate), N: N)
-        assertGradient(dx, numericGradient(gate) { dot(dout, $0.map(geluTanh)) }, "gelu dinp")
+        assertGradient(dx, numericGradient(gate) { dot(dout, $0.map(refGeluTanh)) }, "gelu dinp")
     }
 
     func testEmbeddingBackwardScatterAddsWithScale() {

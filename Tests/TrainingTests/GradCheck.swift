@@ -87,13 +87,14 @@ func refLayerNorm(_ x: [Double], _ w: [Double], _ b: [Double], T: Int, C: Int, e
     return (y, mean, rstd)
 }
 
-func refRope(_ x: [Double], positions: [Int32], T: Int, nHeads: Int, headDim: Int, base: Double, interleaved: Bool) -> [Double] {
+func refRope(_ x: [Double], positions: [Int32], T: Int, nHeads: Int, headDim: Int, rotaryDim: Int,
+             base: Double, interleaved: Bool) -> [Double] {
     var y = x
-    let half = headDim / 2
+    let half = rotaryDim / 2
     for t in 0..<T {
         for h in 0..<nHeads {
             for i in 0..<half {
-                let theta = Double(positions[t]) * pow(base, -2.0 * Double(i) / Double(headDim))
+                let theta = Double(positions[t]) * pow(base, -2.0 * Double(i) / Double(rotaryDim))
                 let o = t * nHeads * headDim + h * headDim
                 let ia = o + (interleaved ? 2 * i : i), ib = o + (interleaved ? 2 * i + 1 : i + half)
                 y[ia] = x[ia] * cos(theta) - x[ib] * sin(theta)
@@ -128,4 +129,4 @@ func refAttention(q: [Double], k: [Double], v: [Double], allowed: [UInt8], T: In
 }
 
 func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
-func geluTanh(_ x: Double) -> Double { 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))) }
+func refGeluTanh(_ x: Double) -> Double { 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))) }

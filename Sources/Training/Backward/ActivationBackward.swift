@@ -34,8 +34,8 @@ public func geluTanhBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePoin
     for i in 0..<N { dinp[i] += dout[i] * geluTanhValueAndDerivative(inp[i]).1 }
 }
 
-/// Backward of the gated GELU used by Gemma's MLP: out = gelu_tanh(gate) · up.
-public func geluTanhGatedBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
+/// Backward of `gegluTanhForward`, Gemma's gated MLP: out = gelu_tanh(gate) · up.
+public func gegluTanhBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                                   dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int) {
     for i in 0..<N {
         let (v, d) = geluTanhValueAndDerivative(gate[i])

@@ -1,17 +1,13 @@
-/// Backward of `rmsnormForward`: y = x · rstd · w with rstd = 1/sqrt(mean(x²) + eps) per row.
-///
-/// rstd is recomputed from `inp` (one pass over C floats per row) rather than cached by the
-/// forward, so the forward kernel needs no extra output. Gradients accumulate (`+=`);
-/// `dweight` may be nil for a frozen norm.
+/// Backward of `rmsnormForward`: y = x · rstd · w with rstd = 1/sqrt(mean(x²) + eps) per row,
+/// using the per-row `rstd` [T] the forward saved. Gradients accumulate (`+=`); `dweight` may be
+/// nil for a frozen norm.
 ///   dx_i = rstd · (w_i g_i − x_i · rstd² · (1/C) Σ_j w_j g_j x_j)
 public func rmsnormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?,
                             dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                            T: Int, C: Int, eps: Float) {
+                            rstd rstdRows: UnsafePointer<Float>, T: Int, C: Int) {
     for t in 0..<T {
         let x = inp + t * C, g = dout + t * C, dx = dinp + t * C
-        var ss: Float = 0
-        for i in 0..<C { ss += x[i] * x[i] }
-        let rstd = 1 / (ss / Float(C) + eps).squareRoot()
+        let rstd = rstdRows[t]
         var dot: Float = 0
         for i in 0..<C { dot += weight[i] * g[i] * x[i] }
         let k = dot * rstd * rstd / Float(C)

@@ -1,4 +1,5 @@
 import CBLAS
+import Numerics
 
 /// A LoRA adapter on one frozen linear layer W [outDim, inDim] (+ optional bias):
 ///   y = x·Wᵀ + b + s · dropout(x)·Aᵀ·Bᵀ,   s = alpha / r,
@@ -44,9 +45,7 @@ public final class LoRALinear {
                         bias: UnsafePointer<Float>?, T: Int, dropoutKey: UInt64?) {
         if T == 0 { cachedT = 0; return }
         // Base layer.
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(outDim), Int32(inDim),
-                    1, inp, Int32(inDim), weight, Int32(inDim), 0, out, Int32(outDim))
-        if let bias { for t in 0..<T { for o in 0..<outDim { out[t * outDim + o] += bias[o] } } }
+        linearForward(out: out, inp: inp, weight: weight, bias: bias, T: T, inDim: inDim, outDim: outDim)
         // Adapter path.
         if xDrop.count < T * inDim { xDrop = [Float](repeating: 0, count: T * inDim) }
         if h.count < T * rank { h = [Float](repeating: 0, count: T * rank) }
