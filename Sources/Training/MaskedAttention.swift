@@ -1,4 +1,4 @@
-import CBLAS
+import Numerics
 import Foundation
 
 /// Which key rows each query row may attend to: `allowed[i*T + j] == 1` iff query i sees key j.
@@ -43,9 +43,8 @@ public struct AttentionMask: Sendable, Equatable {
 /// P = softmax(scale · Q_h K_gᵀ) over the allowed keys of each row (masked entries are 0; a row
 /// with no allowed key is all zeros). Q_h / K_g are strided views (leading dims ldq / ldkv).
 func attentionProbabilities(p: UnsafeMutablePointer<Float>, qh: UnsafePointer<Float>, kg: UnsafePointer<Float>,
-                            allowed: UnsafePointer<UInt8>, T: Int, headDim: Int, ldq: Int32, ldkv: Int32, scale: Float) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(headDim),
-                scale, qh, ldq, kg, ldkv, 0, p, Int32(T))
+                            allowed: UnsafePointer<UInt8>, T: Int, headDim: Int, ldq: Int, ldkv: Int, scale: Float) {
+    sgemm(transB: true, M: T, N: T, K: headDim, alpha: scale, A: qh, lda: ldq, B: kg, ldb: ldkv, C: p, ldc: T)
     for i in 0..<T {
         let row = p + i * T, m = allowed + i * T
         var mx = -Float.infinity
@@ -75,7 +74,7 @@ public func maskedAttentionForward(out: UnsafeMutablePointer<Float>, q: UnsafePo
     let T = mask.T
     if T == 0 { return }
     precondition(nHeads % nKVHeads == 0, "nHeads must be a multiple of nKVHeads")
-    let ldq = Int32(nHeads * headDim), ldkv = Int32(nKVHeads * headDim)
+    let ldq = nHeads * headDim, ldkv = nKVHeads * headDim
     let group = nHeads / nKVHeads
     let p = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
     defer { p.deallocate() }
@@ -84,8 +83,7 @@ public func maskedAttentionForward(out: UnsafeMutablePointer<Float>, q: UnsafePo
             let g = h / group
             attentionProbabilities(p: p, qh: q + h * headDim, kg: k + g * headDim, allowed: allowed.baseAddress!,
                                    T: T, headDim: headDim, ldq: ldq, ldkv: ldkv, scale: scale)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(headDim), Int32(T),
-                        1, p, Int32(T), v + g * headDim, ldkv, 0, out + h * headDim, ldq)
+            sgemm(M: T, N: headDim, K: T, A: p, lda: T, B: v + g * headDim, ldb: ldkv, C: out + h * headDim, ldc: ldq)
         }
     }
 }

@@ -7,20 +7,20 @@ final class LoRATests: XCTestCase {
 
     private func makeLayer(dropout: Float = 0) throws -> LoRALinear {
         let l = try LoRALinear(name: "blk.0.attn_q", inDim: inDim, outDim: outDim, rank: rank, alpha: 4, dropout: dropout, seed: 7)
-        l.b.value = f32(randomDoubles(outDim * rank, seed: 100))   // B = 0 at init would hide dA
+        try! l.b.setValues(f32(randomDoubles(outDim * rank, seed: 100)))   // B = 0 at init would hide dA
         return l
     }
 
     func testInitIsPEFTLike() throws {
         let l = try LoRALinear(name: "x", inDim: 64, outDim: 8, rank: 4, alpha: 16, dropout: 0.05, seed: 1)
-        XCTAssertEqual(l.b.value, [Float](repeating: 0, count: 32), "B starts at 0")
+        XCTAssertEqual(l.b.values, [Float](repeating: 0, count: 32), "B starts at 0")
         let bound = 1 / Float(64).squareRoot()
-        XCTAssertTrue(l.a.value.allSatisfy { abs($0) <= bound })
-        XCTAssertGreaterThan(l.a.value.map { abs($0) }.max()!, 0.9 * bound, "uses the whole Kaiming range")
+        XCTAssertTrue(l.a.values.allSatisfy { abs($0) <= bound })
+        XCTAssertGreaterThan(l.a.values.map { abs($0) }.max()!, 0.9 * bound, "uses the whole Kaiming range")
         XCTAssertEqual(l.scaling, 4)
         let same = try LoRALinear(name: "x", inDim: 64, outDim: 8, rank: 4, alpha: 16, dropout: 0.05, seed: 1)
         let other = try LoRALinear(name: "x", inDim: 64, outDim: 8, rank: 4, alpha: 16, dropout: 0.05, seed: 2)
-        XCTAssertEqual(l.a.value, same.a.value); XCTAssertNotEqual(l.a.value, other.a.value)
+        XCTAssertEqual(l.a.values, same.a.values); XCTAssertNotEqual(l.a.values, other.a.values)
         XCTAssertThrowsError(try LoRALinear(name: "x", inDim: 4, outDim: 4, rank: 0, alpha: 1, dropout: 0, seed: 1))
     }
 
@@ -29,7 +29,7 @@ final class LoRATests: XCTestCase {
         let l = try makeLayer()
         let x = randomDoubles(T * inDim, seed: 101), w = randomDoubles(outDim * inDim, seed: 102)
         let bias = randomDoubles(outDim, seed: 103), dout = randomDoubles(T * outDim, seed: 104)
-        let a0 = f64(l.a.value), b0 = f64(l.b.value), s = Double(l.scaling)
+        let a0 = f64(l.a.values), b0 = f64(l.b.values), s = Double(l.scaling)
         func ref(_ x: [Double], _ a: [Double], _ b: [Double]) -> Double {
             let h = refLinear(x, a, nil, T: T, inDim: inDim, outDim: rank)
             let lo = refLinear(h, b, nil, T: T, inDim: rank, outDim: outDim)
@@ -42,8 +42,8 @@ final class LoRATests: XCTestCase {
         var dx = [Float](repeating: 0, count: T * inDim)
         try l.backward(dinp: &dx, dout: f32(dout), weight: f32(w), T: T)
         assertGradient(dx, numericGradient(x) { ref($0, a0, b0) }, "lora dinp")
-        assertGradient(l.a.grad, numericGradient(a0) { ref(x, $0, b0) }, "lora dA")
-        assertGradient(l.b.grad, numericGradient(b0) { ref(x, a0, $0) }, "lora dB")
+        assertGradient(l.a.gradient, numericGradient(a0) { ref(x, $0, b0) }, "lora dA")
+        assertGradient(l.b.gradient, numericGradient(b0) { ref(x, a0, $0) }, "lora dB")
     }
 
     /// With dropout the output is, for a fixed mask, bilinear in (A, B) and linear in x, so
@@ -63,23 +63,23 @@ final class LoRATests: XCTestCase {
                 return f(p) - f(m)
             }
         }
-        let a0 = l.a.value, b0 = l.b.value
+        let a0 = l.a.values, b0 = l.b.values
         let refDx = fd(x, loss)
-        let refDa = fd(a0) { l.a.value = $0; defer { l.a.value = a0 }; return loss(x) }
-        let refDb = fd(b0) { l.b.value = $0; defer { l.b.value = b0 }; return loss(x) }
+        let refDa = fd(a0) { try! l.a.setValues($0); defer { try! l.a.setValues(a0) }; return loss(x) }
+        let refDb = fd(b0) { try! l.b.setValues($0); defer { try! l.b.setValues(b0) }; return loss(x) }
         _ = loss(x)
         var dx = [Float](repeating: 0, count: T * inDim)
         try l.backward(dinp: &dx, dout: dout, weight: w, T: T)
         assertGradient(dx, refDx, tol: 1e-4, "lora+dropout dinp")
-        assertGradient(l.a.grad, refDa, tol: 1e-4, "lora+dropout dA")
-        assertGradient(l.b.grad, refDb, tol: 1e-4, "lora+dropout dB")
+        assertGradient(l.a.gradient, refDa, tol: 1e-4, "lora+dropout dA")
+        assertGradient(l.b.gradient, refDb, tol: 1e-4, "lora+dropout dB")
         XCTAssertThrowsError(try l.backward(dinp: nil, dout: dout, weight: w, T: 2), "T mismatch is an error")
     }
 
     func testDropoutIsSeededAndHasTheRightRate() throws {
         let n = 64, rows = 256
         let l = try LoRALinear(name: "d", inDim: n, outDim: 1, rank: 1, alpha: 1, dropout: 0.25, seed: 9)
-        l.a.value = [Float](repeating: 1, count: n); l.b.value = [1]
+        try l.a.setValues([Float](repeating: 1, count: n)); try l.b.setValues([1])
         let x = [Float](repeating: 1, count: rows * n), w = [Float](repeating: 0, count: n)
         func out(_ key: UInt64?) -> [Float] {
             var y = [Float](repeating: 0, count: rows)

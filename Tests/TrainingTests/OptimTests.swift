@@ -13,11 +13,11 @@ final class OptimTests: XCTestCase {
         let p = try Parameter(name: "w", shape: [1], value: [1], weightDecay: true)
         let q = try Parameter(name: "b", shape: [1], value: [1], weightDecay: false)
         let opt = AdamW(beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01)
-        p.grad = [0.5]; q.grad = [0.5]
+        try p.setGradient([0.5]); try q.setGradient([0.5])
         try opt.step([p, q], lr: 0.1)
         XCTAssertEqual(p.value[0], 0.899000002, accuracy: 1e-6)
         XCTAssertEqual(q.value[0], 0.900000002, accuracy: 1e-6)
-        p.grad = [-0.25]; q.grad = [-0.25]
+        try p.setGradient([-0.25]); try q.setGradient([-0.25])
         try opt.step([p, q], lr: 0.1)
         XCTAssertEqual(p.value[0], 0.871467299, accuracy: 1e-6)
         XCTAssertEqual(q.value[0], 0.873366299, accuracy: 1e-6)
@@ -38,27 +38,27 @@ final class OptimTests: XCTestCase {
                     try fresh.restore(t: opt.t, m: opt.m, v: opt.v)
                     opt = fresh
                 }
-                p.grad = p.value.map { $0 * 2 + Float(s) * 0.1 }
+                try p.setGradient(p.values.map { $0 * 2 + Float(s) * 0.1 })
                 try opt.step([p], lr: 0.01)
             }
-            return p.value
+            return p.values
         }
         XCTAssertEqual(try run(split: false), try run(split: true))
     }
 
     func testClipGradNorm() throws {
         let a = try Parameter(name: "a", shape: [2], value: [0, 0]), b = try Parameter(name: "b", shape: [1], value: [0])
-        a.grad = [3, 4]; b.grad = [12]                       // global norm 13
+        try a.setGradient([3, 4]); try b.setGradient([12])                       // global norm 13
         XCTAssertEqual(clipGradNorm([a, b], maxNorm: 6.5), 13, accuracy: 1e-5)
         let c: Float = 6.5 / (13 + 1e-6)
         XCTAssertEqual(a.grad[0], 3 * c, accuracy: 1e-6); XCTAssertEqual(a.grad[1], 4 * c, accuracy: 1e-6)
         XCTAssertEqual(b.grad[0], 12 * c, accuracy: 1e-6)
         // Below the threshold: untouched.
-        a.grad = [3, 4]; b.grad = [12]
+        try a.setGradient([3, 4]); try b.setGradient([12])
         XCTAssertEqual(clipGradNorm([a, b], maxNorm: 20), 13, accuracy: 1e-5)
-        XCTAssertEqual(a.grad + b.grad, [3, 4, 12])
+        XCTAssertEqual(a.gradient + b.gradient, [3, 4, 12])
         zeroGrads([a, b])
-        XCTAssertEqual(a.grad + b.grad, [0, 0, 0])
+        XCTAssertEqual(a.gradient + b.gradient, [0, 0, 0])
     }
 
     func testLinearWarmupDecaySchedule() {

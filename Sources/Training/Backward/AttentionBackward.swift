@@ -1,4 +1,4 @@
-import CBLAS
+import Numerics
 
 /// Backward of `maskedAttentionForward` (causal or tree-masked, GQA, any `scale`).
 ///
@@ -16,7 +16,7 @@ public func maskedAttentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeM
     let T = mask.T
     if T == 0 { return }
     precondition(nHeads % nKVHeads == 0, "nHeads must be a multiple of nKVHeads")
-    let ldq = Int32(nHeads * headDim), ldkv = Int32(nKVHeads * headDim)
+    let ldq = nHeads * headDim, ldkv = nKVHeads * headDim
     let group = nHeads / nKVHeads
     let p = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
     let dp = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
@@ -28,20 +28,17 @@ public func maskedAttentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeM
             attentionProbabilities(p: p, qh: qh, kg: kg, allowed: allowed.baseAddress!, T: T,
                                    headDim: headDim, ldq: ldq, ldkv: ldkv, scale: scale)
             let doh = dout + h * headDim
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(headDim),
-                        1, doh, ldq, vg, ldkv, 0, dp, Int32(T))
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(headDim), Int32(T),
-                        1, p, Int32(T), doh, ldq, 1, dv + g * headDim, ldkv)
+            sgemm(transB: true, M: T, N: T, K: headDim, A: doh, lda: ldq, B: vg, ldb: ldkv, C: dp, ldc: T)
+            sgemm(transA: true, M: T, N: headDim, K: T, A: p, lda: T, B: doh, ldb: ldq, beta: 1, C: dv + g * headDim, ldc: ldkv)
             for i in 0..<T {
                 let pr = p + i * T, dr = dp + i * T
                 var dot: Float = 0
                 for j in 0..<T { dot += pr[j] * dr[j] }
                 for j in 0..<T { dr[j] = pr[j] * (dr[j] - dot) }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(headDim), Int32(T),
-                        scale, dp, Int32(T), kg, ldkv, 1, dq + h * headDim, ldq)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(headDim), Int32(T),
-                        scale, dp, Int32(T), qh, ldq, 1, dk + g * headDim, ldkv)
+            sgemm(M: T, N: headDim, K: T, alpha: scale, A: dp, lda: T, B: kg, ldb: ldkv, beta: 1, C: dq + h * headDim, ldc: ldq)
+            sgemm(transA: true, M: T, N: headDim, K: T, alpha: scale, A: dp, lda: T, B: qh, ldb: ldq,
+                  beta: 1, C: dk + g * headDim, ldc: ldkv)
         }
     }
 }

@@ -1,4 +1,4 @@
-import CBLAS
+import Numerics
 
 /// Backward of `linearForward`: y[T, outDim] = x[T, inDim] · Wᵀ + b, W stored [outDim, inDim].
 ///
@@ -15,12 +15,11 @@ public func linearBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
                            T: Int, inDim: Int, outDim: Int) {
     if T == 0 { return }
     if let dinp {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(inDim), Int32(outDim),
-                    1, dout, Int32(outDim), weight, Int32(inDim), 1, dinp, Int32(inDim))
+        sgemm(M: T, N: inDim, K: outDim, A: dout, lda: outDim, B: weight, ldb: inDim, beta: 1, C: dinp, ldc: inDim)
     }
     if let dweight {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outDim), Int32(inDim), Int32(T),
-                    1, dout, Int32(outDim), inp, Int32(inDim), 1, dweight, Int32(inDim))
+        sgemm(transA: true, M: outDim, N: inDim, K: T, A: dout, lda: outDim, B: inp, ldb: inDim,
+              beta: 1, C: dweight, ldc: inDim)
     }
     if let dbias {
         for t in 0..<T {

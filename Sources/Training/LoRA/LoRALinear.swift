@@ -1,4 +1,3 @@
-import CBLAS
 import Numerics
 
 /// A LoRA adapter on one frozen linear layer W [outDim, inDim] (+ optional bias):
@@ -34,9 +33,9 @@ public final class LoRALinear {
         var rng = SplitMix64(seed: seed)
         let bound = 1 / Float(inDim).squareRoot()
         let aInit = (0..<(rank * inDim)).map { _ in (2 * rng.nextUniform() - 1) * bound }
-        a = try Parameter(name: "\(name).lora_A", shape: [rank, inDim], value: aInit, weightDecay: true)
+        a = try Parameter(name: "\(name).lora_A", shape: [rank, inDim], value: aInit)
         b = try Parameter(name: "\(name).lora_B", shape: [outDim, rank],
-                          value: [Float](repeating: 0, count: outDim * rank), weightDecay: true)
+                          value: [Float](repeating: 0, count: outDim * rank))
     }
 
     /// Forward over T rows. `dropoutKey` identifies the call (e.g. global micro-batch index);
@@ -66,14 +65,10 @@ public final class LoRALinear {
                 for i in 0..<n { xd[i] = inp[i] }
             }
             h.withUnsafeMutableBufferPointer { hh in
-                a.value.withUnsafeBufferPointer { A in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(rank), Int32(inDim),
-                                1, xd.baseAddress, Int32(inDim), A.baseAddress, Int32(inDim), 0, hh.baseAddress, Int32(rank))
-                }
-                b.value.withUnsafeBufferPointer { B in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(outDim), Int32(rank),
-                                scaling, hh.baseAddress, Int32(rank), B.baseAddress, Int32(rank), 1, out, Int32(outDim))
-                }
+                sgemm(transB: true, M: T, N: rank, K: inDim, A: xd.baseAddress!, lda: inDim,
+                      B: a.valuePointer, ldb: inDim, C: hh.baseAddress!, ldc: rank)
+                sgemm(transB: true, M: T, N: outDim, K: rank, alpha: scaling, A: hh.baseAddress!, lda: rank,
+                      B: b.valuePointer, ldb: rank, beta: 1, C: out, ldc: outDim)
             }
         }
         cachedT = T
@@ -89,31 +84,20 @@ public final class LoRALinear {
         let dh = UnsafeMutablePointer<Float>.allocate(capacity: T * rank)
         defer { dh.deallocate() }
         h.withUnsafeBufferPointer { hh in
-            b.grad.withUnsafeMutableBufferPointer { dB in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outDim), Int32(rank), Int32(T),
-                            scaling, dout, Int32(outDim), hh.baseAddress, Int32(rank), 1, dB.baseAddress, Int32(rank))
-            }
+            sgemm(transA: true, M: outDim, N: rank, K: T, alpha: scaling, A: dout, lda: outDim,
+                  B: hh.baseAddress!, ldb: rank, beta: 1, C: b.grad.baseAddress!, ldc: rank)
         }
-        b.value.withUnsafeBufferPointer { B in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(rank), Int32(outDim),
-                        scaling, dout, Int32(outDim), B.baseAddress, Int32(rank), 0, dh, Int32(rank))
-        }
+        sgemm(M: T, N: rank, K: outDim, alpha: scaling, A: dout, lda: outDim, B: b.valuePointer, ldb: rank, C: dh, ldc: rank)
         xDrop.withUnsafeBufferPointer { xd in
-            a.grad.withUnsafeMutableBufferPointer { dA in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rank), Int32(inDim), Int32(T),
-                            1, dh, Int32(rank), xd.baseAddress, Int32(inDim), 1, dA.baseAddress, Int32(inDim))
-            }
+            sgemm(transA: true, M: rank, N: inDim, K: T, A: dh, lda: rank, B: xd.baseAddress!, ldb: inDim,
+                  beta: 1, C: a.grad.baseAddress!, ldc: inDim)
         }
         guard let dinp else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(inDim), Int32(outDim),
-                    1, dout, Int32(outDim), weight, Int32(inDim), 1, dinp, Int32(inDim))
+        sgemm(M: T, N: inDim, K: outDim, A: dout, lda: outDim, B: weight, ldb: inDim, beta: 1, C: dinp, ldc: inDim)
         // Adapter path: d(dropout(x)) = dh·A, then through the same dropout multiplier.
         let tmp = UnsafeMutablePointer<Float>.allocate(capacity: T * inDim)
         defer { tmp.deallocate() }
-        a.value.withUnsafeBufferPointer { A in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(inDim), Int32(rank),
-                        1, dh, Int32(rank), A.baseAddress, Int32(inDim), 0, tmp, Int32(inDim))
-        }
+        sgemm(M: T, N: inDim, K: rank, A: dh, lda: rank, B: a.valuePointer, ldb: inDim, C: tmp, ldc: inDim)
         let n = T * inDim
         if dropped {
             dropMul.withUnsafeBufferPointer { dm in for i in 0..<n { dinp[i] += tmp[i] * dm[i] } }
@@ -126,12 +110,8 @@ public final class LoRALinear {
     public func mergedWeight(_ weight: UnsafePointer<Float>) -> [Float] {
         var w = Array(UnsafeBufferPointer(start: weight, count: outDim * inDim))
         w.withUnsafeMutableBufferPointer { W in
-            b.value.withUnsafeBufferPointer { B in
-                a.value.withUnsafeBufferPointer { A in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outDim), Int32(inDim), Int32(rank),
-                                scaling, B.baseAddress, Int32(rank), A.baseAddress, Int32(inDim), 1, W.baseAddress, Int32(inDim))
-                }
-            }
+            sgemm(M: outDim, N: inDim, K: rank, alpha: scaling, A: b.valuePointer, lda: rank, B: a.valuePointer, ldb: inDim,
+                  beta: 1, C: W.baseAddress!, ldc: inDim)
         }
         return w
     }

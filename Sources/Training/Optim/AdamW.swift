@@ -49,20 +49,17 @@ public final class AdamW {
         let b1 = Float(beta1), b2 = Float(beta2), e = Float(eps)
         let c1 = Float(1 - beta1), c2 = Float(1 - beta2)
         for (i, p) in params.enumerated() {
+            guard p.trainable else { throw TrainingError("AdamW: parameter \(p.name) is frozen") }
             let decay: Float = p.weightDecay ? Float(1 - Double(lr) * weightDecay) : 1
-            let n = p.count
-            p.value.withUnsafeMutableBufferPointer { w in
-                p.grad.withUnsafeBufferPointer { g in
-                    m[i].withUnsafeMutableBufferPointer { mm in
-                        v[i].withUnsafeMutableBufferPointer { vv in
-                            for j in 0..<n {
-                                let gj = g[j]
-                                let mj = b1 * mm[j] + c1 * gj
-                                let vj = b2 * vv[j] + c2 * gj * gj
-                                mm[j] = mj; vv[j] = vj
-                                w[j] = w[j] * decay - lr * (mj / bc1) / ((vj / bc2).squareRoot() + e)
-                            }
-                        }
+            let w = p.valuePointer, g = p.grad.baseAddress!, n = p.count
+            m[i].withUnsafeMutableBufferPointer { mm in
+                v[i].withUnsafeMutableBufferPointer { vv in
+                    for j in 0..<n {
+                        let gj = g[j]
+                        let mj = b1 * mm[j] + c1 * gj
+                        let vj = b2 * vv[j] + c2 * gj * gj
+                        mm[j] = mj; vv[j] = vj
+                        w[j] = w[j] * decay - lr * (mj / bc1) / ((vj / bc2).squareRoot() + e)
                     }
                 }
             }
@@ -76,7 +73,7 @@ public final class AdamW {
 @discardableResult
 public func clipGradNorm(_ params: [Parameter], maxNorm: Float) -> Float {
     var ss = 0.0
-    for p in params { for g in p.grad { ss += Double(g) * Double(g) } }
+    for p in params { for g in p.grad { ss += Double(g) * Double(g) } }   // frozen: empty grad
     let norm = Float(ss.squareRoot())
     let coef = maxNorm / (norm + 1e-6)
     if coef < 1 {
