@@ -93,7 +93,7 @@ final class ClozeNormsTests: XCTestCase {
             let words = n.passages[c.textID - 1].text.split(separator: " ", omittingEmptySubsequences: false)
             XCTAssertEqual(String(words[c.wordNumber - 1]), c.word)
         }
-        let split = ParagraphSplit.paperB(ids: n.passages.map(\.textID), seed: 42)
+        let split = try ParagraphSplit.paperB(ids: n.passages.map(\.textID), seed: 42)
         XCTAssertEqual(Set(split.test), [6, 13, 14, 20, 27, 32, 33, 42, 44, 50, 53])
         XCTAssertEqual(n.contexts(inTexts: Set(split.test)).count, 536)
     }
