@@ -79,6 +79,19 @@ public struct ClozeNorms {
         contexts.filter { textIDs.contains($0.textID) }
     }
 
+    /// The context for (`textID`, `wordNumber`), or nil if the corpus has none (binary search over
+    /// the sorted contexts).
+    public func context(textID: Int, wordNumber: Int) -> ClozeContext? {
+        var lo = 0, hi = contexts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = contexts[mid]
+            if (c.textID, c.wordNumber) < (textID, wordNumber) { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < contexts.count, contexts[lo].textID == textID, contexts[lo].wordNumber == wordNumber else { return nil }
+        return contexts[lo]
+    }
+
     /// Total number of human answers over all contexts.
     public var answerCount: Int { contexts.reduce(0) { $0 + $1.totalCount } }
 

@@ -32,6 +32,10 @@ final class ClozeNormsTests: XCTestCase {
         XCTAssertEqual(n.contexts[3].context, "Anna\tand")
         XCTAssertEqual(n.answerCount, 13)
         XCTAssertEqual(n.contexts(inTexts: [2]).count, 1)
+        XCTAssertEqual(n.context(textID: 1, wordNumber: 3)?.word, "a")
+        XCTAssertEqual(n.context(textID: 2, wordNumber: 2)?.context, "Anna\tand")
+        XCTAssertNil(n.context(textID: 1, wordNumber: 5))
+        XCTAssertNil(n.context(textID: 3, wordNumber: 2))
     }
 
     func testFixtureOfficialCSVLayout() throws {
