@@ -79,6 +79,19 @@ public struct ClozeNorms {
         contexts.filter { textIDs.contains($0.textID) }
     }
 
+    /// The context for (`textID`, `wordNumber`), or nil if the corpus has none (binary search over
+    /// the sorted contexts).
+    public func context(textID: Int, wordNumber: Int) -> ClozeContext? {
+        var lo = 0, hi = contexts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = contexts[mid]
+            if (c.textID, c.wordNumber) < (textID, wordNumber) { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < contexts.count, contexts[lo].textID == textID, contexts[lo].wordNumber == wordNumber else { return nil }
+        return contexts[lo]
+    }
+
     /// Total number of human answers over all contexts.
     public var answerCount: Int { contexts.reduce(0) { $0 + $1.totalCount } }
 
@@ -92,7 +105,10 @@ public struct ClozeNorms {
     /// one `Text` per passage, and `Total_Response_Count` equal to the sum of the context's counts.
     /// (Measured on the shipped Provo and de Varda TSVs: every one of the 2,687 resp. 1,726
     /// contexts has sum == total, so a difference signals a damaged or mis-filtered file.)
-    /// An empty `Response` is an error: the paper counted only given answers.
+    /// An empty `Response` is an error: the paper counted only given answers. Copies of the
+    /// original release that renumber text 3's words 45-59 (a duplicated 58/59) fail the
+    /// one-`Word`-per-context check with both lines named, rather than loading wrong contexts.
+    /// Answers are kept as typed (no case folding or punctuation stripping).
     public static func load(path: String, corpus: String) throws -> ClozeNorms {
         let table = try DelimitedTable.read(path: path)
         return try load(table: table, corpus: corpus)

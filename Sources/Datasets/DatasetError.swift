@@ -23,6 +23,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case inconsistent(path: String, line: Int, detail: String)
     /// A JSON file has the wrong structure.
     case badJSON(path: String, detail: String)
+    /// A parameter given to a dataset operation is out of range (no file involved).
+    case invalidArgument(String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible, LocalizedEr
             return "\(path):\(line): column '\(column)': invalid value '\(value)': \(reason)"
         case let .inconsistent(path, line, detail): return "\(path):\(line): \(detail)"
         case let .badJSON(path, detail): return "\(path): \(detail)"
+        case let .invalidArgument(detail): return detail
         }
     }
 

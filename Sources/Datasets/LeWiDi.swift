@@ -50,3 +50,43 @@ public enum LeWiDi {
         return LabeledDataset(name: name.isEmpty ? "lewidi" : name, labels: ["0", "1"], multiLabel: false, items: items)
     }
 }
+
+/// One row of a Le-Wi-Di `*_annotators.tsv` file.
+public struct LeWiDiAnnotators: Equatable {
+    /// "<split>/<id>", matching `LabeledItem.id` from `LeWiDi.load`.
+    public var id: String
+    /// Annotator ids, in the order of the item's `annotations`.
+    public var annotators: [String]
+    /// The organisers' hard label (0 or 1; ties were broken at random by them).
+    public var hardLabel: Int
+    /// `other_info_json` as text (HS-Brexit's other annotation layers), not interpreted here.
+    public var otherInfoJSON: String
+
+    public init(id: String, annotators: [String], hardLabel: Int, otherInfoJSON: String) {
+        self.id = id; self.annotators = annotators; self.hardLabel = hardLabel; self.otherInfoJSON = otherInfoJSON
+    }
+}
+
+extension LeWiDi {
+    /// Loads `HS-Brexit_annotators.tsv` / `MD-Agreement_annotators.tsv` (columns `dataset, split, id,
+    /// annotators, hard_label, other_info_json`), optionally one split. `hard_label` must be 0/1 and
+    /// the annotator list non-empty; errors name file:line.
+    public static func loadAnnotators(path: String, split: String? = nil) throws -> [LeWiDiAnnotators] {
+        let t = try DelimitedTable.read(path: path, separator: UInt8(ascii: "\t"))
+        let cSplit = try t.column("split"), cID = try t.column("id"), cAnn = try t.column("annotators")
+        let cHard = try t.column("hard_label"), cInfo = try t.column("other_info_json")
+        var out: [LeWiDiAnnotators] = []
+        for r in 0..<t.rowCount {
+            let s = t.string(r, cSplit)
+            if let split, s != split { continue }
+            let names = t.string(r, cAnn).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if names.isEmpty || names.contains("") {
+                throw DatasetError.invalidValue(path: path, line: t.line(ofRow: r), column: "annotators",
+                                                value: t.string(r, cAnn), reason: "empty annotator id")
+            }
+            out.append(LeWiDiAnnotators(id: s + "/" + t.string(r, cID), annotators: names,
+                                        hardLabel: try binaryField(t, r, cHard), otherInfoJSON: t.string(r, cInfo)))
+        }
+        return out
+    }
+}

@@ -32,6 +32,14 @@ public struct CSVTable: Equatable {
         lines.append(0)
     }
 
+    /// Appends a record built by this module with the header's width by construction
+    /// (diff, claim and number tables), so no error path is needed.
+    mutating func appendFixedWidth(_ row: [String]) {
+        assert(row.count == header.count, "internal table built with the wrong width")
+        rows.append(row)
+        lines.append(0)
+    }
+
     /// Index of the named column; throws naming the source if it is absent.
     public func columnIndex(_ name: String) throws -> Int {
         guard let i = header.firstIndex(of: name) else {

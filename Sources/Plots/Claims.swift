@@ -192,7 +192,7 @@ public struct ClaimSet {
     /// Results as CSV: `paper,claim_id,outcome,detail,text`.
     public static func resultsCSV(_ results: [ClaimResult]) -> CSVTable {
         var t = CSVTable(header: ["paper", "claim_id", "outcome", "detail", "text"])
-        for r in results { try! t.append([r.claim.paper, r.claim.id, r.outcome.rawValue, r.detail, r.claim.text]) }
+        for r in results { t.appendFixedWidth([r.claim.paper, r.claim.id, r.outcome.rawValue, r.detail, r.claim.text]) }
         return t
     }
 }

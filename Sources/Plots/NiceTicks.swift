@@ -31,6 +31,10 @@ public func niceTicks(minimum: Double, maximum: Double, target: Int = 5) throws 
     }
     let rough = (hi - lo) / Double(max(1, target))
     let magnitude = pow(10, floor(log10(rough)))
+    // Spans beyond Double's range (or so small the step underflows) cannot be ticked.
+    guard rough.isFinite, rough > 0, magnitude.isFinite, magnitude > 0 else {
+        throw PlotsError.badData(context: "axis", message: "range [\(minimum), \(maximum)] is too wide or too narrow to tick")
+    }
     var step = 10 * magnitude
     for m in [1.0, 2.0, 5.0] where m * magnitude >= rough * (1 - 1e-9) {
         step = m * magnitude
@@ -39,6 +43,9 @@ public func niceTicks(minimum: Double, maximum: Double, target: Int = 5) throws 
     // Whole steps, with a little slack so 0.30000000000000004 is not pushed to the next step.
     let first = (lo / step + 1e-9).rounded(.down)
     let last = (hi / step - 1e-9).rounded(.up)
+    guard (last - first).isFinite, last - first >= 0, last - first <= 10_000 else {
+        throw PlotsError.badData(context: "axis", message: "range [\(minimum), \(maximum)] cannot be ticked")
+    }
     let n = Int(last - first)
     var values: [Double] = []
     values.reserveCapacity(n + 1)

@@ -30,7 +30,7 @@ public struct PublishedDiff {
         for r in rows {
             let f = { (x: Double?) in x.map { formatFixed($0, digits: digits) } ?? "" }
             let w = r.withinSD.map { $0 ? "yes" : "no" } ?? ""
-            try! t.append([r.key.paper, r.key.table, r.key.row, r.key.column, f(r.ours), f(r.oursSD),
+            t.appendFixedWidth([r.key.paper, r.key.table, r.key.row, r.key.column, f(r.ours), f(r.oursSD),
                            f(r.published), f(r.publishedSD), f(r.delta), w])
         }
         return t
@@ -39,8 +39,8 @@ public struct PublishedDiff {
     /// Unmatched cells as CSV: `paper,table,row,column,missing_in` with `missing_in` = `ours` or `published`.
     public func missingCSV() -> CSVTable {
         var t = CSVTable(header: ["paper", "table", "row", "column", "missing_in"])
-        for k in missingOurs { try! t.append([k.paper, k.table, k.row, k.column, "ours"]) }
-        for k in missingPublished { try! t.append([k.paper, k.table, k.row, k.column, "published"]) }
+        for k in missingOurs { t.appendFixedWidth([k.paper, k.table, k.row, k.column, "ours"]) }
+        for k in missingPublished { t.appendFixedWidth([k.paper, k.table, k.row, k.column, "published"]) }
         return t
     }
 }

@@ -131,7 +131,7 @@ public struct PublishedTable {
         var t = CSVTable(header: numberCSVHeader)
         for c in cells {
             // Appending a row of the header's width cannot fail.
-            try! t.append([c.key.paper, c.key.table, c.key.row, c.key.column, formatFixed(c.value, digits: digits),
+            t.appendFixedWidth([c.key.paper, c.key.table, c.key.row, c.key.column, formatFixed(c.value, digits: digits),
                            c.sd.map { formatFixed($0, digits: digits) } ?? "", c.note])
         }
         return t

@@ -27,6 +27,9 @@ public func histogramCounts(_ values: [Double], bins: Int, lower: Double, upper:
     }
     var h = HistogramCounts(lower: lower, upper: upper, counts: Array(repeating: 0, count: bins), below: 0, above: 0)
     let scale = Double(bins) / (upper - lower)
+    guard scale.isFinite else {
+        throw PlotsError.badData(context: context, message: "range [\(lower), \(upper)] is too narrow for \(bins) bins")
+    }
     for v in values {
         if v < lower { h.below += 1; continue }
         if v > upper { h.above += 1; continue }

@@ -32,6 +32,10 @@ final class ClozeNormsTests: XCTestCase {
         XCTAssertEqual(n.contexts[3].context, "Anna\tand")
         XCTAssertEqual(n.answerCount, 13)
         XCTAssertEqual(n.contexts(inTexts: [2]).count, 1)
+        XCTAssertEqual(n.context(textID: 1, wordNumber: 3)?.word, "a")
+        XCTAssertEqual(n.context(textID: 2, wordNumber: 2)?.context, "Anna\tand")
+        XCTAssertNil(n.context(textID: 1, wordNumber: 5))
+        XCTAssertNil(n.context(textID: 3, wordNumber: 2))
     }
 
     func testFixtureOfficialCSVLayout() throws {
@@ -93,7 +97,7 @@ final class ClozeNormsTests: XCTestCase {
             let words = n.passages[c.textID - 1].text.split(separator: " ", omittingEmptySubsequences: false)
             XCTAssertEqual(String(words[c.wordNumber - 1]), c.word)
         }
-        let split = ParagraphSplit.paperB(ids: n.passages.map(\.textID), seed: 42)
+        let split = try ParagraphSplit.paperB(ids: n.passages.map(\.textID), seed: 42)
         XCTAssertEqual(Set(split.test), [6, 13, 14, 20, 27, 32, 33, 42, 44, 50, 53])
         XCTAssertEqual(n.contexts(inTexts: Set(split.test)).count, 536)
     }

@@ -106,6 +106,16 @@ final class LabeledDatasetTests: XCTestCase {
                       contains: "l3.tsv:2: soft_label_1 0.7 != share of 1s 0.5")
     }
 
+    func testLeWiDiAnnotators() throws {
+        let rows = try LeWiDi.loadAnnotators(path: fixturePath("lewidi_annotators_small.tsv"))
+        XCTAssertEqual(rows, [LeWiDiAnnotators(id: "train/1", annotators: ["Ann1", "Ann2", "Ann3"], hardLabel: 0, otherInfoJSON: "{\"domain\": \"x\"}"),
+                              LeWiDiAnnotators(id: "dev/1", annotators: ["Ann4", "Ann5"], hardLabel: 1, otherInfoJSON: "{}")])
+        XCTAssertEqual(try LeWiDi.loadAnnotators(path: fixturePath("lewidi_annotators_small.tsv"), split: "dev").count, 1)
+        let h = "dataset\tsplit\tid\tannotators\thard_label\tother_info_json\n"
+        expectMessage(try LeWiDi.loadAnnotators(path: temporaryFile("la.tsv", h + "X\ttrain\t1\tA1\tyes\t{}\n")),
+                      contains: "la.tsv:2: column 'hard_label': expected a number, found 'yes'")
+    }
+
     func testRealPaperAFiles() throws {
         guard let dir = datasetsDir() else { throw XCTSkip("no datasets directory") }
         let ec = try ["train", "dev", "test-gold"].map { try SemEvalEc.load(path: "\(dir)/semeval2018_ec/2018-E-c-En-\($0).txt").items.count }
@@ -119,5 +129,9 @@ final class LabeledDatasetTests: XCTestCase {
         let brexit = try LeWiDi.load(path: dir + "/lewidi/HS-Brexit.tsv")
         XCTAssertEqual(brexit.items.count, 784 + 168 + 168)
         XCTAssertEqual(try LeWiDi.load(path: dir + "/lewidi/MD-Agreement.tsv", split: "test").items.count, 3057)
+        // The annotator file lists as many annotators per item as the label file has labels.
+        let ann = try LeWiDi.loadAnnotators(path: dir + "/lewidi/HS-Brexit_annotators.tsv")
+        XCTAssertEqual(ann.map(\.id), brexit.items.map(\.id))
+        XCTAssertEqual(ann.map(\.annotators.count), brexit.items.map { $0.annotators! })
     }
 }

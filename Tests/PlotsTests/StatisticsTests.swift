@@ -25,6 +25,9 @@ final class NiceTicksTests: XCTestCase {
         XCTAssertThrowsError(try niceTicks(minimum: 1, maximum: 0))
         XCTAssertThrowsError(try niceTicks(minimum: .nan, maximum: 1))
         XCTAssertThrowsError(try log2Ticks(minimum: 0, maximum: 4))
+        XCTAssertThrowsError(try niceTicks(minimum: -1e308, maximum: 1e308))
+        XCTAssertThrowsError(try niceTicks(minimum: 0, maximum: Double.leastNonzeroMagnitude * 4))
+        XCTAssertThrowsError(try histogramCounts([0], bins: 10, lower: 0, upper: Double.leastNonzeroMagnitude * 4))
     }
 
     func testLog2Ticks() throws {
