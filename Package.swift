@@ -54,7 +54,7 @@ let package = Package(
         library("Metrics", ["Numerics"]),
         library("Methods", ["Numerics", "Metrics", "Models", "Tokenizers"]),
         library("Plots", []),
-        library("StageKit", ["Numerics", "Artifacts", .product(name: "Yams", package: "Yams"), argumentParser]),
+        library("StageKit", ["Numerics", "Artifacts", "Datasets", .product(name: "Yams", package: "Yams"), argumentParser]),
 
         // The six pipeline stages: thin executables over the library.
         stage("prepare-splits"),
@@ -74,8 +74,8 @@ let package = Package(
         tests("MetricsTests", ["Metrics", "Numerics"]),
         tests("MethodsTests", ["Methods", "Metrics", "Numerics"]),
         tests("PlotsTests", ["Plots"]),
-        tests("StageKitTests", ["StageKit", "Artifacts"]),
-        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"]),
+        tests("StageKitTests", ["StageKit", "Artifacts", "Datasets"]),
+        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"], fixtures: true),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -34,6 +34,10 @@ public struct ParagraphSplit: Equatable {
     /// Test passage ids.
     public var test: [Int]
 
+    public init(train: [Int], validation: [Int], test: [Int]) {
+        self.train = train; self.validation = validation; self.test = test
+    }
+
     /// Paper B's split: `train_test_split(ids, test_size=0.2, random_state=seed)`, then
     /// `train_test_split(rest, test_size=0.1, random_state=seed)` on the remaining 80 %.
     /// With ids 1...55 and seed 42: test = {6, 13, 14, 20, 27, 32, 33, 42, 44, 50, 53},
