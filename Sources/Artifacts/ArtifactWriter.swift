@@ -20,14 +20,16 @@ public final class ArtifactWriter {
     public let path: String
     /// Where the data goes until `commit()`.
     public let tempPath: String
-    /// Whether datasets of at least `compressionThreshold` bytes are chunked and gzipped.
+    /// Whether datasets of at least `compressionThreshold` bytes are chunked, byte-shuffled and gzipped.
     public let compression: Bool
     /// Datasets smaller than this many bytes are stored contiguous and uncompressed.
     public static let compressionThreshold = 64 * 1024
     /// Target upper bound on the bytes in one chunk of a compressed dataset.
     public static let chunkBytes = 1 << 20
-    /// gzip level: 4 is close to 9 in size on float data and much faster.
-    public static let gzipLevel: UInt32 = 4
+    /// gzip level. Level 1: on logit-like float32 data (shuffled) it gave 41.9 MB vs 41.5 MB
+    /// at level 4 for 50 MB raw; higher levels cost time for almost nothing. Pass
+    /// `compression: false` for large float tensors that are written often (7x faster).
+    public static let gzipLevel: UInt32 = 1
 
     private var file: hid_t = -1
     private var groupCreate: hid_t = -1  // group creation plist with time tracking off
@@ -205,6 +207,9 @@ public final class ArtifactWriter {
             let chunk = Self.chunkShape(shape, elementBytes: elementBytes, maxBytes: Self.chunkBytes)
             let dims = chunk.map { hsize_t($0) }
             H5Pset_chunk(dcpl, Int32(dims.count), dims)
+            // Byte shuffle first: grouping the exponent bytes of floats together is what
+            // lets gzip find redundancy in them. h5py reads both filters natively.
+            H5Pset_shuffle(dcpl)
             H5Pset_deflate(dcpl, Self.gzipLevel)
         }
         let space = makeDataspace(shape)
