@@ -128,14 +128,15 @@ public final class ArtifactWriter {
 
     /// Write an n-d tensor (`values` flat in C order, `shape` its extent; `[]` for a
     /// scalar) to dataset `path`, creating parent groups. The dataset must not exist yet.
-    public func write<T: ArtifactElement>(_ values: [T], shape: [Int], at path: String) throws {
+    /// `compress` overrides the writer's `compression` setting for this dataset.
+    public func write<T: ArtifactElement>(_ values: [T], shape: [Int], at path: String, compress: Bool? = nil) throws {
         try checkOpen(path)
         let parts = try splitObjectPath(path, file: self.path)
         let name = displayPath(parts)
         let count = try checkShape(shape, valueCount: values.count, name: name)
         let type = T.artifactDType.nativeType
         try createDataset(parts, name: name, type: type, shape: shape,
-                          bytes: count * MemoryLayout<T>.stride) { dset in
+                          bytes: count * MemoryLayout<T>.stride, compress: compress ?? compression) { dset in
             if count == 0 { return 0 }
             return values.withUnsafeBufferPointer { H5Dwrite(dset, type, dl_s_all(), dl_s_all(), dl_p_default(), $0.baseAddress!) }
         }
@@ -154,7 +155,7 @@ public final class ArtifactWriter {
         // Estimate bytes for the chunking decision from the text size.
         let bytes = strings.reduce(0) { $0 + $1.utf8.count + 16 }
         try withCStringArray(strings, file: self.path, object: name) { ptrs in
-            try createDataset(parts, name: name, type: type, shape: shape, bytes: bytes) { dset in
+            try createDataset(parts, name: name, type: type, shape: shape, bytes: bytes, compress: compression) { dset in
                 if count == 0 { return 0 }
                 return H5Dwrite(dset, type, dl_s_all(), dl_s_all(), dl_p_default(), ptrs)
             }
@@ -193,7 +194,7 @@ public final class ArtifactWriter {
     }
 
     private func createDataset(_ parts: [String], name: String, type: hid_t, shape: [Int], bytes: Int,
-                               write: (hid_t) -> herr_t) throws {
+                               compress: Bool, write: (hid_t) -> herr_t) throws {
         guard !parts.isEmpty else { throw ArtifactError(file: path, object: name, "a dataset needs a name") }
         if linkExists(file, parts) { throw ArtifactError(file: path, object: name, "dataset already exists") }
         try ensureGroups(Array(parts.dropLast()), display: name)
@@ -202,7 +203,7 @@ public final class ArtifactWriter {
         defer { H5Pclose(dcpl) }
         H5Pset_obj_track_times(dcpl, false)
         let count = shape.reduce(1, *)
-        if compression, !shape.isEmpty, count > 0, bytes >= Self.compressionThreshold {
+        if compress, !shape.isEmpty, count > 0, bytes >= Self.compressionThreshold {
             let elementBytes = max(1, bytes / count)
             let chunk = Self.chunkShape(shape, elementBytes: elementBytes, maxBytes: Self.chunkBytes)
             let dims = chunk.map { hsize_t($0) }

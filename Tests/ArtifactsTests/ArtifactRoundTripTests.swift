@@ -87,6 +87,21 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         let back = try r.read(Float.self, "x", shape: [rows, cols])
         XCTAssertEqual(back.values, x)
 
+        // Swift Int is stored as int64 and reads back as either.
+        let ints = Array(0..<50_000).map { $0 * 3 - 7 }
+        let intPath = file("ints.h5")
+        try ArtifactWriter.write(to: intPath) { w in
+            try w.write(ints, shape: [ints.count], at: "ints")
+            try w.write(x, shape: [rows, cols], at: "x_raw", compress: false)
+        }
+        let ir = try ArtifactReader(path: intPath)
+        XCTAssertEqual(try ir.read(Int.self, "ints").values, ints)
+        XCTAssertEqual(try ir.read(Int64.self, "ints").values, ints.map { Int64($0) })
+        XCTAssertEqual(try ir.dtype(of: "ints"), .int64)
+        XCTAssertEqual(try ir.read(Float.self, "x_raw").values, x)
+        let intSize = try FileManager.default.attributesOfItem(atPath: intPath)[.size] as! Int
+        XCTAssertGreaterThan(intSize, rows * cols * 4, "per-dataset compress: false stores raw")
+
         // Same data without compression is stored raw.
         let raw = file("raw.h5")
         try ArtifactWriter.write(to: raw, compression: false) { w in try w.write(x, shape: [rows, cols], at: "x") }
