@@ -138,16 +138,53 @@ public final class ArtifactReader {
     /// Read a numeric tensor, which must be stored with exactly `type`'s dtype (a float64
     /// dataset read as Float is an error, not a silent conversion). Values are flat, C order.
     public func read<T: ArtifactElement>(_ type: T.Type, _ path: String) throws -> (values: [T], shape: [Int]) {
+        try readTensor(type, path, rows: nil)
+    }
+
+    /// Read rows `rows` (a range along the first axis) of a tensor of rank >= 1, without
+    /// reading the rest: e.g. one case's logits from a large `[cases, vocab]` dataset.
+    /// The returned shape is `[rows.count] + shape.dropFirst()`.
+    public func read<T: ArtifactElement>(_ type: T.Type, _ path: String, rows: Range<Int>) throws -> (values: [T], shape: [Int]) {
+        try readTensor(type, path, rows: rows)
+    }
+
+    private func readTensor<T: ArtifactElement>(_ type: T.Type, _ path: String, rows: Range<Int>?) throws -> (values: [T], shape: [Int]) {
         try withDataset(path) { dset, name in
             try self.checkDType(dset, name, expected: T.artifactDType)
-            let shape = try self.datasetShape(dset, name)
+            var shape = try self.datasetShape(dset, name)
+            // Whole dataset by default; for a row range, a hyperslab of the file space and a
+            // matching memory space.
+            var fileSpace = dl_s_all(), memSpace = dl_s_all()
+            defer {
+                if fileSpace != dl_s_all() { H5Sclose(fileSpace) }
+                if memSpace != dl_s_all() { H5Sclose(memSpace) }
+            }
+            if let rows {
+                guard !shape.isEmpty else {
+                    throw ArtifactError(file: self.path, object: name, "expected rank >= 1 to read rows, found a scalar")
+                }
+                guard rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+                    throw ArtifactError(file: self.path, object: name, "rows \(rows) out of range: the first axis has \(shape[0]) rows")
+                }
+                shape[0] = rows.count
+                if shape.reduce(1, *) > 0 {
+                    fileSpace = H5Dget_space(dset)
+                    var start = [hsize_t](repeating: 0, count: shape.count)
+                    start[0] = hsize_t(rows.lowerBound)
+                    let count = shape.map { hsize_t($0) }
+                    guard fileSpace >= 0, H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil) >= 0 else {
+                        throw ArtifactError(file: self.path, object: name, "cannot select rows \(rows)\(hdf5DetailSuffix())")
+                    }
+                    memSpace = makeDataspace(shape)
+                }
+            }
             let count = shape.reduce(1, *)
             let memType = T.artifactDType.nativeType
             var failed = false
             var detail = ""
             let values = [T](unsafeUninitializedCapacity: count) { buf, initialized in
                 if count > 0 {
-                    failed = H5Dread(dset, memType, dl_s_all(), dl_s_all(), dl_p_default(), buf.baseAddress!) < 0
+                    failed = H5Dread(dset, memType, memSpace, fileSpace, dl_p_default(), buf.baseAddress!) < 0
                     if failed { detail = hdf5DetailSuffix(); memset(buf.baseAddress!, 0, count * MemoryLayout<T>.stride) }
                 }
                 initialized = count

@@ -71,6 +71,12 @@ final class ArtifactFailureTests: TempDirTestCase {
         assertThrows([path, "not an HDF5 file"]) { _ = try ArtifactReader(path: path) }
     }
 
+    func testEmptyFileGivesClearError() throws {
+        let path = file("empty.h5")
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
+        assertThrows([path, "not an HDF5 file"]) { _ = try ArtifactReader(path: path) }
+    }
+
     func testSignatureFollowedByGarbageGivesClearError() throws {
         let path = file("fake.h5")
         let sig: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]

@@ -53,6 +53,8 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         XCTAssertEqual(s.shape, [])
         XCTAssertEqual(try r.read(UInt8.self, "mask").shape, [3, 1])
         XCTAssertEqual(try r.read(UInt8.self, "mask").values, u8)
+        XCTAssertEqual(try r.read(Int32.self, "case_1/deep/ids", rows: 1..<2).values, [0, Int32.max])
+        assertThrows(["scalar_i64", "found a scalar"]) { _ = try r.read(Int64.self, "scalar_i64", rows: 0..<1) }
         let e = try r.read(Float.self, "empty")
         XCTAssertEqual(e.values, [])
         XCTAssertEqual(e.shape, [0, 5])
@@ -86,6 +88,13 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         let r = try ArtifactReader(path: path)
         let back = try r.read(Float.self, "x", shape: [rows, cols])
         XCTAssertEqual(back.values, x)
+
+        // Row ranges read only part of a (chunked) dataset.
+        let part = try r.read(Float.self, "x", rows: 397..<400)
+        XCTAssertEqual(part.shape, [3, cols])
+        XCTAssertEqual(part.values, Array(x[(397 * cols)...]))
+        XCTAssertEqual(try r.read(Float.self, "x", rows: 5..<5).shape, [0, cols])
+        assertThrows(["dataset 'x'", "rows 399..<401 out of range", "400 rows"]) { _ = try r.read(Float.self, "x", rows: 399..<401) }
 
         // Swift Int is stored as int64 and reads back as either.
         let ints = Array(0..<50_000).map { $0 * 3 - 7 }
