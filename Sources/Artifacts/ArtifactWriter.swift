@@ -53,7 +53,7 @@ public final class ArtifactWriter {
         defer { H5Pclose(fcpl) }
         file = H5Fcreate(tempPath, dl_f_acc_trunc(), fcpl, dl_p_default())
         guard file >= 0 else {
-            throw ArtifactError(file: path, "cannot create temp file \(tempPath)")
+            throw ArtifactError(file: path, "cannot create temp file \(tempPath)\(hdf5DetailSuffix())")
         }
         groupCreate = H5Pcreate(dl_p_group_create())
         H5Pset_obj_track_times(groupCreate, false)
@@ -119,7 +119,7 @@ public final class ArtifactWriter {
                 continue
             }
             let g = H5Gcreate2(file, prefix, dl_p_default(), groupCreate, dl_p_default())
-            guard g >= 0 else { throw ArtifactError(file: path, object: display, "cannot create group '\(prefix)'") }
+            guard g >= 0 else { throw ArtifactError(file: path, object: display, "cannot create group '\(prefix)'\(hdf5DetailSuffix())") }
             H5Gclose(g)
         }
     }
@@ -216,9 +216,9 @@ public final class ArtifactWriter {
         let space = makeDataspace(shape)
         defer { H5Sclose(space) }
         let dset = H5Dcreate2(file, name, type, space, dl_p_default(), dcpl, dl_p_default())
-        guard dset >= 0 else { throw ArtifactError(file: path, object: name, "cannot create dataset") }
+        guard dset >= 0 else { throw ArtifactError(file: path, object: name, "cannot create dataset\(hdf5DetailSuffix())") }
         defer { H5Dclose(dset) }
-        guard write(dset) >= 0 else { throw ArtifactError(file: path, object: name, "writing dataset data failed") }
+        guard write(dset) >= 0 else { throw ArtifactError(file: path, object: name, "writing dataset data failed\(hdf5DetailSuffix())") }
     }
 
     /// A deterministic chunk shape: start from the full extent and halve (rounding up) the

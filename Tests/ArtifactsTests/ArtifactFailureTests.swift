@@ -58,6 +58,7 @@ final class ArtifactFailureTests: TempDirTestCase {
         assertThrows(["a//b", "invalid object path"]) { try w.write([Float(1)], shape: [1], at: "a//b") }
         assertThrows(["negative"]) { try w.write([Float](), shape: [-1, 0], at: "neg") }
         assertThrows(["NUL"]) { try w.writeStrings(["a\u{0}b"], at: "s") }
+        assertThrows(["attribute 'big'", "under 64 KiB"]) { try w.setAttribute("big", .ints(Array(0..<20_000))) }
         assertThrows(["missing", "object does not exist"]) { try w.setAttribute("a", .int(1), on: "missing") }
         w.abort()
         assertThrows(["no/such/dir/x.h5", "does not exist"]) { _ = try ArtifactWriter(path: file("no/such/dir/x.h5")) }
