@@ -37,6 +37,7 @@ public final class ArtifactWriter {
 
     /// Create the temp file for `path`. The destination's folder must exist.
     public init(path: String, compression: Bool = true) throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         silenceHDF5()
         self.path = path
         self.compression = compression
@@ -59,7 +60,7 @@ public final class ArtifactWriter {
         H5Pset_obj_track_times(groupCreate, false)
     }
 
-    deinit { abort() }
+    deinit { abort() }  // abort() takes the lock
 
     /// Create a writer, run `body`, and commit; if `body` throws, abort and rethrow.
     public static func write(to path: String, compression: Bool = true, _ body: (ArtifactWriter) throws -> Void) throws {
@@ -75,6 +76,7 @@ public final class ArtifactWriter {
 
     /// Close the file, fsync it and rename it atomically onto `path`.
     public func commit() throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         try checkOpen("commit")
         H5Pclose(groupCreate)
         groupCreate = -1
@@ -90,6 +92,7 @@ public final class ArtifactWriter {
 
     /// Discard everything written: close and delete the temp file. Idempotent.
     public func abort() {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         if finished { return }
         finished = true
         if groupCreate >= 0 { H5Pclose(groupCreate) }
@@ -102,6 +105,7 @@ public final class ArtifactWriter {
 
     /// Create group `path` and any missing parents ("a/b/c"). Existing groups are fine.
     public func createGroup(_ path: String) throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         try checkOpen(path)
         let parts = try splitObjectPath(path, file: self.path)
         try ensureGroups(parts, display: displayPath(parts))
@@ -130,6 +134,7 @@ public final class ArtifactWriter {
     /// scalar) to dataset `path`, creating parent groups. The dataset must not exist yet.
     /// `compress` overrides the writer's `compression` setting for this dataset.
     public func write<T: ArtifactElement>(_ values: [T], shape: [Int], at path: String, compress: Bool? = nil) throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         try checkOpen(path)
         let parts = try splitObjectPath(path, file: self.path)
         let name = displayPath(parts)
@@ -145,6 +150,7 @@ public final class ArtifactWriter {
     /// Write UTF-8 strings as a variable-length string dataset (h5py reads `str`/`bytes`).
     /// `shape` defaults to `[strings.count]`.
     public func writeStrings(_ strings: [String], shape: [Int]? = nil, at path: String) throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         try checkOpen(path)
         let parts = try splitObjectPath(path, file: self.path)
         let name = displayPath(parts)
@@ -164,6 +170,7 @@ public final class ArtifactWriter {
 
     /// Set attribute `name` on the object at `object` (default: the file root).
     public func setAttribute(_ name: String, _ value: ArtifactAttribute, on object: String = "/") throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         try checkOpen(name)
         let parts = try splitObjectPath(object, file: path)
         let display = displayPath(parts)

@@ -149,6 +149,23 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         XCTAssertTrue(a == b, "same inputs must give bit-identical files")
     }
 
+    /// Smoke test of use from many threads (Debian's HDF5 is itself thread-safe, so this
+    /// mainly guards distlab's own shared state, e.g. temp-file naming).
+    func testConcurrentUseFromManyThreads() throws {
+        let x = (0..<100_000).map { Float($0) }
+        let paths = (0..<8).map { file("c\($0).h5") }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            try! ArtifactWriter.write(to: paths[i]) { w in try w.write(x, shape: [100, 1000], at: "g/x") }
+        }
+        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 16)
+        defer { ok.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let r = try? ArtifactReader(path: paths[i % 8])
+            ok[i] = (try? r?.read(Float.self, "g/x").values) == x
+        }
+        XCTAssertTrue(ok.allSatisfy { $0 })
+    }
+
     func testDTypeClassificationOfNumpyNames() throws {
         let path = file("t.h5")
         try ArtifactWriter.write(to: path) { w in try w.write([Double(1)], shape: [1], at: "d") }
