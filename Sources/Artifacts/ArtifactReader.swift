@@ -7,8 +7,9 @@ public enum ArtifactObjectKind: String, Sendable {
 }
 
 /// Read-only access to an artifact. Every failure is an `ArtifactError` naming the file and
-/// dataset/attribute with what was expected and what was found; a missing, non-HDF5,
-/// corrupt or truncated file is reported when opening, never by a crash.
+/// dataset/attribute with what was expected and what was found. A missing, non-HDF5 or
+/// truncated file is reported when opening; other damage when the damaged part is read;
+/// never by a crash. Reads check dtype strictly (no silent float64→float32 conversion).
 public final class ArtifactReader {
     /// The file being read.
     public let path: String
