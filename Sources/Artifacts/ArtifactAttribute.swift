@@ -44,9 +44,9 @@ func writeAttribute(_ value: ArtifactAttribute, name: String, on obj: hid_t, fil
         let space = makeDataspace(shape)
         defer { H5Sclose(space) }
         let attr = H5Acreate2(obj, name, type, space, dl_p_default(), dl_p_default())
-        guard attr >= 0 else { throw fail("cannot create attribute") }
+        guard attr >= 0 else { throw fail("cannot create attribute (attributes are for small metadata: under 64 KiB)\(hdf5DetailSuffix())") }
         defer { H5Aclose(attr) }
-        guard write(attr) >= 0 else { throw fail("cannot write attribute") }
+        guard write(attr) >= 0 else { throw fail("cannot write attribute\(hdf5DetailSuffix())") }
     }
     func strings(_ values: [String], _ shape: [Int]) throws {
         let type = makeVLStringType()

@@ -7,8 +7,9 @@ public enum ArtifactObjectKind: String, Sendable {
 }
 
 /// Read-only access to an artifact. Every failure is an `ArtifactError` naming the file and
-/// dataset/attribute with what was expected and what was found; a missing, non-HDF5,
-/// corrupt or truncated file is reported when opening, never by a crash.
+/// dataset/attribute with what was expected and what was found. A missing, non-HDF5 or
+/// truncated file is reported when opening; other damage when the damaged part is read;
+/// never by a crash. Reads check dtype strictly (no silent float64→float32 conversion).
 public final class ArtifactReader {
     /// The file being read.
     public let path: String
@@ -16,6 +17,7 @@ public final class ArtifactReader {
 
     /// Open `path` read-only.
     public init(path: String) throws {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         silenceHDF5()
         self.path = path
         var isDir: ObjCBool = false
@@ -43,10 +45,11 @@ public final class ArtifactReader {
         }
     }
 
-    deinit { close() }
+    deinit { close() }  // close() takes the lock
 
     /// Close the file; further reads throw. Idempotent.
     public func close() {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         if file >= 0 { H5Fclose(file) }
         file = -1
     }
@@ -55,12 +58,14 @@ public final class ArtifactReader {
 
     /// Whether a group or dataset exists at `path`.
     public func contains(_ path: String) -> Bool {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         guard file >= 0, let parts = try? splitObjectPath(path, file: self.path) else { return false }
         return parts.isEmpty || linkStatus(file, parts) == true
     }
 
     /// The kind of object at `path`; throws if it does not exist.
     public func kind(of path: String) throws -> ArtifactObjectKind {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let (obj, _) = try openObject(path)
         defer { H5Oclose(obj) }
         switch H5Iget_type(obj) {
@@ -72,6 +77,7 @@ public final class ArtifactReader {
 
     /// The names (not full paths) of the members of group `path`, sorted by name, with kinds.
     public func children(of path: String = "/") throws -> [(name: String, kind: ArtifactObjectKind)] {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let (obj, name) = try openObject(path)
         defer { H5Oclose(obj) }
         guard H5Iget_type(obj) == H5I_GROUP else {
@@ -97,24 +103,28 @@ public final class ArtifactReader {
 
     /// Names of the subgroups of `path`, sorted.
     public func groups(in path: String = "/") throws -> [String] {
-        try children(of: path).filter { $0.kind == .group }.map { $0.name }
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try children(of: path).filter { $0.kind == .group }.map { $0.name }
     }
 
     /// Names of the datasets directly in group `path`, sorted.
     public func datasets(in path: String = "/") throws -> [String] {
-        try children(of: path).filter { $0.kind == .dataset }.map { $0.name }
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try children(of: path).filter { $0.kind == .dataset }.map { $0.name }
     }
 
     // MARK: Dataset metadata
 
     /// The shape of dataset `path` (`[]` for a scalar).
     public func shape(of path: String) throws -> [Int] {
-        try withDataset(path) { dset, name in try self.datasetShape(dset, name) }
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try withDataset(path) { dset, name in try self.datasetShape(dset, name) }
     }
 
     /// The element type of dataset `path`.
     public func dtype(of path: String) throws -> ArtifactDType {
-        try withDataset(path) { dset, name in
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try withDataset(path) { dset, name in
             let t = H5Dget_type(dset)
             guard t >= 0 else { throw ArtifactError(file: self.path, object: name, "cannot read datatype (corrupt file?)") }
             defer { H5Tclose(t) }
@@ -128,6 +138,7 @@ public final class ArtifactReader {
     /// that axis) and return its actual shape.
     @discardableResult
     public func requireShape(_ path: String, _ expected: [Int?]) throws -> [Int] {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let found = try shape(of: path)
         try checkShape(found, expected, displayPath(try splitObjectPath(path, file: self.path)))
         return found
@@ -138,16 +149,55 @@ public final class ArtifactReader {
     /// Read a numeric tensor, which must be stored with exactly `type`'s dtype (a float64
     /// dataset read as Float is an error, not a silent conversion). Values are flat, C order.
     public func read<T: ArtifactElement>(_ type: T.Type, _ path: String) throws -> (values: [T], shape: [Int]) {
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try readTensor(type, path, rows: nil)
+    }
+
+    /// Read rows `rows` (a range along the first axis) of a tensor of rank >= 1, without
+    /// reading the rest: e.g. one case's logits from a large `[cases, vocab]` dataset.
+    /// The returned shape is `[rows.count] + shape.dropFirst()`.
+    public func read<T: ArtifactElement>(_ type: T.Type, _ path: String, rows: Range<Int>) throws -> (values: [T], shape: [Int]) {
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try readTensor(type, path, rows: rows)
+    }
+
+    private func readTensor<T: ArtifactElement>(_ type: T.Type, _ path: String, rows: Range<Int>?) throws -> (values: [T], shape: [Int]) {
         try withDataset(path) { dset, name in
             try self.checkDType(dset, name, expected: T.artifactDType)
-            let shape = try self.datasetShape(dset, name)
+            var shape = try self.datasetShape(dset, name)
+            // Whole dataset by default; for a row range, a hyperslab of the file space and a
+            // matching memory space.
+            var fileSpace = dl_s_all(), memSpace = dl_s_all()
+            defer {
+                if fileSpace != dl_s_all() { H5Sclose(fileSpace) }
+                if memSpace != dl_s_all() { H5Sclose(memSpace) }
+            }
+            if let rows {
+                guard !shape.isEmpty else {
+                    throw ArtifactError(file: self.path, object: name, "expected rank >= 1 to read rows, found a scalar")
+                }
+                guard rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+                    throw ArtifactError(file: self.path, object: name, "rows \(rows) out of range: the first axis has \(shape[0]) rows")
+                }
+                shape[0] = rows.count
+                if shape.reduce(1, *) > 0 {
+                    fileSpace = H5Dget_space(dset)
+                    var start = [hsize_t](repeating: 0, count: shape.count)
+                    start[0] = hsize_t(rows.lowerBound)
+                    let count = shape.map { hsize_t($0) }
+                    guard fileSpace >= 0, H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil) >= 0 else {
+                        throw ArtifactError(file: self.path, object: name, "cannot select rows \(rows)\(hdf5DetailSuffix())")
+                    }
+                    memSpace = makeDataspace(shape)
+                }
+            }
             let count = shape.reduce(1, *)
             let memType = T.artifactDType.nativeType
             var failed = false
             var detail = ""
             let values = [T](unsafeUninitializedCapacity: count) { buf, initialized in
                 if count > 0 {
-                    failed = H5Dread(dset, memType, dl_s_all(), dl_s_all(), dl_p_default(), buf.baseAddress!) < 0
+                    failed = H5Dread(dset, memType, memSpace, fileSpace, dl_p_default(), buf.baseAddress!) < 0
                     if failed { detail = hdf5DetailSuffix(); memset(buf.baseAddress!, 0, count * MemoryLayout<T>.stride) }
                 }
                 initialized = count
@@ -159,13 +209,15 @@ public final class ArtifactReader {
 
     /// Read a tensor and check its shape in one call (`nil` = any size on that axis).
     public func read<T: ArtifactElement>(_ type: T.Type, _ path: String, shape expected: [Int?]) throws -> (values: [T], shape: [Int]) {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         try requireShape(path, expected)
         return try read(type, path)
     }
 
     /// Read a string dataset, flat in C order (its shape is `shape(of:)`).
     public func readStrings(_ path: String) throws -> [String] {
-        try withDataset(path) { dset, name in
+        h5Lock.lock(); defer { h5Lock.unlock() }
+        return try withDataset(path) { dset, name in
             try self.checkDType(dset, name, expected: .string)
             let shape = try self.datasetShape(dset, name)
             let t = H5Dget_type(dset)
@@ -183,6 +235,7 @@ public final class ArtifactReader {
 
     /// Names of the attributes on `object` (default: the root), sorted.
     public func attributeNames(on object: String = "/") throws -> [String] {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let (obj, name) = try openObject(object)
         defer { H5Oclose(obj) }
         return try Artifacts.attributeNames(on: obj, file: path, object: name)
@@ -190,6 +243,7 @@ public final class ArtifactReader {
 
     /// Whether attribute `name` exists on `object`.
     public func hasAttribute(_ name: String, on object: String = "/") -> Bool {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         guard let (obj, _) = try? openObject(object) else { return false }
         defer { H5Oclose(obj) }
         return H5Aexists(obj, name) > 0
@@ -197,6 +251,7 @@ public final class ArtifactReader {
 
     /// Read attribute `name` on `object` (default: the root).
     public func attribute(_ name: String, on object: String = "/") throws -> ArtifactAttribute {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let (obj, display) = try openObject(object)
         defer { H5Oclose(obj) }
         return try readAttribute(name: name, on: obj, file: path, object: display)
@@ -204,6 +259,7 @@ public final class ArtifactReader {
 
     /// A scalar string attribute.
     public func stringAttribute(_ name: String, on object: String = "/") throws -> String {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let v = try attribute(name, on: object)
         if case .string(let s) = v { return s }
         throw attributeKindError(name, object, expected: "string", found: v)
@@ -211,6 +267,7 @@ public final class ArtifactReader {
 
     /// A 1-d string array attribute.
     public func stringArrayAttribute(_ name: String, on object: String = "/") throws -> [String] {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let v = try attribute(name, on: object)
         if case .strings(let a) = v { return a }
         throw attributeKindError(name, object, expected: "string array", found: v)
@@ -218,6 +275,7 @@ public final class ArtifactReader {
 
     /// A scalar integer attribute.
     public func intAttribute(_ name: String, on object: String = "/") throws -> Int {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let v = try attribute(name, on: object)
         if case .int(let x) = v { return x }
         throw attributeKindError(name, object, expected: "int", found: v)
@@ -225,6 +283,7 @@ public final class ArtifactReader {
 
     /// A 1-d integer array attribute.
     public func intArrayAttribute(_ name: String, on object: String = "/") throws -> [Int] {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let v = try attribute(name, on: object)
         if case .ints(let a) = v { return a }
         throw attributeKindError(name, object, expected: "int array", found: v)
@@ -232,6 +291,7 @@ public final class ArtifactReader {
 
     /// A scalar floating-point attribute (integer attributes are accepted and converted).
     public func doubleAttribute(_ name: String, on object: String = "/") throws -> Double {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let v = try attribute(name, on: object)
         if case .double(let x) = v { return x }
         if case .int(let x) = v { return Double(x) }
@@ -240,6 +300,7 @@ public final class ArtifactReader {
 
     /// A 1-d floating-point array attribute.
     public func doubleArrayAttribute(_ name: String, on object: String = "/") throws -> [Double] {
+        h5Lock.lock(); defer { h5Lock.unlock() }
         let v = try attribute(name, on: object)
         if case .doubles(let a) = v { return a }
         throw attributeKindError(name, object, expected: "double array", found: v)

@@ -44,7 +44,7 @@ public enum ArtifactDType: String, CustomStringConvertible, Sendable {
 }
 
 /// Swift element types that map one-to-one onto an `ArtifactDType` (Float, Double, Int32,
-/// Int64, UInt8). Their memory layout is exactly the HDF5 native type, so arrays are handed
+/// Int64/Int, UInt8). Their memory layout is exactly the HDF5 native type, so arrays are handed
 /// to HDF5 without conversion.
 public protocol ArtifactElement {
     static var artifactDType: ArtifactDType { get }
@@ -55,3 +55,5 @@ extension Double: ArtifactElement { public static var artifactDType: ArtifactDTy
 extension Int32: ArtifactElement { public static var artifactDType: ArtifactDType { .int32 } }
 extension Int64: ArtifactElement { public static var artifactDType: ArtifactDType { .int64 } }
 extension UInt8: ArtifactElement { public static var artifactDType: ArtifactDType { .uint8 } }
+/// Swift's `Int` is 64-bit on every platform distlab runs on; it is stored as int64.
+extension Int: ArtifactElement { public static var artifactDType: ArtifactDType { .int64 } }

@@ -1,8 +1,13 @@
 import CHDF5
 import Foundation
 
-// Small helpers shared by ArtifactWriter and ArtifactReader. The HDF5 C library is not
-// thread-safe in its serial build: use one writer/reader per thread at a time.
+// Small helpers shared by ArtifactWriter and ArtifactReader.
+
+/// Every public reader/writer method holds this lock, so artifacts may be used from
+/// several threads. Debian's libhdf5 is built thread-safe (H5_HAVE_THREADSAFE), but
+/// default builds elsewhere (e.g. Homebrew) are not; the lock keeps those safe too.
+/// Recursive because public methods call one another.
+let h5Lock = NSRecursiveLock()
 
 /// Make HDF5 stop printing its own error stack to stderr; distlab reports errors itself.
 /// Called by every reader/writer initialiser; cheap and idempotent.

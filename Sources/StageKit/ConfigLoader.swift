@@ -79,6 +79,24 @@ func rawValue(at path: [CodingKey], text: String, format: ConfigFormat) -> Any? 
     return node
 }
 
+/// Where JSON text is malformed, as "invalid value at line L, column C", from
+/// JSONSerialization (JSONDecoder on Linux drops the position).
+func jsonSyntaxDetail(_ text: String) -> String? {
+    do {
+        _ = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        return nil
+    } catch {
+        let debug = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+        // "Invalid value around character 15." -> add line and column of that byte offset.
+        guard let r = debug.range(of: "character "),
+              let offset = Int(debug[r.upperBound...].prefix { $0.isNumber }) else { return debug }
+        let bytes = Array(text.utf8.prefix(offset))
+        let line = bytes.filter { $0 == UInt8(ascii: "\n") }.count + 1
+        let column = bytes.count - (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return "\(debug.trimmingCharacters(in: CharacterSet(charactersIn: "."))) (line \(line), column \(column))"
+    }
+}
+
 /// "a.b[2].c" from a coding path.
 func keyPathString(_ path: [CodingKey]) -> String {
     var out = ""
@@ -112,7 +130,7 @@ private func configError(_ e: DecodingError, file: String, format: ConfigFormat,
         return ConfigError(file: file, keyPath: keyPathString(ctx.codingPath), "expected a value of type \(type), found null")
     case .dataCorrupted(let ctx):
         let path = keyPathString(ctx.codingPath)
-        let under = ctx.underlyingError.map { ": \($0)" } ?? ""
+        let under = ctx.underlyingError.map { ": \($0)" } ?? (format == .json ? jsonSyntaxDetail(text).map { ": \($0)" } ?? "" : "")
         if path.isEmpty {
             return ConfigError(file: file, keyPath: "", "invalid \(format == .yaml ? "YAML" : "JSON"): \(ctx.debugDescription)\(under)")
         }

@@ -25,6 +25,8 @@ public final class ProgressBar {
     private var message: String?
     private var finished = false
     private var loggedDone = -1  // done count of the last plain (non-TTY) line
+    /// A redrawn line must not wrap, or "\r" would only return to the wrapped part.
+    private let columns: Int?
 
     /// - Parameters:
     ///   - isTTY: defaults to whether stderr is a terminal.
@@ -40,6 +42,14 @@ public final class ProgressBar {
         self.clock = clock ?? { ProcessInfo.processInfo.systemUptime }
         self.start = self.clock()
         self.nextLogPercent = self.logEveryPercent
+        self.columns = isTTY ? Self.terminalColumns() : nil
+    }
+
+    /// Width of the terminal on stderr, nil if unknown.
+    private static func terminalColumns() -> Int? {
+        var size = winsize()
+        guard ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 
     /// Add `n` to the done count, optionally replacing the live message.
@@ -54,7 +64,7 @@ public final class ProgressBar {
         if isTTY {
             guard now - lastDraw >= 0.1 || self.done == total else { return }
             lastDraw = now
-            output("\r" + line(now) + "\u{1B}[K")
+            output("\r" + Self.fit(line(now), columns) + "\u{1B}[K")
         } else {
             let pct = Self.percent(done: self.done, total: total)
             guard pct >= nextLogPercent else { return }
@@ -72,7 +82,7 @@ public final class ProgressBar {
         if !isTTY && message == nil && loggedDone == done { return }
         if let message { self.message = message }
         let text = line(clock())
-        output(isTTY ? "\r" + text + "\u{1B}[K\n" : text + "\n")
+        output(isTTY ? "\r" + Self.fit(text, columns) + "\u{1B}[K\n" : text + "\n")
     }
 
     private func line(_ now: Double) -> String {
@@ -80,6 +90,12 @@ public final class ProgressBar {
     }
 
     // MARK: Pure formatting (tested directly)
+
+    /// `text` cut to `columns - 1` characters (the last column would make some terminals wrap).
+    public static func fit(_ text: String, _ columns: Int?) -> String {
+        guard let columns, columns > 1, text.count > columns - 1 else { return text }
+        return String(text.prefix(columns - 1))
+    }
 
     /// Whole percent done, 100 for an empty job.
     public static func percent(done: Int, total: Int) -> Int {

@@ -58,6 +58,7 @@ final class ArtifactFailureTests: TempDirTestCase {
         assertThrows(["a//b", "invalid object path"]) { try w.write([Float(1)], shape: [1], at: "a//b") }
         assertThrows(["negative"]) { try w.write([Float](), shape: [-1, 0], at: "neg") }
         assertThrows(["NUL"]) { try w.writeStrings(["a\u{0}b"], at: "s") }
+        assertThrows(["attribute 'big'", "under 64 KiB"]) { try w.setAttribute("big", .ints(Array(0..<20_000))) }
         assertThrows(["missing", "object does not exist"]) { try w.setAttribute("a", .int(1), on: "missing") }
         w.abort()
         assertThrows(["no/such/dir/x.h5", "does not exist"]) { _ = try ArtifactWriter(path: file("no/such/dir/x.h5")) }
@@ -68,6 +69,12 @@ final class ArtifactFailureTests: TempDirTestCase {
         var g = SystemRandomNumberGenerator()
         let junk = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &g) }
         try Data(junk).write(to: URL(fileURLWithPath: path))
+        assertThrows([path, "not an HDF5 file"]) { _ = try ArtifactReader(path: path) }
+    }
+
+    func testEmptyFileGivesClearError() throws {
+        let path = file("empty.h5")
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
         assertThrows([path, "not an HDF5 file"]) { _ = try ArtifactReader(path: path) }
     }
 

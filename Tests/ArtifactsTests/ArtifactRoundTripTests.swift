@@ -53,6 +53,8 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         XCTAssertEqual(s.shape, [])
         XCTAssertEqual(try r.read(UInt8.self, "mask").shape, [3, 1])
         XCTAssertEqual(try r.read(UInt8.self, "mask").values, u8)
+        XCTAssertEqual(try r.read(Int32.self, "case_1/deep/ids", rows: 1..<2).values, [0, Int32.max])
+        assertThrows(["scalar_i64", "found a scalar"]) { _ = try r.read(Int64.self, "scalar_i64", rows: 0..<1) }
         let e = try r.read(Float.self, "empty")
         XCTAssertEqual(e.values, [])
         XCTAssertEqual(e.shape, [0, 5])
@@ -86,6 +88,28 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         let r = try ArtifactReader(path: path)
         let back = try r.read(Float.self, "x", shape: [rows, cols])
         XCTAssertEqual(back.values, x)
+
+        // Row ranges read only part of a (chunked) dataset.
+        let part = try r.read(Float.self, "x", rows: 397..<400)
+        XCTAssertEqual(part.shape, [3, cols])
+        XCTAssertEqual(part.values, Array(x[(397 * cols)...]))
+        XCTAssertEqual(try r.read(Float.self, "x", rows: 5..<5).shape, [0, cols])
+        assertThrows(["dataset 'x'", "rows 399..<401 out of range", "400 rows"]) { _ = try r.read(Float.self, "x", rows: 399..<401) }
+
+        // Swift Int is stored as int64 and reads back as either.
+        let ints = Array(0..<50_000).map { $0 * 3 - 7 }
+        let intPath = file("ints.h5")
+        try ArtifactWriter.write(to: intPath) { w in
+            try w.write(ints, shape: [ints.count], at: "ints")
+            try w.write(x, shape: [rows, cols], at: "x_raw", compress: false)
+        }
+        let ir = try ArtifactReader(path: intPath)
+        XCTAssertEqual(try ir.read(Int.self, "ints").values, ints)
+        XCTAssertEqual(try ir.read(Int64.self, "ints").values, ints.map { Int64($0) })
+        XCTAssertEqual(try ir.dtype(of: "ints"), .int64)
+        XCTAssertEqual(try ir.read(Float.self, "x_raw").values, x)
+        let intSize = try FileManager.default.attributesOfItem(atPath: intPath)[.size] as! Int
+        XCTAssertGreaterThan(intSize, rows * cols * 4, "per-dataset compress: false stores raw")
 
         // Same data without compression is stored raw.
         let raw = file("raw.h5")
@@ -123,6 +147,23 @@ final class ArtifactRoundTripTests: TempDirTestCase {
         let a = try bytes(file("a.h5")), b = try bytes(file("b.h5"))
         XCTAssertEqual(a.count, b.count)
         XCTAssertTrue(a == b, "same inputs must give bit-identical files")
+    }
+
+    /// Smoke test of use from many threads (Debian's HDF5 is itself thread-safe, so this
+    /// mainly guards distlab's own shared state, e.g. temp-file naming).
+    func testConcurrentUseFromManyThreads() throws {
+        let x = (0..<100_000).map { Float($0) }
+        let paths = (0..<8).map { file("c\($0).h5") }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            try! ArtifactWriter.write(to: paths[i]) { w in try w.write(x, shape: [100, 1000], at: "g/x") }
+        }
+        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 16)
+        defer { ok.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let r = try? ArtifactReader(path: paths[i % 8])
+            ok[i] = (try? r?.read(Float.self, "g/x").values) == x
+        }
+        XCTAssertTrue(ok.allSatisfy { $0 })
     }
 
     func testDTypeClassificationOfNumpyNames() throws {

@@ -60,8 +60,8 @@ final class ConfigTests: XCTestCase {
         let badSyntax = try write("b.yaml", "model: [unclosed\n")
         assertConfigError(["b.yaml", "invalid YAML"]) { _ = try loadConfig(SampleConfig.self, from: badSyntax) }
 
-        let badJSON = try write("b.json", "{\"model\": ")
-        assertConfigError(["b.json", "invalid JSON"]) { _ = try loadConfig(SampleConfig.self, from: badJSON) }
+        let badJSON = try write("b.json", "{\"model\": \n [1,, 2]}")
+        assertConfigError(["b.json", "invalid JSON", "line 2, column 5"]) { _ = try loadConfig(SampleConfig.self, from: badJSON) }
 
         assertConfigError(["c.toml", "unsupported config extension"]) { _ = try loadConfig(SampleConfig.self, from: write("c.toml", "")) }
         assertConfigError(["nope.yaml", "cannot read"]) { _ = try loadConfig(SampleConfig.self, from: (dir as NSString).appendingPathComponent("nope.yaml")) }

@@ -30,6 +30,12 @@ final class ProgressBarTests: XCTestCase {
                        "[####] 0/0 100% -/s 0:00<0:00")
     }
 
+    func testFitCutsToTerminalWidth() {
+        XCTAssertEqual(ProgressBar.fit("abcdef", 5), "abcd")
+        XCTAssertEqual(ProgressBar.fit("abc", 5), "abc")
+        XCTAssertEqual(ProgressBar.fit("abcdef", nil), "abcdef")
+    }
+
     func testNonTTYPrintsAPlainLineEveryStep() {
         var lines: [String] = []
         var now = 0.0
