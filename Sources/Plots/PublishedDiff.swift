@@ -23,6 +23,10 @@ public struct PublishedDiff {
     /// Our cells the paper has no number for, in our order (figure-only cells, our extras).
     public var missingPublished: [CellKey]
 
+    public init(rows: [DiffRow], missingOurs: [CellKey], missingPublished: [CellKey]) {
+        self.rows = rows; self.missingOurs = missingOurs; self.missingPublished = missingPublished
+    }
+
     /// Matched cells as CSV: `paper,table,row,column,ours,ours_sd,published,published_sd,delta,within_sd`
     /// (`within_sd` is `yes`, `no` or empty when no SD is known).
     public func csv(digits: Int = 4) -> CSVTable {
