@@ -111,8 +111,13 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
             table[name] = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape,
                                                 begin: dataStart + offsets[0], end: dataStart + offsets[1])
         }
+        let ordered = table.values.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        // The format forbids overlapping tensors; overlap means a corrupt header.
+        for (a, b) in zip(ordered, ordered.dropFirst()) where b.begin < a.end {
+            throw fail("tensor \(b.name): data overlaps tensor \(a.name)")
+        }
         tensors = table
-        tensorNames = table.values.sorted { ($0.begin, $0.name) < ($1.begin, $1.name) }.map(\.name)
+        tensorNames = ordered.map(\.name)
     }
 
     /// A JSON array of non-negative integers as [Int] (nil for anything else).
@@ -148,14 +153,15 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
         }
         if t.elementCount == 0 { return [] }
         let raw = try rawBytes(name)
-        var out = [Float](repeating: 0, count: t.elementCount)
         do {
-            try out.withUnsafeMutableBufferPointer { dst in
+            // Uninitialised: the decoder writes every element, so zero-filling first would
+            // only add a pass over the memory.
+            return try [Float](unsafeUninitializedCapacity: t.elementCount) { dst, initialized in
                 try dequantize(type, raw, count: t.elementCount, into: dst.baseAddress!)
+                initialized = t.elementCount
             }
         } catch let e as DequantizeError {
             throw ModelFileError(path: path, message: "tensor \(name): \(e)")
         }
-        return out
     }
 }

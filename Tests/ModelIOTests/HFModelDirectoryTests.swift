@@ -61,7 +61,7 @@ final class HFModelDirectoryTests: XCTestCase {
         let m = try HFModelDirectory(path: dir)
         XCTAssertEqual(m.config.hiddenSize, 8)
         XCTAssertEqual(m.tokenizerPath, dir + "/tokenizer.json")
-        XCTAssertEqual(m.tensorNames, ["model.embed_tokens.weight", "model.norm.weight"])
+        XCTAssertEqual(m.tensorNames, ["model.norm.weight", "model.embed_tokens.weight"])   // file data order: F32 before BF16
         XCTAssertEqual(try m.floats("model.embed_tokens.weight", shape: [10, 8]), (0..<80).map { Float($0) })
         assertThrows(try m.floats("lm_head.weight"), contains: [dir, "missing tensor lm_head.weight"])
 
