@@ -120,12 +120,12 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
         tensorNames = ordered.map(\.name)
     }
 
-    /// A JSON array of non-negative integers as [Int] (nil for anything else).
+    /// A JSON array of integers as [Int] (nil for anything else, e.g. fractions or strings).
     private static func integers(_ v: Any?) -> [Int]? {
         guard let arr = v as? [Any] else { return nil }
         var out: [Int] = []
         for x in arr {
-            guard let n = x as? NSNumber, let i = Int(exactly: n.doubleValue), Double(n.int64Value) == n.doubleValue else { return nil }
+            guard let n = x as? NSNumber, let i = Int(exactly: n.doubleValue) else { return nil }
             out.append(i)
         }
         return out

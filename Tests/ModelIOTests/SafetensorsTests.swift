@@ -56,6 +56,7 @@ final class SafetensorsTests: XCTestCase {
             ("mismatch", rawSafetensors(header: #"{"w":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}"#, data: data), ["tensor w", "F16", "needs 6 bytes", "give 8"]),
             ("dtype", rawSafetensors(header: #"{"w":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}"#, data: data), ["tensor w", "unknown dtype Q4"]),
             ("noshape", rawSafetensors(header: #"{"w":{"dtype":"F32","data_offsets":[0,8]}}"#, data: data), ["tensor w", "shape"]),
+            ("fraction", rawSafetensors(header: #"{"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}"#, data: data), ["tensor w", "invalid shape"]),
             ("overlap", rawSafetensors(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: data), ["tensor v", "overlaps tensor w"]),
             ("reversed", rawSafetensors(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#, data: data), ["tensor w", "data_offsets"]),
         ]
