@@ -211,6 +211,31 @@ final class DequantizeTests: XCTestCase {
         }
     }
 
+    /// Large tensors are decoded in parallel chunks; the result must equal decoding block
+    /// ranges one small (serial) call at a time, for a block count that does not divide evenly.
+    func testParallelDecodeMatchesSerial() throws {
+        for type in [GGMLType.q4_K, .q5_0, .f16] {
+            let blocks = (3 << 20) / type.blockSize + 7
+            let n = blocks * type.blockSize
+            var raw = [UInt8](repeating: 0, count: type.byteCount(elements: n)!)
+            var state: UInt64 = 99
+            for i in raw.indices { state = state &* 6364136223846793005 &+ 1442695040888963407; raw[i] = UInt8(state >> 56) & 0x3B }   // mask keeps fp16 scales finite
+            let whole = try deq(type, raw, count: n)
+            var pieces = [Float](repeating: .nan, count: n)
+            let step = 4096 * type.blockSize   // elements per serial call, well under the parallel threshold
+            try raw.withUnsafeBytes { src in
+                try pieces.withUnsafeMutableBufferPointer { dst in
+                    for start in stride(from: 0, to: n, by: step) {
+                        let m = min(step, n - start)
+                        let off = start / type.blockSize * type.typeSize
+                        try dequantize(type, UnsafeRawBufferPointer(rebasing: src[off...]), count: m, into: dst.baseAddress! + start)
+                    }
+                }
+            }
+            XCTAssertTrue(whole.elementsEqual(pieces) { $0.bitPattern == $1.bitPattern }, "\(type)")
+        }
+    }
+
     /// Throughput of the types in the default models on 64 MB of output (best of 3 runs into a
     /// warm buffer; printed, asserted only loosely so a shared, loaded machine does not fail it).
     func testThroughput() throws {
