@@ -35,7 +35,7 @@ $(BINARIES): build
 
 test: deps ## build and run all tests (the CI command)
 	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build $(if $(FILTER),--filter $(FILTER),)
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing $(if $(FILTER),--filter $(FILTER),)
 
 bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training
 	$(BIN)/infer bench --models-dir $(MODELS_DIR)

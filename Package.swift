@@ -23,8 +23,9 @@ func stage(_ name: String) -> Target {
         path: "Sources/\(name)", swiftSettings: fastFlags)
 }
 
-func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
-    .testTarget(name: name, dependencies: deps, swiftSettings: fastFlags)
+func tests(_ name: String, _ deps: [Target.Dependency], fixtures: Bool = false) -> Target {
+    // Test data files live in each test target's Fixtures/ folder and are read via #filePath.
+    .testTarget(name: name, dependencies: deps, exclude: fixtures ? ["Fixtures"] : [], swiftSettings: fastFlags)
 }
 
 let package = Package(
@@ -53,7 +54,7 @@ let package = Package(
         library("Metrics", ["Numerics"]),
         library("Methods", ["Numerics", "Metrics", "Models", "Tokenizers"]),
         library("Plots", []),
-        library("StageKit", ["Numerics", "Artifacts", .product(name: "Yams", package: "Yams"), argumentParser]),
+        library("StageKit", ["Numerics", "Artifacts", "Datasets", .product(name: "Yams", package: "Yams"), argumentParser]),
 
         // The six pipeline stages: thin executables over the library.
         stage("prepare-splits"),
@@ -66,15 +67,15 @@ let package = Package(
         tests("NumericsTests", ["Numerics"]),
         tests("ArtifactsTests", ["Artifacts", "Numerics"]),
         tests("TokenizersTests", ["Tokenizers", "ModelIO"]),
-        tests("ModelIOTests", ["ModelIO", "Numerics"]),
+        tests("ModelIOTests", ["ModelIO", "Numerics"], fixtures: true),
         tests("ModelsTests", ["Models", "ModelIO", "Tokenizers", "Numerics"]),
         tests("TrainingTests", ["Training", "Models", "ModelIO", "Numerics"]),
-        tests("DatasetsTests", ["Datasets", "Numerics"]),
+        tests("DatasetsTests", ["Datasets", "Numerics"], fixtures: true),
         tests("MetricsTests", ["Metrics", "Numerics"]),
         tests("MethodsTests", ["Methods", "Metrics", "Numerics"]),
         tests("PlotsTests", ["Plots"]),
-        tests("StageKitTests", ["StageKit", "Artifacts"]),
-        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"]),
+        tests("StageKitTests", ["StageKit", "Artifacts", "Datasets"]),
+        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"], fixtures: true),
     ],
     swiftLanguageModes: [.v5]
 )
