@@ -6,11 +6,8 @@ import Foundation
 /// `tokenizer_config.json` beside the file supplies BOS/EOS names and the chat template.
 extension Tokenizer {
     /// The GPT-2, Llama-3 and Qwen2 split patterns as they appear in `tokenizer.json`, mapped to scanners.
-    static let knownSplitPatterns: [String: PreTokenizer] = [
-        #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#: .gpt2,
-        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .llama3,
-        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .qwen2,
-    ]
+    static let knownSplitPatterns: [String: PreTokenizer] = Dictionary(
+        uniqueKeysWithValues: [PreTokenizer.gpt2, .llama3, .qwen2].map { ($0.pattern!, $0) })
 
     /// Loads a Hugging Face `tokenizer.json`.
     public static func load(tokenizerJSON path: String) throws -> Tokenizer {
@@ -92,8 +89,7 @@ extension Tokenizer {
         switch modelType {
         case "BPE":
             guard let mergeList = model["merges"] as? [Any] else { throw fail("model.merges is missing (BPE needs merges)") }
-            var merges: [UInt64: BPEMerge] = [:]
-            merges.reserveCapacity(mergeList.count)
+            var merges = PairTable(capacity: mergeList.count)
             for (rank, m) in mergeList.enumerated() {
                 if let s = m as? String {
                     let b = Array(s.utf8)
@@ -172,7 +168,7 @@ extension Tokenizer {
             hf.wordPiecePrefix = model["continuing_subword_prefix"] as? String ?? "##"
             hf.wordPieceMaxChars = (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100
             return Tokenizer(model: .wordPiece, source: path, table: table, vocabSize: n, types: types, scores: [],
-                             merges: [:], preTokenizer: .none, ignoreMerges: false, bos: prefix.first, eos: suffix.last, unk: unk,
+                             merges: PairTable(), preTokenizer: .none, ignoreMerges: false, bos: prefix.first, eos: suffix.last, unk: unk,
                              pad: configToken("pad_token") ?? { let p = table.lookup(Array("[PAD]".utf8)); return p >= 0 ? p : nil }(),
                              addBOS: !prefix.isEmpty || !suffix.isEmpty, addEOS: !suffix.isEmpty, addSpacePrefix: false,
                              prefixTokens: prefix, suffixTokens: suffix, maxLength: maxLength, chatTemplate: template, hf: hf)

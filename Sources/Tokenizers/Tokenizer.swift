@@ -47,7 +47,7 @@ public final class Tokenizer: @unchecked Sendable {
     let table: TokenTable
     let types: [TokenType]
     let scores: [Float]
-    let merges: [UInt64: BPEMerge]
+    let merges: PairTable
     /// Byte-level BPE: byte → symbol of its byte-level character.
     let byteSymbol: [Int32]
     /// `<0xXX>` byte tokens (-1 where missing).
@@ -83,7 +83,7 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     init(model: TokenizerModel, source: String, table: TokenTable, vocabSize: Int, types: [TokenType], scores: [Float],
-         merges: [UInt64: BPEMerge], preTokenizer: PreTokenizer, ignoreMerges: Bool,
+         merges: PairTable, preTokenizer: PreTokenizer, ignoreMerges: Bool,
          bos: Int32?, eos: Int32?, unk: Int32?, pad: Int32?, addBOS: Bool, addEOS: Bool, addSpacePrefix: Bool,
          prefixTokens: [Int32]? = nil, suffixTokens: [Int32]? = nil, maxLength: Int? = nil,
          chatTemplate: String?, hf: HFSettings = HFSettings()) {
