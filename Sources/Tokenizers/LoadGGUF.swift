@@ -109,6 +109,8 @@ func addMerge(_ table: inout TokenTable, _ merges: inout PairTable, _ left: Arra
     let a = symbol(left), b = symbol(right)
     let key = pairKey(a, b)
     if merges[key] == nil {
-        merges[key] = BPEMerge(rank: Int32(rank), result: symbol(left + right))
+        var joined = left
+        joined.append(contentsOf: right)
+        merges[key] = BPEMerge(rank: Int32(rank), result: symbol(joined))
     }
 }
