@@ -113,3 +113,17 @@ final class ModelTokenizerTests: XCTestCase {
         }
     }
 }
+
+final class LoadAnyTests: XCTestCase {
+    func testLoadByPathAndStopTokens() throws {
+        let qwen = try Tokenizer.load(path: ModelTokenizerTests.qwen)
+        XCTAssertEqual(qwen.model, .byteLevelBPE)
+        XCTAssertEqual(qwen.stopTokenIDs, [151645, 151643])  // <|im_end|> (EOS), <|endoftext|>
+        let gemma = try Fixtures.tokenizer(ModelTokenizerTests.gemma)
+        XCTAssertEqual(gemma.stopTokenIDs, [1, gemma.id(of: "<end_of_turn>")!])
+        let minilm = try Tokenizer.load(path: Fixtures.models + "/all-MiniLM-L6-v2")
+        XCTAssertEqual(minilm.model, .wordPiece)
+        XCTAssertThrowsError(try Tokenizer.load(path: "/nonexistent/model.gguf")) { XCTAssertTrue("\($0)".contains("/nonexistent/model.gguf")) }
+        XCTAssertThrowsError(try Tokenizer.load(path: FileManager.default.temporaryDirectory.path)) { XCTAssertTrue("\($0)".contains("tokenizer.json")) }
+    }
+}
