@@ -11,6 +11,10 @@ final class DecoderTrainerTests: XCTestCase {
         try DecoderConfig(family: .llama, vocab: 13, dim: 8, layers: 2, heads: 2, kvHeads: 1, headDim: 4, ffnDim: 12,
                           normEps: 1e-5, ropeBase: 10_000, ropeLayout: .interleaved, tiedEmbeddings: true)
     }
+    static func tinyQwen2() throws -> DecoderConfig {
+        try DecoderConfig(family: .qwen2, vocab: 12, dim: 8, layers: 2, heads: 4, kvHeads: 2, headDim: 2, ffnDim: 12,
+                          normEps: 1e-6, ropeBase: 1_000_000, ropeLayout: .neox, tiedEmbeddings: false)
+    }
     /// Three layers with pattern 2: layers 0 and 2 are sliding (window 3, local RoPE base), layer 1 global.
     static func tinyGemma() throws -> DecoderConfig {
         try DecoderConfig(family: .gemma3, vocab: 11, dim: 8, layers: 3, heads: 2, kvHeads: 1, headDim: 4, ffnDim: 10,
@@ -72,6 +76,14 @@ final class DecoderTrainerTests: XCTestCase {
         try checkGradients(tr, params: tr.trainableParameters, dropoutKey: nil, what: "llama")
     }
 
+    func testQwen2FullGradientIncludingBiases() throws {
+        let w = try DecoderWeights.random(config: Self.tinyQwen2(), seed: 7, scale: 0.4)
+        let tr = try DecoderTrainer(weights: w)
+        XCTAssertEqual(tr.trainableParameters.count, 3 + 2 * 12)
+        XCTAssertEqual(w.layers[0].bq?.weightDecay, false)
+        try checkGradients(tr, params: tr.trainableParameters, dropoutKey: nil, what: "qwen2")
+    }
+
     func testGemma3FullGradient() throws {
         let w = try DecoderWeights.random(config: Self.tinyGemma(), seed: 2, scale: 0.4)
         let tr = try DecoderTrainer(weights: w)
@@ -95,7 +107,7 @@ final class DecoderTrainerTests: XCTestCase {
     /// Word log-probabilities from one tree batch equal those of each word appended to the context
     /// in its own causal sequence — through real blocks, RoPE, and (Gemma) the positional sliding window.
     func testTreeBatchMatchesSeparateSequencesThroughModel() throws {
-        for config in [try Self.tinyLlama(), try Self.tinyGemma()] {
+        for config in [try Self.tinyLlama(), try Self.tinyQwen2(), try Self.tinyGemma()] {
             let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: config, seed: 4, scale: 0.4))
             let context: [Int32] = [1, 2, 3, 4, 5]      // longer than Gemma's window of 3
             let words: [[Int32]] = [[6, 7, 8], [9], [2, 10]]

@@ -50,6 +50,10 @@ final class ReferenceModelTests: XCTestCase {
         try check(model: "SmolLM2-135M-Instruct.Q4_1.gguf", reference: "smollm2-135m-instruct.json", maxCases: 3)
     }
 
+    func testQwen2ForwardMatchesReference() throws {
+        try check(model: "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", reference: "qwen2.5-coder-0.5b-instruct.json", maxCases: 2)
+    }
+
     func testGemma3ForwardMatchesReference() throws {
         try check(model: "gemma-3-270m-q4_k_m.gguf", reference: "gemma3-270m.json", maxCases: 3)
     }

@@ -2,10 +2,10 @@ import Foundation
 import Numerics
 
 /// The shape of a decoder-only transformer as the trainer needs it (Llama family incl. SmolLM2,
-/// Qwen2-style GQA without biases, and Gemma 3). Plain data: the Models module (or a test)
+/// Qwen2 (Llama blocks with q/k/v biases, NeoX RoPE), and Gemma 3). Plain data: the Models module (or a test)
 /// fills it from a model file's metadata.
 public struct DecoderConfig: Sendable, Equatable {
-    public enum Family: String, Sendable { case llama, gemma3 }
+    public enum Family: String, Sendable { case llama, qwen2, gemma3 }
 
     public var family: Family
     public var vocab: Int
@@ -56,6 +56,8 @@ public struct DecoderConfig: Sendable, Equatable {
     public func isSliding(_ l: Int) -> Bool {
         family == .gemma3 && slidingWindow > 0 && slidingPattern > 0 && (l + 1) % slidingPattern != 0
     }
+    /// Qwen2 adds biases to the q, k and v projections.
+    public var hasQKVBias: Bool { family == .qwen2 }
     public var qDim: Int { heads * headDim }
     public var kvDim: Int { kvHeads * headDim }
 }

@@ -1,17 +1,16 @@
 import ModelIO
 
 extension DecoderConfig {
-    /// Reads the trainer's config from a GGUF file's metadata (architectures `llama` and `gemma3`).
+    /// Reads the trainer's config from a GGUF file's metadata (architectures `llama`, `qwen2`, `gemma3`).
     /// Values GGUF does not store are the architectures' fixed constants, as llama.cpp uses them:
     /// Gemma 3's local RoPE base 10 000, global layer every 6th, query scale 1/sqrt(key_length).
-    /// Other architectures (e.g. qwen2, whose projections carry biases) throw: the trainer
-    /// implements no bias on q/k/v.
+    /// Other architectures throw.
     public init(gguf: GGUFFile) throws {
         guard let arch = gguf.architecture else {
             throw ModelFileError(path: gguf.path, message: "no general.architecture")
         }
         guard let family = Family(rawValue: arch) else {
-            throw ModelFileError(path: gguf.path, message: "architecture \(arch) is not supported for training (llama, gemma3)")
+            throw ModelFileError(path: gguf.path, message: "architecture \(arch) is not supported for training (llama, qwen2, gemma3)")
         }
         let embd = try gguf.shape(of: "token_embd.weight")
         guard embd.count == 2 else { throw ModelFileError(path: gguf.path, message: "token_embd.weight: shape \(embd)") }

@@ -10,7 +10,7 @@ import Numerics
 /// `TreeBatch` — against a list of `TokenTarget`s. Logits are only computed for rows that carry
 /// a target (a prompt of 60 tokens with a 2-token answer needs 2 rows of the [V, C] LM head).
 ///
-/// Block (llama): h = rmsnorm(x); q,k,v = h·Wᵀ; rope(q,k); a = attn(q,k,v); x += a·Woᵀ;
+/// Block (llama): h = rmsnorm(x); q,k,v = h·Wᵀ (+ b for qwen2); rope(q,k); a = attn(q,k,v); x += a·Woᵀ;
 ///                h = rmsnorm(x); x += (silu(h·Wgᵀ) ∘ h·Wuᵀ)·Wdᵀ.
 /// Gemma 3 adds per-head rmsnorm on q and k before RoPE, rmsnorm on the attention and MLP
 /// outputs before each residual add, gelu-tanh gating, √C embedding scale, sliding-window
@@ -135,10 +135,11 @@ public final class DecoderTrainer {
     private func project(_ l: Int, _ target: LoRATarget, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                          T: Int, dropoutKey: UInt64?) {
         let w = weights.layers[l].weight(for: target)
+        let b = weights.layers[l].bias(for: target)?.valuePointer
         if let ad = lora[l][target] {
-            ad.forward(out: out, inp: inp, weight: w.valuePointer, bias: nil, T: T, dropoutKey: dropoutKey)
+            ad.forward(out: out, inp: inp, weight: w.valuePointer, bias: b, T: T, dropoutKey: dropoutKey)
         } else {
-            linearForward(out: out, inp: inp, weight: w.valuePointer, bias: nil, T: T, inDim: w.shape[1], outDim: w.shape[0])
+            linearForward(out: out, inp: inp, weight: w.valuePointer, bias: b, T: T, inDim: w.shape[1], outDim: w.shape[0])
         }
     }
 
@@ -146,10 +147,10 @@ public final class DecoderTrainer {
                                  dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, T: Int) throws {
         let w = weights.layers[l].weight(for: target)
         if let ad = lora[l][target] {
-            try ad.backward(dinp: dinp, dout: dout, weight: w.valuePointer, T: T)
+            try ad.backward(dinp: dinp, dout: dout, weight: w.valuePointer, T: T)   // base (and its bias) frozen
         } else {
-            linearBackward(dinp: dinp, dweight: w.gradPointer, dbias: nil, dout: dout, inp: inp, weight: w.valuePointer,
-                           T: T, inDim: w.shape[1], outDim: w.shape[0])
+            linearBackward(dinp: dinp, dweight: w.gradPointer, dbias: weights.layers[l].bias(for: target)?.gradPointer,
+                           dout: dout, inp: inp, weight: w.valuePointer, T: T, inDim: w.shape[1], outDim: w.shape[0])
         }
     }
 
