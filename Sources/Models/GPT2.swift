@@ -34,7 +34,7 @@ public enum GPT2 {
             maxPositions: positions, tiedEmbeddings: tied)
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let C = c.dModel, F = c.ffnDim
         func t(_ n: String, _ s: [Int]) throws -> WeightTensor { try loadTensor(gguf, n, s) }
         var layers: [LayerWeights] = []

@@ -70,7 +70,7 @@ public enum Gemma3 {
             tiedEmbeddings: hf.bool("tie_word_embeddings", default: true))
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let w = try loadDecoderWeights(gguf, c, embedding: "token_embd.weight", finalNorm: "output_norm.weight", output: "output.weight") { i in
             var n = LayerTensorNames.gguf(i)
             let p = "blk.\(i)."

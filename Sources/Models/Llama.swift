@@ -49,7 +49,7 @@ public enum Llama {
             tiedEmbeddings: hf.bool("tie_word_embeddings", default: false))
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let w = try loadDecoderWeights(gguf, c, embedding: "token_embd.weight", finalNorm: "output_norm.weight", output: "output.weight") { i in
             var n = LayerTensorNames.gguf(i)
             // Some llama-architecture models carry attention biases.
