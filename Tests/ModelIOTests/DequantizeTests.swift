@@ -211,8 +211,8 @@ final class DequantizeTests: XCTestCase {
         }
     }
 
-    /// Throughput of the hot types on 64 MB of output (printed; asserted only loosely so a
-    /// shared, loaded machine does not fail the suite).
+    /// Throughput of the types in the default models on 64 MB of output (best of 3 runs into a
+    /// warm buffer; printed, asserted only loosely so a shared, loaded machine does not fail it).
     func testThroughput() throws {
         let n = 16 << 20
         var out = [Float](repeating: 0, count: n)
@@ -221,14 +221,17 @@ final class DequantizeTests: XCTestCase {
             var state: UInt64 = 12345
             for i in raw.indices { state = state &* 6364136223846793005 &+ 1442695040888963407; raw[i] = UInt8(state >> 56) }
             // Random bytes: some fp16 scales decode to NaN/Inf, which costs the same time.
-            let start = Date()
-            try raw.withUnsafeBytes { src in
-                try out.withUnsafeMutableBufferPointer { try dequantize(type, src, count: n, into: $0.baseAddress!) }
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = Date()
+                try raw.withUnsafeBytes { src in
+                    try out.withUnsafeMutableBufferPointer { try dequantize(type, src, count: n, into: $0.baseAddress!) }
+                }
+                best = min(best, Date().timeIntervalSince(start))
             }
-            let dt = Date().timeIntervalSince(start)
-            print(String(format: "dequantize %@: %.0f MB in %.3f s = %.0f MB/s of input, %.0f Melem/s", "\(type)",
-                         Double(raw.count) / 1e6, dt, Double(raw.count) / 1e6 / dt, Double(n) / 1e6 / dt))
-            XCTAssertLessThan(dt, 5)
+            print(String(format: "dequantize %@: %.0f MB/s of input, %.0f M elements/s", "\(type)",
+                         Double(raw.count) / 1e6 / best, Double(n) / 1e6 / best))
+            XCTAssertLessThan(best, 5)
         }
     }
 }
