@@ -38,7 +38,7 @@ public enum Gemma3 {
             maxPositions: try hp.int("context_length", default: 32768), tiedEmbeddings: !gguf.has("output.weight"))
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         let C = try hf.int("hidden_size"), H = try hf.int("num_attention_heads"), L = try hf.int("num_hidden_layers")
         let D = try hf.int("head_dim", default: 256)
         let window = try hf.int("sliding_window", default: 512)

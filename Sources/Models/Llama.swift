@@ -30,7 +30,7 @@ public enum Llama {
             maxPositions: try hp.int("context_length", default: 2048), tiedEmbeddings: !gguf.has("output.weight"))
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         let C = try hf.int("hidden_size"), H = try hf.int("num_attention_heads"), L = try hf.int("num_hidden_layers")
         let D = try hf.int("head_dim", default: H > 0 ? C / H : 0)
         let base = try hf.double("rope_theta", default: 10000)

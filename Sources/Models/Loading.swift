@@ -38,7 +38,16 @@ public func loadModel(hfWeights source: WeightSource, config json: [String: Any]
     try loadModel(weights: source, config: ModelConfig(hf: json, path: configPath), naming: .huggingFace)
 }
 
-/// Opens a GGUF model file by path.
+/// Builds a model from a Hugging Face model directory (config.json + safetensors).
+public func loadModel(hfDirectory dir: HFModelDirectory) throws -> Transformer {
+    try loadModel(hfWeights: dir, config: dir.config.raw, configPath: dir.path + "/config.json")
+}
+
+/// Opens a model by path: a directory is read as a Hugging Face model directory, a file as GGUF.
 public func loadModel(path: String) throws -> Transformer {
-    try loadModel(gguf: GGUFFile(path: path))
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw ModelFileError(path: path, message: "no such model file or directory")
+    }
+    return isDir.boolValue ? try loadModel(hfDirectory: HFModelDirectory(path: path)) : try loadModel(gguf: GGUFFile(path: path))
 }

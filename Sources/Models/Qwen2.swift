@@ -12,7 +12,7 @@ public enum Qwen2 {
         return c
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         var c = try Llama.config(hf: hf)
         c.architecture = .qwen2
         // Qwen2 configs carry sliding_window but only use it when use_sliding_window is true.
