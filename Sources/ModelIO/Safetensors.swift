@@ -86,7 +86,8 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
         metadata = meta
 
         var table: [String: SafetensorsTensorInfo] = [:]
-        for (name, entry) in header where name != "__metadata__" {
+        // Sorted, so that a file with several bad entries always reports the same one.
+        for (name, entry) in header.sorted(by: { $0.key < $1.key }) where name != "__metadata__" {
             func bad(_ message: String) -> ModelFileError { fail("tensor \(name): \(message)") }
             guard let e = entry as? [String: Any] else { throw bad("header entry is not an object") }
             guard let dtypeName = e["dtype"] as? String else { throw bad("missing dtype") }
@@ -101,12 +102,13 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
             guard offsets[1] <= dataSize else {
                 throw bad("data_offsets [\(offsets[0]), \(offsets[1])) lie beyond the end of the data (\(dataSize) bytes) — truncated file?")
             }
-            let (elements, overflow) = shape.reduce((1, false)) { acc, d in
+            // Byte count of dtype × shape, with overflow checks (a corrupt shape must not wrap).
+            let (bytes, overflow) = shape.reduce((dtype.size, false)) { acc, d in
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, elements * dtype.size == offsets[1] - offsets[0] else {
-                throw bad("dtype \(dtype.rawValue) with shape \(shape) needs \(overflow ? "too many" : "\(elements * dtype.size)") bytes, data_offsets give \(offsets[1] - offsets[0])")
+            guard !overflow, bytes == offsets[1] - offsets[0] else {
+                throw bad("dtype \(dtype.rawValue) with shape \(shape) needs \(overflow ? "too many" : "\(bytes)") bytes, data_offsets give \(offsets[1] - offsets[0])")
             }
             table[name] = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape,
                                                 begin: dataStart + offsets[0], end: dataStart + offsets[1])
