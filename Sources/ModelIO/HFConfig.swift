@@ -43,9 +43,11 @@ public struct HFConfig: Decodable {
     public var slidingWindow: Int?
     public var slidingWindowPattern: Int?
     public var useSlidingWindow: Bool?
+    public var maxWindowLayers: Int?
     public var layerTypes: [String]?
     public var queryPreAttnScalar: Double?
     public var attentionBias: Bool?
+    public var mlpBias: Bool?
     public var attnLogitSoftcapping: Double?
     public var finalLogitSoftcapping: Double?
     public var tieWordEmbeddings: Bool?
@@ -80,8 +82,8 @@ public struct HFConfig: Decodable {
         case vocabSize, maxPositionEmbeddings, typeVocabSize
         case nEmbd, nLayer, nHead, nPositions, nInner, nCtx, activationFunction
         case rmsNormEps, layerNormEpsilon, layerNormEps, hiddenAct, hiddenActivation
-        case ropeTheta, ropeScaling, ropeLocalBaseFreq, slidingWindow, slidingWindowPattern, useSlidingWindow
-        case layerTypes, queryPreAttnScalar, attentionBias, attnLogitSoftcapping, finalLogitSoftcapping, tieWordEmbeddings
+        case ropeTheta, ropeScaling, ropeLocalBaseFreq, slidingWindow, slidingWindowPattern, useSlidingWindow, maxWindowLayers
+        case layerTypes, queryPreAttnScalar, attentionBias, mlpBias, attnLogitSoftcapping, finalLogitSoftcapping, tieWordEmbeddings
         case bosTokenId, eosTokenId, padTokenId
     }
 
@@ -113,10 +115,10 @@ public struct HFConfig: Decodable {
         ropeScaling = try c.decodeIfPresent(RopeScaling.self, forKey: .ropeScaling)
         ropeLocalBaseFreq = try d(.ropeLocalBaseFreq)
         slidingWindow = try i(.slidingWindow); slidingWindowPattern = try i(.slidingWindowPattern)
-        useSlidingWindow = try b(.useSlidingWindow)
+        useSlidingWindow = try b(.useSlidingWindow); maxWindowLayers = try i(.maxWindowLayers)
         layerTypes = try c.decodeIfPresent([String].self, forKey: .layerTypes)
         queryPreAttnScalar = try d(.queryPreAttnScalar)
-        attentionBias = try b(.attentionBias)
+        attentionBias = try b(.attentionBias); mlpBias = try b(.mlpBias)
         attnLogitSoftcapping = try d(.attnLogitSoftcapping); finalLogitSoftcapping = try d(.finalLogitSoftcapping)
         tieWordEmbeddings = try b(.tieWordEmbeddings)
         bosTokenId = try ids(.bosTokenId); eosTokenId = try ids(.eosTokenId); padTokenId = try ids(.padTokenId)

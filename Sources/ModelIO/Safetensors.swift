@@ -86,7 +86,8 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
         metadata = meta
 
         var table: [String: SafetensorsTensorInfo] = [:]
-        for (name, entry) in header where name != "__metadata__" {
+        // Sorted, so that a file with several bad entries always reports the same one.
+        for (name, entry) in header.sorted(by: { $0.key < $1.key }) where name != "__metadata__" {
             func bad(_ message: String) -> ModelFileError { fail("tensor \(name): \(message)") }
             guard let e = entry as? [String: Any] else { throw bad("header entry is not an object") }
             guard let dtypeName = e["dtype"] as? String else { throw bad("missing dtype") }
@@ -101,26 +102,32 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
             guard offsets[1] <= dataSize else {
                 throw bad("data_offsets [\(offsets[0]), \(offsets[1])) lie beyond the end of the data (\(dataSize) bytes) — truncated file?")
             }
-            let (elements, overflow) = shape.reduce((1, false)) { acc, d in
+            // Byte count of dtype × shape, with overflow checks (a corrupt shape must not wrap).
+            let (bytes, overflow) = shape.reduce((dtype.size, false)) { acc, d in
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, elements * dtype.size == offsets[1] - offsets[0] else {
-                throw bad("dtype \(dtype.rawValue) with shape \(shape) needs \(overflow ? "too many" : "\(elements * dtype.size)") bytes, data_offsets give \(offsets[1] - offsets[0])")
+            guard !overflow, bytes == offsets[1] - offsets[0] else {
+                throw bad("dtype \(dtype.rawValue) with shape \(shape) needs \(overflow ? "too many" : "\(bytes)") bytes, data_offsets give \(offsets[1] - offsets[0])")
             }
             table[name] = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape,
                                                 begin: dataStart + offsets[0], end: dataStart + offsets[1])
         }
+        let ordered = table.values.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        // The format forbids overlapping tensors; overlap means a corrupt header.
+        for (a, b) in zip(ordered, ordered.dropFirst()) where b.begin < a.end {
+            throw fail("tensor \(b.name): data overlaps tensor \(a.name)")
+        }
         tensors = table
-        tensorNames = table.values.sorted { ($0.begin, $0.name) < ($1.begin, $1.name) }.map(\.name)
+        tensorNames = ordered.map(\.name)
     }
 
-    /// A JSON array of non-negative integers as [Int] (nil for anything else).
+    /// A JSON array of integers as [Int] (nil for anything else, e.g. fractions or strings).
     private static func integers(_ v: Any?) -> [Int]? {
         guard let arr = v as? [Any] else { return nil }
         var out: [Int] = []
         for x in arr {
-            guard let n = x as? NSNumber, let i = Int(exactly: n.doubleValue), Double(n.int64Value) == n.doubleValue else { return nil }
+            guard let n = x as? NSNumber, let i = Int(exactly: n.doubleValue) else { return nil }
             out.append(i)
         }
         return out
@@ -148,14 +155,15 @@ public final class SafetensorsFile: WeightSource, @unchecked Sendable {
         }
         if t.elementCount == 0 { return [] }
         let raw = try rawBytes(name)
-        var out = [Float](repeating: 0, count: t.elementCount)
         do {
-            try out.withUnsafeMutableBufferPointer { dst in
+            // Uninitialised: the decoder writes every element, so zero-filling first would
+            // only add a pass over the memory.
+            return try [Float](unsafeUninitializedCapacity: t.elementCount) { dst, initialized in
                 try dequantize(type, raw, count: t.elementCount, into: dst.baseAddress!)
+                initialized = t.elementCount
             }
         } catch let e as DequantizeError {
             throw ModelFileError(path: path, message: "tensor \(name): \(e)")
         }
-        return out
     }
 }

@@ -3,9 +3,12 @@ import Foundation
 /// Writes float tensors as a safetensors file that Hugging Face tools (and `SafetensorsFile`)
 /// read, e.g. to save a fine-tuned checkpoint in HF-compatible form.
 ///
-/// The bytes are deterministic: tensors are stored sorted by name, the JSON header is written
-/// by hand with a fixed key order and no whitespace (padded with spaces to a multiple of 8
-/// bytes so the data starts aligned, as the reference writer does), metadata keys are sorted.
+/// The bytes are deterministic and follow the reference writer (the `safetensors` package):
+/// tensors ordered by dtype, widest first (F32, BF16, F16), then by name; the JSON header
+/// written with that key order and no whitespace, `__metadata__` first with sorted keys, and
+/// padded with spaces to a multiple of 8 bytes so the data starts aligned. For the same
+/// tensors (and at most one metadata key, whose order the reference leaves unspecified) the
+/// file is byte-identical to the reference's.
 public enum SafetensorsWriter {
     /// One tensor to write: row-major `values` with `shape`, stored as `dtype` (F32, F16 or BF16;
     /// F16/BF16 round to nearest even).
@@ -23,16 +26,19 @@ public enum SafetensorsWriter {
     /// place so a crash never leaves a half-written checkpoint under the final name.
     public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to path: String) throws {
         func fail(_ message: String) -> ModelFileError { ModelFileError(path: path, message: message) }
-        let sorted = tensors.sorted { $0.name < $1.name }
+        // The reference orders dtypes F16 < BF16 < F32 and stores the largest first.
+        func rank(_ t: SafetensorsDType) -> Int { t == .f32 ? 0 : t == .bf16 ? 1 : 2 }
+        let sorted = tensors.sorted { (rank($0.dtype), $0.name) < (rank($1.dtype), $1.name) }
+        var seen = Set<String>()
+        for t in tensors where !seen.insert(t.name).inserted { throw fail("duplicate tensor \(t.name)") }
         var offset = 0
         var entries: [String] = []
         if !metadata.isEmpty {
             let kv = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             entries.append("\"__metadata__\":{\(kv.joined(separator: ","))}")
         }
-        for (i, t) in sorted.enumerated() {
+        for t in sorted {
             guard t.name != "__metadata__" else { throw fail("tensor name __metadata__ is reserved") }
-            if i > 0 && sorted[i - 1].name == t.name { throw fail("duplicate tensor \(t.name)") }
             guard t.dtype == .f32 || t.dtype == .f16 || t.dtype == .bf16 else {
                 throw fail("tensor \(t.name): dtype \(t.dtype.rawValue) cannot be written (supported: F32, F16, BF16)")
             }

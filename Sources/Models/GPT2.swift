@@ -17,7 +17,7 @@ public enum GPT2 {
                     positions: try hp.int("context_length"), tied: !gguf.has("output.weight"))
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         let C = try hf.int("n_embd")
         return make(vocab: try hf.int("vocab_size"), C: C, L: try hf.int("n_layer"), H: try hf.int("n_head"),
                     F: try hf.int("n_inner", default: 4 * C), eps: try hf.double("layer_norm_epsilon", default: 1e-5),
@@ -34,7 +34,7 @@ public enum GPT2 {
             maxPositions: positions, tiedEmbeddings: tied)
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let C = c.dModel, F = c.ffnDim
         func t(_ n: String, _ s: [Int]) throws -> WeightTensor { try loadTensor(gguf, n, s) }
         var layers: [LayerWeights] = []

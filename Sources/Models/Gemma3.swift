@@ -38,7 +38,7 @@ public enum Gemma3 {
             maxPositions: try hp.int("context_length", default: 32768), tiedEmbeddings: !gguf.has("output.weight"))
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         let C = try hf.int("hidden_size"), H = try hf.int("num_attention_heads"), L = try hf.int("num_hidden_layers")
         let D = try hf.int("head_dim", default: 256)
         let window = try hf.int("sliding_window", default: 512)
@@ -70,7 +70,7 @@ public enum Gemma3 {
             tiedEmbeddings: hf.bool("tie_word_embeddings", default: true))
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let w = try loadDecoderWeights(gguf, c, embedding: "token_embd.weight", finalNorm: "output_norm.weight", output: "output.weight") { i in
             var n = LayerTensorNames.gguf(i)
             let p = "blk.\(i)."

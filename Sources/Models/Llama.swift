@@ -30,7 +30,7 @@ public enum Llama {
             maxPositions: try hp.int("context_length", default: 2048), tiedEmbeddings: !gguf.has("output.weight"))
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         let C = try hf.int("hidden_size"), H = try hf.int("num_attention_heads"), L = try hf.int("num_hidden_layers")
         let D = try hf.int("head_dim", default: H > 0 ? C / H : 0)
         let base = try hf.double("rope_theta", default: 10000)
@@ -49,7 +49,7 @@ public enum Llama {
             tiedEmbeddings: hf.bool("tie_word_embeddings", default: false))
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let w = try loadDecoderWeights(gguf, c, embedding: "token_embd.weight", finalNorm: "output_norm.weight", output: "output.weight") { i in
             var n = LayerTensorNames.gguf(i)
             // Some llama-architecture models carry attention biases.

@@ -86,7 +86,7 @@ extension ModelConfig {
 
     /// Reads a Hugging Face `config.json` dictionary (`path` names the file in errors).
     public init(hf json: [String: Any], path: String) throws {
-        let hf = HFConfig(json: json, path: path)
+        let hf = HFKeys(json: json, path: path)
         let type = try hf.string("model_type")
         switch type {
         case "llama", "mistral": self = try Llama.config(hf: hf)
@@ -97,7 +97,7 @@ extension ModelConfig {
             guard let text = json["text_config"] as? [String: Any] else {
                 throw ModelFileError(path: path, message: "model_type gemma3 without a text_config object")
             }
-            self = try Gemma3.config(hf: HFConfig(json: text, path: path + " (text_config)"))
+            self = try Gemma3.config(hf: HFKeys(json: text, path: path + " (text_config)"))
         case "gpt2": self = try GPT2.config(hf: hf)
         default: throw ModelFileError(path: path, message: "unsupported model_type '\(type)' (supported: llama, mistral, qwen2, gemma3_text, gpt2)")
         }
@@ -135,7 +135,7 @@ struct GGUFHParams {
 }
 
 /// Typed access to a Hugging Face config.json with errors naming the key.
-struct HFConfig {
+struct HFKeys {
     let json: [String: Any]
     let path: String
     func has(_ key: String) -> Bool { json[key] != nil && !(json[key] is NSNull) }
@@ -159,7 +159,7 @@ struct HFConfig {
     /// HF `rope_scaling` (null, {"rope_type": "linear"|"llama3", ...}).
     func ropeScaling() throws -> RopeScaling {
         guard let r = json["rope_scaling"] as? [String: Any] else { return .none }
-        let sub = HFConfig(json: r, path: path + " rope_scaling")
+        let sub = HFKeys(json: r, path: path + " rope_scaling")
         let type = (r["rope_type"] as? String) ?? (r["type"] as? String) ?? "default"
         switch type {
         case "default": return .none

@@ -12,7 +12,7 @@ public enum Qwen2 {
         return c
     }
 
-    static func config(hf: HFConfig) throws -> ModelConfig {
+    static func config(hf: HFKeys) throws -> ModelConfig {
         var c = try Llama.config(hf: hf)
         c.architecture = .qwen2
         // Qwen2 configs carry sliding_window but only use it when use_sliding_window is true.
@@ -20,7 +20,7 @@ public enum Qwen2 {
         return c
     }
 
-    static func load(gguf: GGUFFile, config c: ModelConfig) throws -> Transformer {
+    static func load(gguf: WeightSource, config c: ModelConfig) throws -> Transformer {
         let w = try loadDecoderWeights(gguf, c, embedding: "token_embd.weight", finalNorm: "output_norm.weight", output: "output.weight") { i in
             var n = LayerTensorNames.gguf(i)
             n.qBias = "blk.\(i).attn_q.bias"; n.kBias = "blk.\(i).attn_k.bias"; n.vBias = "blk.\(i).attn_v.bias"

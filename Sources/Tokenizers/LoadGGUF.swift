@@ -54,8 +54,8 @@ extension Tokenizer {
             guard let mv = gguf.metadata["tokenizer.ggml.merges"]?.array else {
                 throw fail("tokenizer.ggml.model is gpt2 but tokenizer.ggml.merges is missing")
             }
-            var merges: [UInt64: BPEMerge] = [:]
-            merges.reserveCapacity(mv.count)
+            var merges: PairTable
+            merges = PairTable(capacity: mv.count)
             for (rank, v) in mv.enumerated() {
                 guard let s = v.string else { throw fail("tokenizer.ggml.merges[\(rank)] is not a string") }
                 let b = Array(s.utf8)
@@ -74,7 +74,7 @@ extension Tokenizer {
                 throw fail("tokenizer.ggml.model is llama (SentencePiece) but tokenizer.ggml.scores is missing")
             }
             return Tokenizer(model: .sentencePiece, source: path, table: table, vocabSize: n, types: types, scores: scores,
-                             merges: [:], preTokenizer: .none, ignoreMerges: false,
+                             merges: PairTable(), preTokenizer: .none, ignoreMerges: false,
                              bos: bos ?? 1, eos: eos ?? 2, unk: unk ?? 0, pad: pad, addBOS: addBOSMeta ?? true, addEOS: addEOS,
                              addSpacePrefix: addSpaceMeta ?? true, chatTemplate: template)
         default:
@@ -101,7 +101,7 @@ func ggufPreTokenizer(_ name: String) -> (PreTokenizer, Bool, Bool)? {
 
 /// Registers merge `left right` with `rank` (the first occurrence of a pair wins). Parts or
 /// results that are not tokens get symbol ids beyond the vocabulary.
-func addMerge(_ table: inout TokenTable, _ merges: inout [UInt64: BPEMerge], _ left: ArraySlice<UInt8>, _ right: ArraySlice<UInt8>, _ rank: Int) {
+func addMerge(_ table: inout TokenTable, _ merges: inout PairTable, _ left: ArraySlice<UInt8>, _ right: ArraySlice<UInt8>, _ rank: Int) {
     func symbol(_ t: ArraySlice<UInt8>) -> Int32 {
         let id = table.lookup(t)
         return id >= 0 ? id : table.append(t)
@@ -109,6 +109,8 @@ func addMerge(_ table: inout TokenTable, _ merges: inout [UInt64: BPEMerge], _ l
     let a = symbol(left), b = symbol(right)
     let key = pairKey(a, b)
     if merges[key] == nil {
-        merges[key] = BPEMerge(rank: Int32(rank), result: symbol(left + right))
+        var joined = left
+        joined.append(contentsOf: right)
+        merges[key] = BPEMerge(rank: Int32(rank), result: symbol(joined))
     }
 }

@@ -95,7 +95,7 @@ struct MergeWork {
 
 /// Rank-based BPE over the symbol ids in `syms` (in place). Symbols with negative ids (characters
 /// outside the vocabulary) never merge.
-func bpeMerge(_ syms: inout [Int32], _ merges: [UInt64: BPEMerge], _ w: inout MergeWork) {
+func bpeMerge(_ syms: inout [Int32], _ merges: PairTable, _ w: inout MergeWork) {
     let n = syms.count
     if n < 2 { return }
     w.reset(n)
@@ -169,5 +169,57 @@ func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores:
             }
         }
         i = Int(w.next[i])
+    }
+}
+
+/// Open-addressing hash map from a symbol pair (`pairKey`) to its merge. The merge loop does a
+/// lookup per adjacent pair, so this replaces `Dictionary` (SipHash) with one multiply.
+struct PairTable {
+    private var keys: [UInt64]
+    private var values: [BPEMerge]
+    private var shift: UInt64
+    private(set) var count = 0
+    private static let empty = UInt64.max
+
+    init(capacity: Int = 0) {
+        var bits: UInt64 = 4
+        while (1 << bits) < capacity * 2 { bits += 1 }
+        keys = [UInt64](repeating: PairTable.empty, count: 1 << bits)
+        values = [BPEMerge](repeating: BPEMerge(rank: 0, result: 0), count: 1 << bits)
+        shift = 64 - bits
+    }
+
+    @inline(__always)
+    private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+
+    subscript(key: UInt64) -> BPEMerge? {
+        get {
+            let mask = keys.count - 1
+            var s = slot(key)
+            return keys.withUnsafeBufferPointer { k in
+                while true {
+                    let cur = k[s]
+                    if cur == key { return values[s] }
+                    if cur == PairTable.empty { return nil }
+                    s = (s + 1) & mask
+                }
+            }
+        }
+        set {
+            guard let v = newValue else { return }  // no removal needed
+            if (count + 1) * 2 > keys.count { grow() }
+            let mask = keys.count - 1
+            var s = slot(key)
+            while keys[s] != PairTable.empty && keys[s] != key { s = (s + 1) & mask }
+            if keys[s] == PairTable.empty { count += 1 }
+            keys[s] = key
+            values[s] = v
+        }
+    }
+
+    private mutating func grow() {
+        let oldK = keys, oldV = values
+        self = PairTable(capacity: oldK.count)
+        for i in 0..<oldK.count where oldK[i] != PairTable.empty { self[oldK[i]] = oldV[i] }
     }
 }

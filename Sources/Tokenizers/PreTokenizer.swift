@@ -15,6 +15,29 @@ public enum PreTokenizer: Sendable, Equatable {
     /// No splitting (SentencePiece works on the whole text).
     case none
 
+    /// The pieces of `text` (for inspection and tests; encoding works on buffers directly).
+    public func pieces(of text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var cps: [UInt32] = [], starts: [Int] = [], ends: [Int] = []
+        bytes.withUnsafeBufferPointer { decodeScalars($0, &cps, &starts) }
+        cps.withUnsafeBufferPointer { split($0, 0, $0.count, &ends) }
+        var lo = 0
+        return ends.map { e in
+            defer { lo = e }
+            return String(decoding: bytes[starts[lo]..<starts[e]], as: UTF8.self)
+        }
+    }
+
+    /// The regular expression this scanner implements (Hugging Face `tokenizer.json` spelling).
+    public var pattern: String? {
+        switch self {
+        case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+        case .llama3: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .qwen2: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .none, .digitsThenGPT2: return nil  // digits: two stages, no single pattern
+        }
+    }
+
     /// Splits `cps[start..<end]`, appending the end index of every piece to `ends`.
     func split(_ cps: UnsafeBufferPointer<UInt32>, _ start: Int, _ end: Int, _ ends: inout [Int]) {
         switch self {

@@ -3,13 +3,19 @@ import Foundation
 /// A pre-tokenizer driven by Swift `Regex`, for `tokenizer.json` Split patterns without a
 /// hand-written scanner. Correct but slow (the benchmark test measures the ratio against the
 /// scanners), so the known GPT-2 / Llama-3 / Qwen2 patterns never come here.
-final class RegexPreTokenizer: @unchecked Sendable {
-    let pattern: String
+public final class RegexPreTokenizer: @unchecked Sendable {
+    public let pattern: String
     private let regex: Regex<AnyRegexOutput>
 
-    init(pattern: String) throws {
+    public init(pattern: String) throws {
         self.pattern = pattern
         regex = try Regex(pattern)
+    }
+
+    /// The pieces of `text`.
+    public func pieces(of text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { b in split(b).map { String(decoding: bytes[$0], as: UTF8.self) } }
     }
 
     /// Byte ranges of the pieces (matches and the gaps between them, as HF's `Isolated` split).

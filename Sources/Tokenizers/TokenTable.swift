@@ -83,6 +83,11 @@ struct TokenTable {
         }
     }
 
+    func lookup(_ text: ArraySlice<UInt8>) -> Int32 {
+        if text.isEmpty { return [UInt8(0)].withUnsafeBufferPointer { lookup($0.baseAddress!, 0) } }
+        return text.withUnsafeBufferPointer { lookup($0.baseAddress!, $0.count) }
+    }
+
     func lookup<S: Sequence>(_ text: S) -> Int32 where S.Element == UInt8 {
         let a = Array(text)
         if a.isEmpty { return [UInt8(0)].withUnsafeBufferPointer { lookup($0.baseAddress!, 0) } }

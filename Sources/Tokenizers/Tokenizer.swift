@@ -47,7 +47,7 @@ public final class Tokenizer: @unchecked Sendable {
     let table: TokenTable
     let types: [TokenType]
     let scores: [Float]
-    let merges: [UInt64: BPEMerge]
+    let merges: PairTable
     /// Byte-level BPE: byte → symbol of its byte-level character.
     let byteSymbol: [Int32]
     /// `<0xXX>` byte tokens (-1 where missing).
@@ -63,7 +63,7 @@ public final class Tokenizer: @unchecked Sendable {
 
     struct HFSettings {
         var byteLevelAddPrefixSpace = false
-        var metaspacePrepend = false     // prepend "▁" to the first piece
+        var metaspacePrepend = Prepend.never  // when to prepend "▁" to a stretch of text
         var metaspaceSplit = false       // split into words at "▁"
         var byteFallback = false
         var nfc = false
@@ -73,6 +73,8 @@ public final class Tokenizer: @unchecked Sendable {
         var regex: RegexPreTokenizer? = nil
     }
 
+    enum Prepend { case never, first, always }
+
     struct BertNormalizer {
         var cleanText = true
         var chineseChars = true
@@ -81,7 +83,7 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     init(model: TokenizerModel, source: String, table: TokenTable, vocabSize: Int, types: [TokenType], scores: [Float],
-         merges: [UInt64: BPEMerge], preTokenizer: PreTokenizer, ignoreMerges: Bool,
+         merges: PairTable, preTokenizer: PreTokenizer, ignoreMerges: Bool,
          bos: Int32?, eos: Int32?, unk: Int32?, pad: Int32?, addBOS: Bool, addEOS: Bool, addSpacePrefix: Bool,
          prefixTokens: [Int32]? = nil, suffixTokens: [Int32]? = nil, maxLength: Int? = nil,
          chatTemplate: String?, hf: HFSettings = HFSettings()) {
@@ -168,9 +170,7 @@ public final class Tokenizer: @unchecked Sendable {
     ///   - maxLength: truncate to this many ids including specials (default: the file's truncation length, if any).
     public func encode(_ text: String, addBOS: Bool? = nil, parseSpecial: Bool = false, maxLength: Int? = nil) -> [Int32] {
         let addSpecial = addBOS ?? addsBOSByDefault
-        var bytes = Array(text.utf8)
-        if let bert = hf.bert { bytes = Array(bertNormalize(text, bert).utf8) }
-        else if hf.nfc { bytes = Array(text.precomposedStringWithCanonicalMapping.utf8) }
+        let bytes = Array(text.utf8)
         var out: [Int32] = []
         out.reserveCapacity(bytes.count / 3 + 4)
         var work = MergeWork()
@@ -184,56 +184,58 @@ public final class Tokenizer: @unchecked Sendable {
                     prevSpecial = true
                 case .text(let r):
                     let part = UnsafeBufferPointer(rebasing: buf[r])
-                    switch model {
-                    case .byteLevelBPE: encodeByteLevel(part, first: isFirst, &out, &work)
-                    case .sentencePiece: encodeSentencePiece(part, spacePrefix: addSpacePrefix && prevSpecial, &out, &work)
-                    case .metaspaceBPE: encodeMetaspace(part, first: isFirst, &out, &work)
-                    case .wordPiece: encodeWordPiece(part, &out)
+                    if hf.bert != nil || hf.nfc {
+                        // Hugging Face normalizes the text between added tokens, not the tokens themselves.
+                        let s = String(decoding: part, as: UTF8.self)
+                        let normalized = Array((hf.bert.map { bertNormalize(s, $0) } ?? s.precomposedStringWithCanonicalMapping).utf8)
+                        normalized.withUnsafeBufferPointer { encodeFragment($0, first: isFirst, prevSpecial: prevSpecial, &out, &work) }
+                    } else {
+                        encodeFragment(part, first: isFirst, prevSpecial: prevSpecial, &out, &work)
                     }
                     prevSpecial = false
                 }
                 isFirst = false
             }
         }
-        guard addSpecial else {
-            if let m = maxLength, out.count > m { out.removeLast(out.count - m) }
-            return out
-        }
+        // Truncation (HF applies the file's limit with or without specials) keeps room for the specials.
         if let m = maxLength ?? self.maxLength {
-            let room = max(m - prefixTokens.count - suffixTokens.count, 0)
+            let room = max(m - (addSpecial ? prefixTokens.count + suffixTokens.count : 0), 0)
             if out.count > room { out.removeLast(out.count - room) }
         }
-        return prefixTokens + out + suffixTokens
+        return addSpecial ? prefixTokens + out + suffixTokens : out
+    }
+
+    /// Tokens of one stretch of text between special tokens.
+    private func encodeFragment(_ part: UnsafeBufferPointer<UInt8>, first: Bool, prevSpecial: Bool, _ out: inout [Int32], _ work: inout MergeWork) {
+        switch model {
+        case .byteLevelBPE: encodeByteLevel(part, first: first, &out, &work)
+        case .sentencePiece: encodeSentencePiece(part, spacePrefix: addSpacePrefix && prevSpecial, &out, &work)
+        case .metaspaceBPE: encodeMetaspace(part, first: first, &out, &work)
+        case .wordPiece: encodeWordPiece(part, &out)
+        }
     }
 
     /// Byte-level BPE on one raw-text fragment: pre-tokenize, then BPE each piece.
     private func encodeByteLevel(_ text: UnsafeBufferPointer<UInt8>, first: Bool, _ out: inout [Int32], _ work: inout MergeWork) {
-        var owned: [UInt8] = []
-        var text = text
         if hf.byteLevelAddPrefixSpace && first && text.first != 0x20 {
-            owned = [0x20] + Array(text)
+            // HF ByteLevel(add_prefix_space): the text is read as if it started with a space.
+            let owned = [UInt8(0x20)] + Array(text)
+            owned.withUnsafeBufferPointer { encodeByteLevelPieces($0, &out, &work) }
+        } else {
+            encodeByteLevelPieces(text, &out, &work)
         }
-        if !owned.isEmpty { return owned.withUnsafeBufferPointer { encodeByteLevelPieces($0, &out, &work) } }
-        text = UnsafeBufferPointer(rebasing: text[...])
-        encodeByteLevelPieces(text, &out, &work)
     }
 
     private func encodeByteLevelPieces(_ text: UnsafeBufferPointer<UInt8>, _ out: inout [Int32], _ work: inout MergeWork) {
-        var ends: [Int] = []
-        var starts: [Int] = []
+        var syms: [Int32] = []
         if let rx = hf.regex {
-            for r in rx.split(text) { ends.append(r.upperBound) }
-            starts = [0]  // byte offsets already
-            var lo = 0
-            var syms: [Int32] = []
-            for e in ends { encodeBPEWord(text, lo, e, &syms, &out, &work); lo = e }
+            for r in rx.split(text) { encodeBPEWord(text, r.lowerBound, r.upperBound, &syms, &out, &work) }
             return
         }
-        var cps: [UInt32] = []
+        var cps: [UInt32] = [], starts: [Int] = [], ends: [Int] = []
         decodeScalars(text, &cps, &starts)
         cps.withUnsafeBufferPointer { preTokenizer.split($0, 0, $0.count, &ends) }
         var lo = 0
-        var syms: [Int32] = []
         for e in ends {
             encodeBPEWord(text, starts[lo], starts[e], &syms, &out, &work)
             lo = e
@@ -284,7 +286,10 @@ public final class Tokenizer: @unchecked Sendable {
     /// Hugging Face rank-BPE over characters with "▁" spaces and byte fallback.
     private func encodeMetaspace(_ text: UnsafeBufferPointer<UInt8>, first: Bool, _ out: inout [Int32], _ work: inout MergeWork) {
         var esc: [UInt8] = []
-        if hf.metaspacePrepend && first { esc.append(contentsOf: [0xE2, 0x96, 0x81]) }
+        // HF Metaspace prepends "▁" only to text that does not already start with a space.
+        if (hf.metaspacePrepend == .always || (hf.metaspacePrepend == .first && first)) && text.first != 0x20 {
+            esc.append(contentsOf: [0xE2, 0x96, 0x81])
+        }
         for b in text {
             if b == 0x20 { esc.append(contentsOf: [0xE2, 0x96, 0x81]) } else { esc.append(b) }
         }
@@ -380,7 +385,7 @@ public final class Tokenizer: @unchecked Sendable {
             bytes.append(contentsOf: tokenBytes(id))
         }
         // SentencePiece drops the space it prefixed.
-        let prefixed = (model == .sentencePiece && addSpacePrefix) || (model == .metaspaceBPE && hf.metaspacePrepend)
+        let prefixed = (model == .sentencePiece && addSpacePrefix) || (model == .metaspaceBPE && hf.metaspacePrepend != .never)
         if prefixed && bytes.first == 0x20 { bytes.removeFirst() }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -211,8 +211,33 @@ final class DequantizeTests: XCTestCase {
         }
     }
 
-    /// Throughput of the hot types on 64 MB of output (printed; asserted only loosely so a
-    /// shared, loaded machine does not fail the suite).
+    /// Large tensors are decoded in parallel chunks; the result must equal decoding block
+    /// ranges one small (serial) call at a time, for a block count that does not divide evenly.
+    func testParallelDecodeMatchesSerial() throws {
+        for type in [GGMLType.q4_K, .q5_0, .f16] {
+            let blocks = (3 << 20) / type.blockSize + 7
+            let n = blocks * type.blockSize
+            var raw = [UInt8](repeating: 0, count: type.byteCount(elements: n)!)
+            var state: UInt64 = 99
+            for i in raw.indices { state = state &* 6364136223846793005 &+ 1442695040888963407; raw[i] = UInt8(state >> 56) & 0x3B }   // mask keeps fp16 scales finite
+            let whole = try deq(type, raw, count: n)
+            var pieces = [Float](repeating: .nan, count: n)
+            let step = 4096 * type.blockSize   // elements per serial call, well under the parallel threshold
+            try raw.withUnsafeBytes { src in
+                try pieces.withUnsafeMutableBufferPointer { dst in
+                    for start in stride(from: 0, to: n, by: step) {
+                        let m = min(step, n - start)
+                        let off = start / type.blockSize * type.typeSize
+                        try dequantize(type, UnsafeRawBufferPointer(rebasing: src[off...]), count: m, into: dst.baseAddress! + start)
+                    }
+                }
+            }
+            XCTAssertTrue(whole.elementsEqual(pieces) { $0.bitPattern == $1.bitPattern }, "\(type)")
+        }
+    }
+
+    /// Throughput of the types in the default models on 64 MB of output (best of 3 runs into a
+    /// warm buffer; printed, asserted only loosely so a shared, loaded machine does not fail it).
     func testThroughput() throws {
         let n = 16 << 20
         var out = [Float](repeating: 0, count: n)
@@ -221,14 +246,17 @@ final class DequantizeTests: XCTestCase {
             var state: UInt64 = 12345
             for i in raw.indices { state = state &* 6364136223846793005 &+ 1442695040888963407; raw[i] = UInt8(state >> 56) }
             // Random bytes: some fp16 scales decode to NaN/Inf, which costs the same time.
-            let start = Date()
-            try raw.withUnsafeBytes { src in
-                try out.withUnsafeMutableBufferPointer { try dequantize(type, src, count: n, into: $0.baseAddress!) }
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = Date()
+                try raw.withUnsafeBytes { src in
+                    try out.withUnsafeMutableBufferPointer { try dequantize(type, src, count: n, into: $0.baseAddress!) }
+                }
+                best = min(best, Date().timeIntervalSince(start))
             }
-            let dt = Date().timeIntervalSince(start)
-            print(String(format: "dequantize %@: %.0f MB in %.3f s = %.0f MB/s of input, %.0f Melem/s", "\(type)",
-                         Double(raw.count) / 1e6, dt, Double(raw.count) / 1e6 / dt, Double(n) / 1e6 / dt))
-            XCTAssertLessThan(dt, 5)
+            print(String(format: "dequantize %@: %.0f MB/s of input, %.0f M elements/s", "\(type)",
+                         Double(raw.count) / 1e6 / best, Double(n) / 1e6 / best))
+            XCTAssertLessThan(best, 5)
         }
     }
 }

@@ -46,8 +46,13 @@ final class HFModelDirectoryTests: XCTestCase {
         XCTAssertEqual(gemma.ropeLocalBaseFreq, 10000); XCTAssertEqual(gemma.layerTypes?.count, 2)
         XCTAssertEqual(gemma.hiddenActivation, "gelu_pytorch_tanh")
 
+        let qwen = try HFConfig.parse(Data(#"{"model_type":"qwen2","use_sliding_window":false,"max_window_layers":21,"attention_bias":true,"rope_scaling":{"type":"linear","factor":2},"eos_token_id":null}"#.utf8), path: "q")
+        XCTAssertEqual(qwen.useSlidingWindow, false); XCTAssertEqual(qwen.maxWindowLayers, 21); XCTAssertEqual(qwen.attentionBias, true)
+        XCTAssertEqual(qwen.ropeScaling?.kind, "linear"); XCTAssertEqual(qwen.ropeScaling?.factor, 2); XCTAssertNil(qwen.eosTokenId)
+
         assertThrows(try HFConfig.parse(Data(#"{"hidden_size": "big"}"#.utf8), path: "cfg.json"), contains: ["cfg.json", "hidden_size"])
         assertThrows(try HFConfig.parse(Data(#"{"rope_scaling": {"factor": "x"}}"#.utf8), path: "cfg.json"), contains: ["rope_scaling.factor"])
+        assertThrows(try HFConfig.parse(Data(#"{"eos_token_id": "</s>"}"#.utf8), path: "cfg.json"), contains: ["eos_token_id"])
         assertThrows(try HFConfig.parse(Data("{not json".utf8), path: "cfg.json"), contains: ["cfg.json", "not a JSON object"])
     }
 
@@ -61,7 +66,7 @@ final class HFModelDirectoryTests: XCTestCase {
         let m = try HFModelDirectory(path: dir)
         XCTAssertEqual(m.config.hiddenSize, 8)
         XCTAssertEqual(m.tokenizerPath, dir + "/tokenizer.json")
-        XCTAssertEqual(m.tensorNames, ["model.embed_tokens.weight", "model.norm.weight"])
+        XCTAssertEqual(m.tensorNames, ["model.norm.weight", "model.embed_tokens.weight"])   // file data order: F32 before BF16
         XCTAssertEqual(try m.floats("model.embed_tokens.weight", shape: [10, 8]), (0..<80).map { Float($0) })
         assertThrows(try m.floats("lm_head.weight"), contains: [dir, "missing tensor lm_head.weight"])
 

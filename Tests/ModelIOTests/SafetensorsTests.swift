@@ -56,6 +56,8 @@ final class SafetensorsTests: XCTestCase {
             ("mismatch", rawSafetensors(header: #"{"w":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}"#, data: data), ["tensor w", "F16", "needs 6 bytes", "give 8"]),
             ("dtype", rawSafetensors(header: #"{"w":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}"#, data: data), ["tensor w", "unknown dtype Q4"]),
             ("noshape", rawSafetensors(header: #"{"w":{"dtype":"F32","data_offsets":[0,8]}}"#, data: data), ["tensor w", "shape"]),
+            ("fraction", rawSafetensors(header: #"{"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}"#, data: data), ["tensor w", "invalid shape"]),
+            ("overlap", rawSafetensors(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: data), ["tensor v", "overlaps tensor w"]),
             ("reversed", rawSafetensors(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#, data: data), ["tensor w", "data_offsets"]),
         ]
         for (name, bytes, parts) in cases {
@@ -86,7 +88,7 @@ final class SafetensorsTests: XCTestCase {
         ], metadata: ["format": "pt", "note": "a \"quoted\"\nline"], to: path)
         let st = try SafetensorsFile(path: path)
         XCTAssertEqual(st.metadata, ["format": "pt", "note": "a \"quoted\"\nline"])
-        XCTAssertEqual(st.tensorNames, ["a.f16", "m.bf16", "z.f32"])   // stored sorted by name
+        XCTAssertEqual(st.tensorNames, ["z.f32", "m.bf16", "a.f16"])   // stored widest dtype first, then by name
         XCTAssertEqual(try st.floats("z.f32"), x)
         XCTAssertEqual(try st.floats("a.f16"), x.map { Float(Float16($0)) })
         XCTAssertEqual(try st.floats("m.bf16"), x.map { Float(bitPattern: UInt32(SafetensorsWriter.bfloat16Bits($0)) << 16) })
@@ -103,6 +105,15 @@ final class SafetensorsTests: XCTestCase {
         let expected = le(UInt64(h.count)) + h + [Float(1), -1, 2].flatMap { le($0.bitPattern) }
         XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: tiny))), expected)
         XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: tiny2))), expected)
+
+        // Byte-identical to files written by the reference `safetensors` package (Fixtures/make_safetensors_fixtures.py).
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: tiny)), try Data(contentsOf: fixtureURL("safetensors_ref_tiny.safetensors")))
+        let mixed = tempPath("mixed.safetensors")
+        try SafetensorsWriter.write([.init(name: "a.f16", shape: [6], dtype: .f16, values: x),
+                                     .init(name: "z.f32", shape: [2, 3], values: x),
+                                     .init(name: "b.f32", shape: [1], values: [7])],
+                                    metadata: ["note": "a \"quoted\"\nline"], to: mixed)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: mixed)), try Data(contentsOf: fixtureURL("safetensors_ref_mixed.safetensors")))
 
         assertThrows(try SafetensorsWriter.write([.init(name: "a", shape: [3], values: [1, 2])], to: tempPath("bad.safetensors")),
                      contains: ["tensor a", "[3]", "2 values"])
