@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Release builds run the numerical hot loops; -Ounchecked drops bounds checks and
@@ -23,9 +24,10 @@ func stage(_ name: String) -> Target {
         path: "Sources/\(name)", swiftSettings: fastFlags)
 }
 
-func tests(_ name: String, _ deps: [Target.Dependency], fixtures: Bool = false) -> Target {
+func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
     // Test data files live in each test target's Fixtures/ folder and are read via #filePath.
-    .testTarget(name: name, dependencies: deps, exclude: fixtures ? ["Fixtures"] : [], swiftSettings: fastFlags)
+    let fixtures = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Tests/\(name)/Fixtures")
+    return .testTarget(name: name, dependencies: deps, exclude: fixtures ? ["Fixtures"] : [], swiftSettings: fastFlags)
 }
 
 let package = Package(
@@ -67,15 +69,15 @@ let package = Package(
         tests("NumericsTests", ["Numerics"]),
         tests("ArtifactsTests", ["Artifacts", "Numerics"]),
         tests("TokenizersTests", ["Tokenizers", "ModelIO"]),
-        tests("ModelIOTests", ["ModelIO", "Numerics"], fixtures: true),
+        tests("ModelIOTests", ["ModelIO", "Numerics"]),
         tests("ModelsTests", ["Models", "ModelIO", "Tokenizers", "Numerics"]),
         tests("TrainingTests", ["Training", "Models", "ModelIO", "Numerics"]),
-        tests("DatasetsTests", ["Datasets", "Numerics"], fixtures: true),
+        tests("DatasetsTests", ["Datasets", "Numerics"]),
         tests("MetricsTests", ["Metrics", "Numerics"]),
         tests("MethodsTests", ["Methods", "Metrics", "Numerics"]),
         tests("PlotsTests", ["Plots"]),
         tests("StageKitTests", ["StageKit", "Artifacts", "Datasets"]),
-        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"], fixtures: true),
+        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"]),
     ],
     swiftLanguageModes: [.v5]
 )
