@@ -61,6 +61,16 @@ final class PrefillSpeedTests: XCTestCase {
                              file, T, Double(T) / best, gf, T, c.ffnDim, c.dModel, gemm, 100 * gf / gemm))
                 if file.hasPrefix("qwen") && T == 512 { qwenRatio = gf / gemm }
             }
+            // KV-cache decoding after a 64-token prompt: one sequence, then 8 sequences per step.
+            let prompt = (0..<64).map { Int32(($0 * 7919) % 1000 + 100) }
+            let cache = model.makeCache(capacity: 128)
+            _ = try model.forward(tokens: prompt, cache: cache, logitRows: .last)
+            let steps = 16
+            let single = try time { for i in 0..<steps { _ = try model.forward(tokens: [Int32(200 + i)], cache: cache, logitRows: .last) } }
+            let caches = (0..<8).map { _ in cache.fork() }
+            let batched = try time { for i in 0..<steps { _ = try model.decodeStep(tokens: (0..<8).map { Int32(300 + i + $0) }, caches: caches) } }
+            print(String(format: "SPEED %@ decode: %.1f tokens/s single sequence, %.1f tokens/s with 8 sequences per step",
+                         file, Double(steps) / single, Double(8 * steps) / batched))
         }
         if qwenRatio > 0 { XCTAssertGreaterThanOrEqual(qwenRatio, 0.7, "Qwen2.5 prefill at 512 tokens below 70% of sgemm GFLOP/s") }
     }

@@ -64,7 +64,9 @@ final class BLASTests: XCTestCase {
 final class KernelTests: XCTestCase {
     func testLinearWithAndWithoutBias() {
         var rng = TestRNG(seed: 3)
-        let T = 5, I = 11, O = 7
+        // T = 1, 3 take the sgemv path, T = 5 the sgemm path.
+        for T in [1, 3, 5] {
+        let I = 11, O = 7
         let x = rng.floats(T * I), w = rng.floats(O * I), b = rng.floats(O)
         for useBias in [false, true] {
             var y = [Float](repeating: 9, count: T * O)  // garbage in the output must not leak through
@@ -79,7 +81,8 @@ final class KernelTests: XCTestCase {
                 for i in 0..<I { s += Double(x[t * I + i]) * Double(w[o * I + i]) }
                 ref[t * O + o] = s
             } }
-            XCTAssertLessThan(maxAbsDiff(y, ref), 1e-5)
+            XCTAssertLessThan(maxAbsDiff(y, ref), 1e-5, "T \(T) bias \(useBias)")
+        }
         }
     }
 
