@@ -64,7 +64,9 @@ final class BLASTests: XCTestCase {
 final class KernelTests: XCTestCase {
     func testLinearWithAndWithoutBias() {
         var rng = TestRNG(seed: 3)
-        let T = 5, I = 11, O = 7
+        // T = 1, 3 take the sgemv path, T = 5 the sgemm path.
+        for T in [1, 3, 5] {
+        let I = 11, O = 7
         let x = rng.floats(T * I), w = rng.floats(O * I), b = rng.floats(O)
         for useBias in [false, true] {
             var y = [Float](repeating: 9, count: T * O)  // garbage in the output must not leak through
@@ -79,7 +81,8 @@ final class KernelTests: XCTestCase {
                 for i in 0..<I { s += Double(x[t * I + i]) * Double(w[o * I + i]) }
                 ref[t * O + o] = s
             } }
-            XCTAssertLessThan(maxAbsDiff(y, ref), 1e-5)
+            XCTAssertLessThan(maxAbsDiff(y, ref), 1e-5, "T \(T) bias \(useBias)")
+        }
         }
     }
 
@@ -178,36 +181,42 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(ropeInverseFrequencies(rotaryDim: d, base: base, freqFactors: factors)[5], plain[5] / 2)
     }
 
-    /// Attention against naive loops: GQA, a KV cache holding earlier tokens, a sliding window.
-    func testAttentionAgainstNaive() {
-        var rng = TestRNG(seed: 7)
-        let H = 4, KVH = 2, D = 8, past = 6, T = 5, S = past + T
+    /// Attention against naive loops: GQA, a KV cache holding earlier tokens, a sliding window,
+    /// and (T = 150) several 64-row query blocks.
+    func checkAttention(H: Int, KVH: Int, D: Int, past: Int, T: Int, window: Int, seed: UInt64) {
+        var rng = TestRNG(seed: seed)
+        let S = past + T
         let q = rng.floats(T * H * D, 2), k = rng.floats(S * KVH * D, 2), v = rng.floats(S * KVH * D)
         let kvPos = (0..<S).map { Int32($0) }, qPos = (past..<S).map { Int32($0) }
-        for window in [0, 3] {
-            var out = [Float](repeating: 0, count: T * H * D), probs = [Float](repeating: 0, count: H * T * S)
-            attentionForward(out: &out, probs: &probs, q: q, qPositions: qPos, T: T, k: k, v: v, kvPositions: kvPos, S: S,
-                             nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.3, window: window)
-            var ref = [Double](repeating: 0, count: T * H * D)
-            for h in 0..<H { let g = h / (H / KVH)
-                for t in 0..<T {
-                    var sc = [Double](repeating: -.infinity, count: S)
-                    for j in 0..<S where j <= past + t && (window == 0 || past + t - j < window) {
-                        sc[j] = 0.3 * (0..<D).reduce(0.0) { $0 + Double(q[t * H * D + h * D + $1]) * Double(k[j * KVH * D + g * D + $1]) }
-                    }
-                    let m = sc.max()!
-                    let e = sc.map { exp($0 - m) }, z = e.reduce(0, +)
-                    for j in 0..<S { XCTAssertEqual(Double(probs[h * T * S + t * S + j]), e[j] / z, accuracy: 1e-6) }
-                    for d in 0..<D { ref[t * H * D + h * D + d] = (0..<S).reduce(0.0) { $0 + e[$1] / z * Double(v[$1 * KVH * D + g * D + d]) } }
+        var out = [Float](repeating: 0, count: T * H * D), probs = [Float](repeating: 7, count: H * T * S)
+        attentionForward(out: &out, probs: &probs, q: q, qPositions: qPos, T: T, k: k, v: v, kvPositions: kvPos, S: S,
+                         nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.3, window: window)
+        var ref = [Double](repeating: 0, count: T * H * D)
+        var probErr = 0.0
+        for h in 0..<H { let g = h / (H / KVH)
+            for t in 0..<T {
+                var sc = [Double](repeating: -.infinity, count: S)
+                for j in 0..<S where j <= past + t && (window == 0 || past + t - j < window) {
+                    sc[j] = 0.3 * (0..<D).reduce(0.0) { $0 + Double(q[t * H * D + h * D + $1]) * Double(k[j * KVH * D + g * D + $1]) }
                 }
+                let m = sc.max()!
+                let e = sc.map { exp($0 - m) }, z = e.reduce(0, +)
+                for j in 0..<S { probErr = max(probErr, abs(Double(probs[h * T * S + t * S + j]) - e[j] / z)) }
+                for d in 0..<D { ref[t * H * D + h * D + d] = (0..<S).reduce(0.0) { $0 + e[$1] / z * Double(v[$1 * KVH * D + g * D + d]) } }
             }
-            XCTAssertLessThan(maxAbsDiff(out, ref), 1e-5, "window \(window)")
-            // Without a probs buffer the result is the same.
-            var out2 = [Float](repeating: 0, count: T * H * D)
-            attentionForward(out: &out2, q: q, qPositions: qPos, T: T, k: k, v: v, kvPositions: kvPos, S: S,
-                             nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.3, window: window)
-            XCTAssertEqual(out, out2)
         }
+        XCTAssertLessThan(probErr, 1e-6, "T \(T) window \(window)")
+        XCTAssertLessThan(maxAbsDiff(out, ref), 1e-5, "T \(T) window \(window)")
+        // Without a probs buffer the result is the same.
+        var out2 = [Float](repeating: 0, count: T * H * D)
+        attentionForward(out: &out2, q: q, qPositions: qPos, T: T, k: k, v: v, kvPositions: kvPos, S: S,
+                         nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.3, window: window)
+        XCTAssertEqual(out, out2)
+    }
+
+    func testAttentionAgainstNaive() {
+        for window in [0, 3] { checkAttention(H: 4, KVH: 2, D: 8, past: 6, T: 5, window: window, seed: 7) }
+        for window in [0, 40] { checkAttention(H: 2, KVH: 1, D: 4, past: 20, T: 150, window: window, seed: 8) }
     }
 
     func testSoftmaxAndLogSoftmaxWithLargeLogits() {

@@ -12,39 +12,69 @@ import Foundation
 ///   qPos - kvPos < window (as Gemma/Mistral local layers); 0 means unlimited.
 ///
 /// Visibility is decided by positions, not by indices: key j is visible to query i iff
-/// kvPositions[j] ≤ qPositions[i] (and within the window). Each head costs two sgemms
-/// (scores = q·kᵀ, out = p·v); masked entries get probability exactly 0.
+/// kvPositions[j] ≤ qPositions[i] (and within the window). Queries are processed in blocks of
+/// 64 rows; each block's two sgemms per head (scores = q·kᵀ, out = p·v) cover only the span of
+/// keys visible to some row of the block, so a causal prefill skips most of the masked upper
+/// triangle and a sliding window only touches its band. Masked entries get probability exactly 0.
 public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>? = nil,
                              q: UnsafePointer<Float>, qPositions: UnsafePointer<Int32>, T: Int,
                              k: UnsafePointer<Float>, v: UnsafePointer<Float>, kvPositions: UnsafePointer<Int32>, S: Int,
                              nHeads: Int, nKVHeads: Int, headDim: Int, scale: Float, window: Int = 0) {
     let qStride = nHeads * headDim, kvStride = nKVHeads * headDim
     let group = nHeads / nKVHeads
-    let scratch: UnsafeMutablePointer<Float>? = probs == nil ? .allocate(capacity: T * S) : nil
+    let blockRows = 64
+    let scratch: UnsafeMutablePointer<Float>? = probs == nil ? .allocate(capacity: min(T, blockRows) * S) : nil
     defer { scratch?.deallocate() }
-    for h in 0..<nHeads {
-        let g = h / group
-        let p = probs.map { $0 + h * T * S } ?? scratch!
-        sgemm(transB: true, M: T, N: S, K: headDim, alpha: scale, A: q + h * headDim, lda: qStride,
-              B: k + g * headDim, ldb: kvStride, C: p, ldc: S)
-        for t in 0..<T {
-            let row = p + t * S
-            let qp = qPositions[t]
-            var m = -Float.infinity
-            for j in 0..<S where visible(kvPositions[j], qp, window) { m = max(m, row[j]) }
-            var sum: Float = 0
-            for j in 0..<S {
-                if visible(kvPositions[j], qp, window) {
-                    let e = expf(row[j] - m); row[j] = e; sum += e
-                } else {
-                    row[j] = 0
-                }
+    if let probs { probs.initialize(repeating: 0, count: nHeads * T * S) }
+    var r0 = 0
+    while r0 < T {
+        let rows = min(blockRows, T - r0)
+        // Span [lo, hi) of keys visible to at least one query row of this block.
+        var lo = S, hi = 0
+        var maxQ = Int32.min
+        for t in r0..<(r0 + rows) { maxQ = max(maxQ, qPositions[t]) }
+        for j in 0..<S {
+            var any = kvPositions[j] <= maxQ
+            if any && window > 0 {
+                any = false
+                for t in r0..<(r0 + rows) where visible(kvPositions[j], qPositions[t], window) { any = true; break }
             }
-            let inv = sum > 0 ? 1 / sum : 0
-            for j in 0..<S { row[j] *= inv }
+            if any { lo = min(lo, j); hi = j + 1 }
         }
-        sgemm(M: T, N: headDim, K: S, A: p, lda: S, B: v + g * headDim, ldb: kvStride,
-              C: out + h * headDim, ldc: qStride)
+        if hi <= lo {
+            // No visible key at all (cannot happen when each query's own key is cached): output 0.
+            for t in r0..<(r0 + rows) { (out + t * qStride).initialize(repeating: 0, count: qStride) }
+            r0 += rows
+            continue
+        }
+        let width = hi - lo
+        for h in 0..<nHeads {
+            let g = h / group
+            // Scores go straight into the probs output when it is requested (row stride S).
+            let p: UnsafeMutablePointer<Float>, ld: Int
+            if let probs { p = probs + h * T * S + r0 * S + lo; ld = S } else { p = scratch!; ld = width }
+            sgemm(transB: true, M: rows, N: width, K: headDim, alpha: scale, A: q + r0 * qStride + h * headDim, lda: qStride,
+                  B: k + lo * kvStride + g * headDim, ldb: kvStride, C: p, ldc: ld)
+            for t in 0..<rows {
+                let row = p + t * ld
+                let qp = qPositions[r0 + t]
+                var m = -Float.infinity
+                for j in 0..<width where visible(kvPositions[lo + j], qp, window) { m = max(m, row[j]) }
+                var sum: Float = 0
+                for j in 0..<width {
+                    if visible(kvPositions[lo + j], qp, window) {
+                        let e = expf(row[j] - m); row[j] = e; sum += e
+                    } else {
+                        row[j] = 0
+                    }
+                }
+                let inv = sum > 0 ? 1 / sum : 0
+                for j in 0..<width { row[j] *= inv }
+            }
+            sgemm(M: rows, N: headDim, K: width, A: p, lda: ld, B: v + lo * kvStride + g * headDim, ldb: kvStride,
+                  C: out + r0 * qStride + h * headDim, ldc: qStride)
+        }
+        r0 += rows
     }
 }
 
