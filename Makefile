@@ -34,7 +34,8 @@ build: deps ## release build of the six stages (-Ounchecked, AVX2/FMA)
 # The binaries are rebuilt by `make build`; as prerequisites they only order the stages after it.
 $(BINARIES): | build
 
-test: deps ## build and run all tests (the CI command)
+test: deps ## build and run all tests (the CI command); fetches the smallest real model for one integration test
+	@scripts/fetch-models.sh $(MODELS_DIR) smollm2 || echo "warning: could not fetch SmolLM2; its integration tests will be skipped"
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing $(if $(FILTER),--filter $(FILTER),)
 
