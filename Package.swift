@@ -55,7 +55,7 @@ let package = Package(
         library("Datasets", ["Numerics"]),
         library("Metrics", ["Numerics"]),
         library("Methods", ["Numerics", "Metrics", "Models", "Tokenizers"]),
-        library("Plots", []),
+        library("Plots", ["Metrics"]),
         library("StageKit", ["Numerics", "Artifacts", "Datasets", .product(name: "Yams", package: "Yams"), argumentParser]),
 
         // The six pipeline stages: thin executables over the library.
@@ -75,7 +75,7 @@ let package = Package(
         tests("DatasetsTests", ["Datasets", "Numerics"]),
         tests("MetricsTests", ["Metrics", "Numerics"]),
         tests("MethodsTests", ["Methods", "Metrics", "Numerics"]),
-        tests("PlotsTests", ["Plots"]),
+        tests("PlotsTests", ["Plots", "Metrics"]),
         tests("StageKitTests", ["StageKit", "Artifacts", "Datasets"]),
         tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"]),
     ],

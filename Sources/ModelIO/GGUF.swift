@@ -113,15 +113,16 @@ public final class GGUFFile: WeightSource, @unchecked Sendable {
     public func floats(_ name: String) throws -> [Float] {
         let t = try info(name)
         let raw = try rawBytes(name)
-        var out = [Float](repeating: 0, count: t.elementCount)
+        // Uninitialised storage: dequantisation writes every element, and a zero-fill first would be
+        // a full extra pass over hundreds of MB at model load.
         do {
-            try out.withUnsafeMutableBufferPointer { dst in
+            return try [Float](unsafeUninitializedCapacity: t.elementCount) { dst, initialized in
                 try dequantize(t.type, raw, count: t.elementCount, into: dst.baseAddress!)
+                initialized = t.elementCount
             }
         } catch let e as DequantizeError {
             throw ModelFileError(path: path, message: "tensor \(name): \(e)")
         }
-        return out
     }
 
     // Typed metadata accessors with errors naming the key.

@@ -10,7 +10,7 @@ import Foundation
 //                  diffAgainstPublished(ours:published:mapping:) -> PublishedDiff (csv(), missingCSV()).
 //   Claims         ClaimSet.loadDirectory(...) reads claimsA/B.csv; evaluate(on:) judges each claim on
 //                  our (mapped) numbers: held / not held / not evaluable; ClaimSet.resultsCSV(_:).
-//   Statistics     histogramCounts, leastSquares (slope, intercept, r), meanAndSD, niceTicks, log2Ticks.
+//   Statistics     histogramCounts, niceTicks, log2Ticks (regression and means come from Metrics).
 //   Charts         renderSVG(Chart) for .histogram / .scatter / .line / .bars, and
 //                  renderSmallMultiples([Chart], columns:) for grids (e.g. one panel per seed).
 //                  Same input -> same bytes; bad input throws PlotsError naming the chart and series.

@@ -1,11 +1,12 @@
 import Foundation
+import Metrics
 
-/// Legend text of a fitted line: `name: y = 0.123x - 0.045, r = 0.67, n = 500`.
-public func fitLegend(name: String, fit: LinearFit) -> String {
+/// Legend text of a fitted line over n points: `name: y = 0.123x - 0.045, r = 0.67, n = 500`.
+public func fitLegend(name: String, fit: LinearFit, n: Int) -> String {
     let b = fit.intercept
     let sign = b < 0 && formatFixed(b, digits: 3) != "-0.000" ? "-" : "+"
-    let r = fit.r.map { formatFixed($0, digits: 2) } ?? "n/a"
-    return "\(name): y = \(formatFixed(fit.slope, digits: 3))x \(sign) \(formatFixed(abs(b), digits: 3)), r = \(r), n = \(fit.count)"
+    let r = fit.r.isNaN ? "n/a" : formatFixed(fit.r, digits: 2)
+    return "\(name): y = \(formatFixed(fit.slope, digits: 3))x \(sign) \(formatFixed(abs(b), digits: 3)), r = \(r), n = \(n)"
 }
 
 func drawScatter(_ s: ScatterChart, into w: inout SVGWriter, panel: Rect, style: ChartStyle) throws {
@@ -23,7 +24,10 @@ func drawScatter(_ s: ScatterChart, into w: inout SVGWriter, panel: Rect, style:
         try requireFinite(p.y, sctx + " y")
         xs += p.x; ys += p.y
         if p.fit {
-            let f = try leastSquares(x: p.x, y: p.y, context: sctx)
+            let f: LinearFit
+            do { f = try linearRegression(x: p.x, y: p.y) } catch {
+                throw PlotsError.badData(context: sctx, message: "\(error)")
+            }
             fits.append(f)
             // The line's end points must be inside the y range too.
             ys.append(f.slope * p.x.min()! + f.intercept)
@@ -50,7 +54,7 @@ func drawScatter(_ s: ScatterChart, into w: inout SVGWriter, panel: Rect, style:
             let x0 = p.x.min()!, x1 = p.x.max()!
             w.line(frame.px(x0), frame.py(f.slope * x0 + f.intercept), frame.px(x1), frame.py(f.slope * x1 + f.intercept),
                    stroke: color, width: 2)
-            legend.append((fitLegend(name: p.name, fit: f), color, .marker))
+            legend.append((fitLegend(name: p.name, fit: f, n: p.x.count), color, .marker))
         } else {
             legend.append(("\(p.name) (n = \(p.x.count))", color, .marker))
         }

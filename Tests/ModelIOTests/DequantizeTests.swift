@@ -191,7 +191,7 @@ final class DequantizeTests: XCTestCase {
     }
 
     func testFloatAndIntegerTypes() throws {
-        let f: [Float] = [1.5, -0.0, .infinity, 3e-39]
+        let f: [Float] = [1.5, -0.0, .infinity, Float.leastNormalMagnitude / 4]  // last one subnormal
         XCTAssertEqual(try deq(.f32, f.flatMap { le($0.bitPattern) }, count: 4).map(\.bitPattern), f.map(\.bitPattern))
         XCTAssertEqual(try deq(.f16, [Float(1), -2.5, 65504, 6e-8].flatMap(half), count: 4), [1, -2.5, 65504, Float(Float16(6e-8))])
         XCTAssertEqual(try deq(.bf16, [0x3FC0, 0xC120].flatMap { le(UInt16($0)) }, count: 2), [1.5, -10])

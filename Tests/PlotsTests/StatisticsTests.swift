@@ -1,3 +1,4 @@
+import Metrics
 import XCTest
 import Plots
 
@@ -54,39 +55,13 @@ final class StatisticsTests: XCTestCase {
         XCTAssertThrowsError(try histogramCounts([0.5], bins: 2, lower: 1, upper: 1))
     }
 
-    func testLeastSquaresOnHandComputedPoints() throws {
-        let exact = try leastSquares(x: [0, 1, 2, 3], y: [1, 3, 5, 7])
-        XCTAssertEqual(exact.slope, 2, accuracy: 1e-12)
-        XCTAssertEqual(exact.intercept, 1, accuracy: 1e-12)
-        XCTAssertEqual(exact.r!, 1, accuracy: 1e-12)
+    func testFitLegendFormatsTheRegressionLine() throws {
         // Sxx = 5, Sxy = 4, Syy = 5 by hand: slope 0.8, intercept 3.5 - 0.8 * 2.5 = 1.5, r = 0.8.
-        let f = try leastSquares(x: [1, 2, 3, 4], y: [2, 3, 5, 4])
-        XCTAssertEqual(f.slope, 0.8, accuracy: 1e-12)
-        XCTAssertEqual(f.intercept, 1.5, accuracy: 1e-12)
-        XCTAssertEqual(f.r!, 0.8, accuracy: 1e-12)
-        XCTAssertEqual(f.count, 4)
-        // A large x offset must not destroy the slope (centred sums).
-        let g = try leastSquares(x: [1, 2, 3, 4].map { $0 + 1e8 }, y: [2, 3, 5, 4])
-        XCTAssertEqual(g.slope, 0.8, accuracy: 1e-9)
-        XCTAssertEqual(g.r!, 0.8, accuracy: 1e-9)
-        XCTAssertNil(try leastSquares(x: [1, 2, 3], y: [5, 5, 5]).r)
-        XCTAssertEqual(fitLegend(name: "m", fit: f), "m: y = 0.800x + 1.500, r = 0.80, n = 4")
-        XCTAssertEqual(fitLegend(name: "m", fit: try leastSquares(x: [0, 1], y: [-0.25, -0.5])),
+        let f = try linearRegression(x: [1, 2, 3, 4], y: [2, 3, 5, 4])
+        XCTAssertEqual(fitLegend(name: "m", fit: f, n: 4), "m: y = 0.800x + 1.500, r = 0.80, n = 4")
+        XCTAssertEqual(fitLegend(name: "m", fit: try linearRegression(x: [0, 1], y: [-0.25, -0.5]), n: 2),
                        "m: y = -0.250x - 0.250, r = -1.00, n = 2")
-    }
-
-    func testLeastSquaresRejectsBadInput() {
-        XCTAssertThrowsError(try leastSquares(x: [1], y: [1]))
-        XCTAssertThrowsError(try leastSquares(x: [2, 2, 2], y: [1, 2, 3]))
-        XCTAssertThrowsError(try leastSquares(x: [1, 2], y: [1]))
-        XCTAssertThrowsError(try leastSquares(x: [1, .infinity], y: [1, 2]))
-    }
-
-    func testMeanAndSD() throws {
-        let m = try meanAndSD([1, 2, 3, 4])
-        XCTAssertEqual(m.mean, 2.5)
-        XCTAssertEqual(m.sd, (5.0 / 3.0).squareRoot(), accuracy: 1e-12)
-        XCTAssertEqual(try meanAndSD([7]).sd, 0)
-        XCTAssertThrowsError(try meanAndSD([]))
+        XCTAssertEqual(fitLegend(name: "c", fit: try linearRegression(x: [1, 2, 3], y: [5, 5, 5]), n: 3),
+                       "c: y = 0.000x + 5.000, r = n/a, n = 3")
     }
 }
