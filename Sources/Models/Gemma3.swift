@@ -21,10 +21,11 @@ public enum Gemma3 {
             throw ModelFileError(path: gguf.path, message: "gemma3.attention.value_length \(vd) differs from key_length \(D)")
         }
         let window = try hp.int("attention.sliding_window", default: 512)
-        // llama.cpp fixes the local layers' base at 1e4 and the pattern at 6 for gemma3.
+        // llama.cpp fixes the local layers' base at 1e4 and (unless the file says otherwise) the pattern at 6.
         let globalBase = try hp.double("rope.freq_base", default: 1_000_000), localBase = 10_000.0
         let scaling = try hp.ropeScaling()
-        let global = (0..<L).map { isGlobal($0, pattern: 6) }
+        let pattern = try hp.int("attention.sliding_window_pattern", default: 6)
+        let global = (0..<L).map { isGlobal($0, pattern: pattern) }
         return ModelConfig(
             architecture: .gemma3, vocabSize: try hp.vocabSize(), dModel: C, nLayers: L, nHeads: H,
             nKVHeads: try hp.int("attention.head_count_kv", default: H), headDim: D,

@@ -30,17 +30,44 @@ public enum LogitRows: Sendable {
 public protocol LanguageModel: AnyObject {
     var config: ModelConfig { get }
 
-    /// Runs the new tokens through the model after what `cache` holds, appends their keys/values
-    /// to the cache, and returns the final-normalised hidden states [T, dModel].
-    /// `positions` defaults to continuing after the cache's last position.
-    func hiddenStates(tokens: [Int32], positions: [Int32]?, cache: KVCache) throws -> [Float]
+    /// Runs several sequences' new tokens through the model in one pass (the linear layers see
+    /// all rows at once; attention runs per sequence against its own cache), appends their
+    /// keys/values to their caches, and returns the final-normalised hidden states
+    /// [Σ tokens, dModel], sequence after sequence. Each sequence needs its own cache.
+    func hiddenStates(batch: [SequenceInput]) throws -> [Float]
 
     /// Output logits [rows.count, vocab] for the given rows of `hidden` [T, dModel].
     func logits(hidden: [Float], rows: [Int]) throws -> [Float]
 }
 
+/// One sequence's new tokens in a batched call.
+public struct SequenceInput {
+    public var tokens: [Int32]
+    /// Defaults to continuing after the cache's last position.
+    public var positions: [Int32]?
+    public var cache: KVCache
+    public init(tokens: [Int32], positions: [Int32]? = nil, cache: KVCache) {
+        self.tokens = tokens; self.positions = positions; self.cache = cache
+    }
+}
+
 extension LanguageModel {
     public var vocabSize: Int { config.vocabSize }
+
+    /// Runs the new tokens through the model after what `cache` holds, appends their keys/values
+    /// to the cache, and returns the final-normalised hidden states [T, dModel].
+    /// `positions` defaults to continuing after the cache's last position.
+    public func hiddenStates(tokens: [Int32], positions: [Int32]? = nil, cache: KVCache) throws -> [Float] {
+        try hiddenStates(batch: [SequenceInput(tokens: tokens, positions: positions, cache: cache)])
+    }
+
+    /// One decoding step for several sequences at once: token i continues the sequence in
+    /// caches[i]. Returns logits [n, vocab].
+    public func decodeStep(tokens: [Int32], caches: [KVCache]) throws -> [Float] {
+        guard tokens.count == caches.count else { throw ModelInputError("decodeStep: \(tokens.count) tokens for \(caches.count) caches") }
+        let h = try hiddenStates(batch: zip(tokens, caches).map { SequenceInput(tokens: [$0], cache: $1) })
+        return try logits(hidden: h, rows: Array(0..<tokens.count))
+    }
 
     /// An empty KV cache for this model.
     public func makeCache(capacity: Int = 64) -> KVCache {

@@ -16,7 +16,14 @@ public enum Qwen2 {
         var c = try Llama.config(hf: hf)
         c.architecture = .qwen2
         // Qwen2 configs carry sliding_window but only use it when use_sliding_window is true.
-        if !hf.bool("use_sliding_window", default: false) { c.layerWindow = Array(repeating: 0, count: c.nLayers) }
+        // When it is, layers from max_window_layers on use the window (as transformers' Qwen2).
+        if hf.bool("use_sliding_window", default: false) {
+            let from = try hf.int("max_window_layers", default: c.nLayers)
+            let w = try hf.int("sliding_window")
+            c.layerWindow = (0..<c.nLayers).map { $0 >= from ? w : 0 }
+        } else {
+            c.layerWindow = Array(repeating: 0, count: c.nLayers)
+        }
         return c
     }
 

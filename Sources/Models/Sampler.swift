@@ -88,30 +88,37 @@ public struct Sampler {
 }
 
 extension LanguageModel {
-    /// Generates up to `maxTokens` tokens after `prompt`, stopping after any token in `stop`.
-    /// The prompt is prefilled in one batch; each sample continues from a fork of its cache, so
-    /// n samples of one prompt cost one prefill. Sample i uses the sampler seeded with seed + i.
+    /// Generates up to `maxTokens` tokens after `prompt`, stopping a sample after any token in
+    /// `stop`. The prompt is prefilled once; each sample continues from a fork of its cache, and
+    /// all unfinished samples decode together (one batched step per token). Sample i draws from
+    /// its own sampler seeded with seed + i, so results do not depend on the batching.
     /// Returns the generated tokens of each sample (a stop token included).
     public func generate(prompt: [Int32], samples n: Int = 1, maxTokens: Int, settings: SamplingSettings,
                          seed: UInt64, stop: Set<Int32> = []) throws -> [[Int32]] {
         guard !prompt.isEmpty else { throw ModelInputError("generate needs a non-empty prompt") }
+        guard n >= 1, maxTokens >= 0 else { throw ModelInputError("generate: samples \(n) must be ≥ 1 and maxTokens \(maxTokens) ≥ 0") }
         let V = config.vocabSize
         let base = makeCache(capacity: prompt.count + maxTokens)
         let first = try forward(tokens: prompt, cache: base, logitRows: .last)
-        var results: [[Int32]] = []
-        for i in 0..<n {
-            var sampler = Sampler(seed: seed &+ UInt64(i))
-            let cache = n == 1 ? base : base.fork()
-            var logits = first, out: [Int32] = []
-            while out.count < maxTokens {
-                let tok = sampler.sample(logits: logits, settings: settings)
-                out.append(tok)
-                if stop.contains(tok) || out.count == maxTokens { break }
-                logits = try forward(tokens: [tok], cache: cache, logitRows: .last)
-                precondition(logits.count == V)
+        var samplers = (0..<n).map { Sampler(seed: seed &+ UInt64($0)) }
+        var caches = [base] + (1..<n).map { _ in base.fork() }
+        var results = [[Int32]](repeating: [], count: n)
+        var active = Array(0..<n)
+        var logits = [Float](repeating: 0, count: n * V)
+        for i in 0..<n { logits.replaceSubrange((i * V)..<((i + 1) * V), with: first) }
+        if maxTokens == 0 { return results }
+        while !active.isEmpty {
+            var stepTokens: [Int32] = [], stepSeqs: [Int] = []
+            for (row, i) in active.enumerated() {
+                let tok = logits.withUnsafeBufferPointer { samplers[i].sample(logits: $0.baseAddress! + row * V, vocab: V, settings: settings) }
+                results[i].append(tok)
+                if !stop.contains(tok) && results[i].count < maxTokens { stepTokens.append(tok); stepSeqs.append(i) }
             }
-            results.append(out)
+            active = stepSeqs
+            if active.isEmpty { break }
+            logits = try decodeStep(tokens: stepTokens, caches: active.map { caches[$0] })
         }
+        caches.removeAll()
         return results
     }
 }

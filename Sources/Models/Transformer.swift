@@ -26,85 +26,114 @@ public final class Transformer: LanguageModel {
         }
     }
 
-    public func hiddenStates(tokens: [Int32], positions: [Int32]? = nil, cache: KVCache) throws -> [Float] {
-        let c = config, T = tokens.count, C = c.dModel
-        if T == 0 { return [] }
-        guard cache.nLayers == c.nLayers, cache.kvDim == c.kvDim else {
-            throw ModelInputError("KV cache has \(cache.nLayers) layers × \(cache.kvDim) channels, model needs \(c.nLayers) × \(c.kvDim)")
+    public func hiddenStates(batch: [SequenceInput]) throws -> [Float] {
+        let c = config, C = c.dModel
+        // Validate every sequence before touching any cache.
+        var seen = Set<ObjectIdentifier>()
+        var allPos: [[Int32]] = []
+        for (b, s) in batch.enumerated() {
+            let cache = s.cache
+            guard cache.nLayers == c.nLayers, cache.kvDim == c.kvDim else {
+                throw ModelInputError("sequence \(b): KV cache has \(cache.nLayers) layers × \(cache.kvDim) channels, model needs \(c.nLayers) × \(c.kvDim)")
+            }
+            guard seen.insert(ObjectIdentifier(cache)).inserted else { throw ModelInputError("sequence \(b): the same KV cache appears twice in one batch") }
+            if let i = s.tokens.firstIndex(where: { $0 < 0 || Int($0) >= c.vocabSize }) {
+                throw ModelInputError("sequence \(b): token id \(s.tokens[i]) at index \(i) outside the vocabulary 0..<\(c.vocabSize)")
+            }
+            let next = cache.positions.last.map { $0 + 1 } ?? 0
+            let pos = s.positions ?? (0..<s.tokens.count).map { next + Int32($0) }
+            guard pos.count == s.tokens.count else { throw ModelInputError("sequence \(b): \(pos.count) positions for \(s.tokens.count) tokens") }
+            if let p = pos.first(where: { $0 < 0 }) { throw ModelInputError("sequence \(b): negative position \(p)") }
+            if let pe = weights.positionEmbedding, let p = pos.first(where: { Int($0) >= pe.shape[0] }) {
+                throw ModelInputError("sequence \(b): position \(p) beyond the model's \(pe.shape[0]) learned positions")
+            }
+            allPos.append(pos)
         }
-        if let i = tokens.firstIndex(where: { $0 < 0 || Int($0) >= c.vocabSize }) {
-            throw ModelInputError("token id \(tokens[i]) at index \(i) outside the vocabulary 0..<\(c.vocabSize)")
+        let tokens = batch.flatMap(\.tokens), pos = allPos.flatMap { $0 }
+        let N = tokens.count  // rows of the whole batch: every matmul covers all of them at once
+        if N == 0 { return [] }
+        // Row offset of each sequence, and its cached length before this call.
+        var rowStart: [Int] = [], past: [Int] = [], r = 0
+        for s in batch {
+            rowStart.append(r); r += s.tokens.count
+            past.append(s.cache.count)
+            s.cache.reserve(s.cache.count + s.tokens.count)
         }
-        let next = cache.positions.last.map { $0 + 1 } ?? 0
-        let pos = positions ?? (0..<T).map { next + Int32($0) }
-        guard pos.count == T else { throw ModelInputError("\(pos.count) positions for \(T) tokens") }
-        if let p = pos.first(where: { $0 < 0 }) { throw ModelInputError("negative position \(p)") }
-        if let pe = weights.positionEmbedding, let p = pos.first(where: { Int($0) >= pe.shape[0] }) {
-            throw ModelInputError("position \(p) beyond the model's \(pe.shape[0]) learned positions")
-        }
-
-        let past = cache.count, S = past + T
-        cache.reserve(S)
-        let kvPositions = cache.positions + pos
+        let kvPositions = zip(batch, allPos).map { $0.cache.positions + $1 }
         let F = c.ffnDim, H = c.nHeads, KVH = c.nKVHeads, D = c.headDim
 
-        // Scratch for the whole block, allocated once per call.
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: T * C)
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: T * max(C, c.qDim))
-        let q = UnsafeMutablePointer<Float>.allocate(capacity: T * c.qDim)
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: T * c.qDim)
-        let gate = UnsafeMutablePointer<Float>.allocate(capacity: T * F)
-        let up = UnsafeMutablePointer<Float>.allocate(capacity: T * F)
-        defer { for p in [x, h, q, a, gate, up] { p.deallocate() } }
+        // Scratch for the whole batch, allocated once per call.
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: N * C)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: N * C)
+        let q = UnsafeMutablePointer<Float>.allocate(capacity: N * c.qDim)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: N * c.qDim)
+        let gate = UnsafeMutablePointer<Float>.allocate(capacity: N * F)
+        let up = UnsafeMutablePointer<Float>.allocate(capacity: N * F)
+        // With a single sequence, k and v are written straight into its cache; with several they
+        // are computed for all rows at once and then copied into each sequence's cache.
+        let single = batch.count == 1
+        let kAll: UnsafeMutablePointer<Float>? = single ? nil : .allocate(capacity: N * c.kvDim)
+        let vAll: UnsafeMutablePointer<Float>? = single ? nil : .allocate(capacity: N * c.kvDim)
+        defer { for p in [x, h, q, a, gate, up] { p.deallocate() }; kAll?.deallocate(); vAll?.deallocate() }
 
         let W = weights
-        tokens.withUnsafeBufferPointer { embeddingForward(out: x, tokens: $0.baseAddress!, table: W.tokenEmbedding.ptr, T: T, C: C, scale: c.embeddingScale) }
-        if let pe = W.positionEmbedding { addPositionEmbedding(out: x, positions: pos, table: pe.ptr, T: T, C: C) }
+        tokens.withUnsafeBufferPointer { embeddingForward(out: x, tokens: $0.baseAddress!, table: W.tokenEmbedding.ptr, T: N, C: C, scale: c.embeddingScale) }
+        if let pe = W.positionEmbedding { addPositionEmbedding(out: x, positions: pos, table: pe.ptr, T: N, C: C) }
 
         for l in 0..<c.nLayers {
             let L = W.layers[l]
-            let kOut = cache.keys(layer: l) + past * c.kvDim, vOut = cache.values(layer: l) + past * c.kvDim
+            let kOut = kAll ?? batch[0].cache.keys(layer: l) + past[0] * c.kvDim
+            let vOut = vAll ?? batch[0].cache.values(layer: l) + past[0] * c.kvDim
 
             // Attention block.
-            norm(out: h, inp: x, weight: L.attnNorm, bias: L.attnNormBias, T: T)
-            linearForward(out: q, inp: h, weight: L.wq.ptr, bias: L.bq?.ptr, T: T, inDim: C, outDim: c.qDim)
-            linearForward(out: kOut, inp: h, weight: L.wk.ptr, bias: L.bk?.ptr, T: T, inDim: C, outDim: c.kvDim)
-            linearForward(out: vOut, inp: h, weight: L.wv.ptr, bias: L.bv?.ptr, T: T, inDim: C, outDim: c.kvDim)
-            if let qn = L.qNorm { rmsnormForward(out: q, inp: q, weight: qn.ptr, T: T * H, C: D, eps: c.normEps) }
-            if let kn = L.kNorm { rmsnormForward(out: kOut, inp: kOut, weight: kn.ptr, T: T * KVH, C: D, eps: c.normEps) }
+            norm(out: h, inp: x, weight: L.attnNorm, bias: L.attnNormBias, T: N)
+            linearForward(out: q, inp: h, weight: L.wq.ptr, bias: L.bq?.ptr, T: N, inDim: C, outDim: c.qDim)
+            linearForward(out: kOut, inp: h, weight: L.wk.ptr, bias: L.bk?.ptr, T: N, inDim: C, outDim: c.kvDim)
+            linearForward(out: vOut, inp: h, weight: L.wv.ptr, bias: L.bv?.ptr, T: N, inDim: C, outDim: c.kvDim)
+            if let qn = L.qNorm { rmsnormForward(out: q, inp: q, weight: qn.ptr, T: N * H, C: D, eps: c.normEps) }
+            if let kn = L.kNorm { rmsnormForward(out: kOut, inp: kOut, weight: kn.ptr, T: N * KVH, C: D, eps: c.normEps) }
             if c.rotaryDim > 0 {
                 invFreq[l].withUnsafeBufferPointer { f in
-                    ropeForward(x: q, positions: pos, T: T, nHeads: H, headDim: D, rotaryDim: c.rotaryDim, invFreq: f.baseAddress!, layout: c.ropeLayout)
-                    ropeForward(x: kOut, positions: pos, T: T, nHeads: KVH, headDim: D, rotaryDim: c.rotaryDim, invFreq: f.baseAddress!, layout: c.ropeLayout)
+                    ropeForward(x: q, positions: pos, T: N, nHeads: H, headDim: D, rotaryDim: c.rotaryDim, invFreq: f.baseAddress!, layout: c.ropeLayout)
+                    ropeForward(x: kOut, positions: pos, T: N, nHeads: KVH, headDim: D, rotaryDim: c.rotaryDim, invFreq: f.baseAddress!, layout: c.ropeLayout)
                 }
             }
-            attentionForward(out: a, q: q, qPositions: pos, T: T, k: cache.keys(layer: l), v: cache.values(layer: l),
-                             kvPositions: kvPositions, S: S, nHeads: H, nKVHeads: KVH, headDim: D,
-                             scale: c.queryScale, window: c.layerWindow[l])
-            linearForward(out: h, inp: a, weight: L.wo.ptr, bias: L.bo?.ptr, T: T, inDim: c.qDim, outDim: C)
-            if let pn = L.postAttnNorm { rmsnormForward(out: h, inp: h, weight: pn.ptr, T: T, C: C, eps: c.normEps) }
-            residualAdd(x: x, y: h, N: T * C)
+            for (b, s) in batch.enumerated() {
+                let T = s.tokens.count, r0 = rowStart[b]
+                if T == 0 { continue }
+                let keys = s.cache.keys(layer: l), values = s.cache.values(layer: l)
+                if let kAll, let vAll {
+                    (keys + past[b] * c.kvDim).update(from: kAll + r0 * c.kvDim, count: T * c.kvDim)
+                    (values + past[b] * c.kvDim).update(from: vAll + r0 * c.kvDim, count: T * c.kvDim)
+                }
+                attentionForward(out: a + r0 * c.qDim, q: q + r0 * c.qDim, qPositions: allPos[b], T: T, k: keys, v: values,
+                                 kvPositions: kvPositions[b], S: past[b] + T, nHeads: H, nKVHeads: KVH, headDim: D,
+                                 scale: c.queryScale, window: c.layerWindow[l])
+            }
+            linearForward(out: h, inp: a, weight: L.wo.ptr, bias: L.bo?.ptr, T: N, inDim: c.qDim, outDim: C)
+            if let pn = L.postAttnNorm { rmsnormForward(out: h, inp: h, weight: pn.ptr, T: N, C: C, eps: c.normEps) }
+            residualAdd(x: x, y: h, N: N * C)
 
             // Feed-forward block.
-            norm(out: h, inp: x, weight: L.ffnNorm, bias: L.ffnNormBias, T: T)
-            linearForward(out: up, inp: h, weight: L.wUp.ptr, bias: L.bUp?.ptr, T: T, inDim: C, outDim: F)
+            norm(out: h, inp: x, weight: L.ffnNorm, bias: L.ffnNormBias, T: N)
+            linearForward(out: up, inp: h, weight: L.wUp.ptr, bias: L.bUp?.ptr, T: N, inDim: C, outDim: F)
             switch c.ffn {
             case .swiglu, .geglu:
                 guard let wg = L.wGate else { throw ModelInputError("layer \(l): gated FFN without a gate weight") }
-                linearForward(out: gate, inp: h, weight: wg.ptr, bias: nil, T: T, inDim: C, outDim: F)
-                if c.ffn == .swiglu { swigluForward(out: gate, gate: gate, up: up, N: T * F) }
-                else { gegluTanhForward(out: gate, gate: gate, up: up, N: T * F) }
+                linearForward(out: gate, inp: h, weight: wg.ptr, bias: nil, T: N, inDim: C, outDim: F)
+                if c.ffn == .swiglu { swigluForward(out: gate, gate: gate, up: up, N: N * F) }
+                else { gegluTanhForward(out: gate, gate: gate, up: up, N: N * F) }
             case .gelu:
-                geluTanhForward(out: gate, inp: up, N: T * F)
+                geluTanhForward(out: gate, inp: up, N: N * F)
             }
-            linearForward(out: h, inp: gate, weight: L.wDown.ptr, bias: L.bDown?.ptr, T: T, inDim: F, outDim: C)
-            if let pn = L.postFFNNorm { rmsnormForward(out: h, inp: h, weight: pn.ptr, T: T, C: C, eps: c.normEps) }
-            residualAdd(x: x, y: h, N: T * C)
+            linearForward(out: h, inp: gate, weight: L.wDown.ptr, bias: L.bDown?.ptr, T: N, inDim: F, outDim: C)
+            if let pn = L.postFFNNorm { rmsnormForward(out: h, inp: h, weight: pn.ptr, T: N, C: C, eps: c.normEps) }
+            residualAdd(x: x, y: h, N: N * C)
         }
-        cache.commit(pos)
+        for (b, s) in batch.enumerated() { s.cache.commit(allPos[b]) }
 
-        var out = [Float](repeating: 0, count: T * C)
-        out.withUnsafeMutableBufferPointer { norm(out: $0.baseAddress!, inp: x, weight: W.finalNorm, bias: W.finalNormBias, T: T) }
+        var out = [Float](repeating: 0, count: N * C)
+        out.withUnsafeMutableBufferPointer { norm(out: $0.baseAddress!, inp: x, weight: W.finalNorm, bias: W.finalNormBias, T: N) }
         return out
     }
 

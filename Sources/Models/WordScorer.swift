@@ -4,16 +4,19 @@ import Numerics
 /// Scores many candidate continuations (e.g. the tokenisations of candidate next words) after one
 /// shared context: log q(w | c) = Σ_j log q(t_j | c, t_<j).
 ///
-/// The context is run once; the distribution after it gives every candidate's first token. Each
-/// candidate with more than one token then runs only its own tokens (minus the last) on top of the
-/// cached context, and the cache is truncated back to the context for the next candidate.
-/// Candidates sharing a first token reuse each other's work through the cache only via the
-/// context, which keeps the code simple; for cloze-style single- and two-token words the cost is
-/// dominated by the one context pass.
+/// The context is run once; the distribution after it gives every candidate's first token. The
+/// candidates with more than one token then run their remaining tokens (all but the last) on
+/// forks of the context's cache, `batchSize` candidates per batched forward, so the linear
+/// layers see many rows at once instead of one small pass per candidate.
 public final class WordScorer {
     public let model: LanguageModel
+    /// Candidates per batched forward.
+    public var batchSize: Int
 
-    public init(model: LanguageModel) { self.model = model }
+    public init(model: LanguageModel, batchSize: Int = 32) {
+        self.model = model
+        self.batchSize = max(1, batchSize)
+    }
 
     /// Total log-probability (natural log, float64 sum of float32 terms) of each candidate token
     /// sequence after `context`. Empty candidates are an error; `context` must be non-empty
@@ -33,19 +36,28 @@ public final class WordScorer {
                 throw ModelInputError("WordScorer: candidate \(i) has token id \(bad) outside 0..<\(V)")
             }
         }
-        let longest = candidates.map(\.count).max() ?? 0
-        let cache = model.makeCache(capacity: context.count + longest)
+        let cache = model.makeCache(capacity: context.count)
         let first = try model.nextTokenLogProbs(tokens: context, cache: cache)
-        let base = cache.count
-        var out: [[Float]] = []
-        for cand in candidates {
-            var lp = [first[Int(cand[0])]]
-            if cand.count > 1 {
-                let h = try model.hiddenStates(tokens: Array(cand.dropLast()), positions: nil, cache: cache)
-                lp += try model.targetLogProbs(hidden: h, rows: Array(0..<(cand.count - 1)), targets: Array(cand.dropFirst()))
-                cache.truncate(to: base)
+        var out = candidates.map { [first[Int($0[0])]] }
+
+        let multi = candidates.indices.filter { candidates[$0].count > 1 }
+        var start = 0
+        while start < multi.count {
+            let group = Array(multi[start..<min(start + batchSize, multi.count)])
+            let inputs = group.map { SequenceInput(tokens: Array(candidates[$0].dropLast()), cache: cache.fork()) }
+            let h = try model.hiddenStates(batch: inputs)
+            var rows: [Int] = [], targets: [Int32] = [], row = 0
+            for i in group {
+                let cand = candidates[i]
+                for j in 1..<cand.count { rows.append(row); targets.append(cand[j]); row += 1 }
             }
-            out.append(lp)
+            let lp = try model.targetLogProbs(hidden: h, rows: rows, targets: targets)
+            var k = 0
+            for i in group {
+                out[i] += lp[k..<(k + candidates[i].count - 1)]
+                k += candidates[i].count - 1
+            }
+            start += batchSize
         }
         return out
     }

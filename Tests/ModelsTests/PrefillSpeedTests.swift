@@ -38,26 +38,30 @@ final class PrefillSpeedTests: XCTestCase {
     func testPrefillThroughput() throws {
         guard ProcessInfo.processInfo.environment["DISTLAB_PERF"] == "1" else { throw XCTSkip("set DISTLAB_PERF=1 to measure speed") }
         let dir = ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"] ?? "/work/main/models"
-        let gemm = sgemmGFLOPs(M: 512, N: 4864, K: 896)
-        print(String(format: "SPEED sgemm 512x4864x896: %.1f GFLOP/s (BLAS threads %d)", gemm, blasThreads))
-        var qwen512 = 0.0
+        var qwenRatio = 0.0
         for file in ["SmolLM2-135M-Instruct.Q4_1.gguf", "gemma-3-270m-q4_k_m.gguf", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"] {
+            if let only = ProcessInfo.processInfo.environment["DISTLAB_PERF_ONLY"], !file.contains(only) { continue }
             let path = dir + "/" + file
             guard FileManager.default.fileExists(atPath: path) else { print("SPEED skip \(file): absent"); continue }
             let model = try loadModel(path: path)
-            for T in [64, 512] {
+            let c = model.config
+            for T in [64, 512] where ProcessInfo.processInfo.environment["DISTLAB_PERF_T"].map({ Int($0) == T }) ?? true {
                 let tokens = (0..<T).map { Int32(($0 * 7919) % 1000 + 100) }
                 _ = try model.forward(tokens: Array(tokens.prefix(8)), cache: model.makeCache(), logitRows: .last)  // warm-up
+                // The machine is shared: measure sgemm (this model's FFN up-projection at this T)
+                // right before the prefill and compare the two.
+                let gemm = sgemmGFLOPs(M: T, N: c.ffnDim, K: c.dModel)
                 var best = Double.infinity
                 for _ in 0..<2 {
                     let cache = model.makeCache(capacity: T)
                     best = min(best, try time { _ = try model.forward(tokens: tokens, cache: cache, logitRows: .last) })
                 }
-                let gf = prefillFLOPs(model.config, T: T) / best / 1e9
-                print(String(format: "SPEED %@ T=%d: %.0f tokens/s, %.1f GFLOP/s (%.0f%% of sgemm)", file, T, Double(T) / best, gf, 100 * gf / gemm))
-                if file.hasPrefix("qwen") && T == 512 { qwen512 = gf }
+                let gf = prefillFLOPs(c, T: T) / best / 1e9
+                print(String(format: "SPEED %@ T=%d: %.0f tokens/s, %.1f GFLOP/s; sgemm %dx%dx%d %.1f GFLOP/s; ratio %.0f%%",
+                             file, T, Double(T) / best, gf, T, c.ffnDim, c.dModel, gemm, 100 * gf / gemm))
+                if file.hasPrefix("qwen") && T == 512 { qwenRatio = gf / gemm }
             }
         }
-        if qwen512 > 0 { XCTAssertGreaterThanOrEqual(qwen512, 0.7 * gemm, "Qwen2.5 prefill at 512 tokens below 70% of sgemm") }
+        if qwenRatio > 0 { XCTAssertGreaterThanOrEqual(qwenRatio, 0.7, "Qwen2.5 prefill at 512 tokens below 70% of sgemm GFLOP/s") }
     }
 }

@@ -57,7 +57,7 @@ final class WordScorerTests: XCTestCase {
             let m = try loadModel(hfWeights: src, config: json, configPath: "<\(kind)>")
             let context: [Int32] = [2, 9, 14, 30, 1]
             let cands: [[Int32]] = [[7], [7, 3], [11, 0, 25, 4], [39, 39]]
-            let scores = try WordScorer(model: m).score(context: context, candidates: cands)
+            let scores = try WordScorer(model: m, batchSize: 2).score(context: context, candidates: cands)
             let V = m.vocabSize
             for (i, cand) in cands.enumerated() {
                 let seq = context + cand

@@ -383,6 +383,35 @@ final class TinyModelTests: XCTestCase {
         }
     }
 
+    /// A batch of sequences with different histories and lengths gives the same results as
+    /// running each sequence alone.
+    func testBatchedSequencesMatchSingleRuns() throws {
+        for kind in ["gemma3", "gpt2", "llama"] {
+            let (json, src) = tinyModel(kind, seed: 17)
+            let m = try loadModel(hfWeights: src, config: json, configPath: "<\(kind)>")
+            let histories: [[Int32]] = [[1, 2, 3, 4, 5], [], [9, 8]]
+            let news: [[Int32]] = [[6, 7], [10, 11, 12, 13, 14, 15], [20]]
+            var batchCaches: [KVCache] = [], soloCaches: [KVCache] = []
+            for hist in histories {
+                let a = m.makeCache(), b = m.makeCache()
+                if !hist.isEmpty { _ = try m.forward(tokens: hist, cache: a, logitRows: .none); _ = try m.forward(tokens: hist, cache: b, logitRows: .none) }
+                batchCaches.append(a); soloCaches.append(b)
+            }
+            let batched = try m.hiddenStates(batch: (0..<3).map { SequenceInput(tokens: news[$0], cache: batchCaches[$0]) })
+            let solo = try (0..<3).flatMap { try m.hiddenStates(tokens: news[$0], cache: soloCaches[$0]) }
+            XCTAssertLessThan(zip(batched, solo).map { abs($0 - $1) }.max()!, 1e-5, kind)
+            // One decode step for all three, then compare with single steps.
+            let step = try m.decodeStep(tokens: [3, 4, 5], caches: batchCaches)
+            let singles = try (0..<3).flatMap { try m.forward(tokens: [Int32(3 + $0)], cache: soloCaches[$0]) }
+            XCTAssertLessThan(zip(step, singles).map { abs($0 - $1) }.max()!, 1e-5, kind)
+            XCTAssertEqual(batchCaches.map(\.count), [8, 7, 4])
+        }
+        let (json, src) = tinyModel("llama", seed: 1)
+        let m = try loadModel(hfWeights: src, config: json, configPath: "<llama>")
+        let c = m.makeCache()
+        XCTAssertThrowsError(try m.decodeStep(tokens: [1, 2], caches: [c, c]))
+    }
+
     func testBadInputsThrowClearErrors() throws {
         let (json, src) = tinyModel("llama", seed: 1)
         let m = try loadModel(hfWeights: src, config: json, configPath: "<llama>")
