@@ -72,11 +72,13 @@ public struct LogisticRegression: Sendable, Equatable {
             // A tiny ridge keeps the intercept's row positive definite when all h_i vanish.
             hess[d * D + d] += 1e-12
             let step = try choleskySolve(hess, grad, D)
+            // Backtracking (Armijo) line search along the Newton direction.
+            let slope = zip(grad, step).reduce(0.0) { $0 + $1.0 * $1.1 }
             var t = 1.0, next = theta, fNext = f
             while true {
                 for j in 0..<D { next[j] = theta[j] - t * step[j] }
                 fNext = objective(next)
-                if fNext <= f - 1e-4 * t * zip(grad, step).reduce(0) { $0 + $1.0 * $1.1 } || t < 1e-10 { break }
+                if fNext <= f - 1e-4 * t * slope || t < 1e-10 { break }
                 t *= 0.5
             }
             theta = next; f = fNext
