@@ -86,7 +86,7 @@ public final class DecoderTrainer {
         }
         // One mask per distinct window (Gemma 3: full attention and the 512 window).
         var masks: [Int: AttentionMask] = [0: mask]
-        for wdw in Set(c.layerWindow) where wdw > 0 { masks[wdw] = mask.windowed(positions: positions, window: wdw) }
+        for wdw in Set(c.layerWindow) where wdw > 0 { masks[wdw] = try mask.windowed(positions: positions, window: wdw) }
 
         // Embedding.
         let x = x0.get(T * C)
