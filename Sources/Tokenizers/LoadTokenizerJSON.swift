@@ -78,7 +78,7 @@ extension Tokenizer {
                                          stripAccents: nz["strip_accents"] as? Bool ?? lower, lowercase: lower)
             case "Prepend":
                 guard nz["prepend"] as? String == "▁" else { throw fail("normalizer Prepend '\(nz["prepend"] ?? "")' is not supported (only \"▁\")") }
-                hf.metaspacePrepend = .always
+                hf.metaspacePrepend = .normalizer
             case "Replace":
                 let pat = (nz["pattern"] as? [String: Any])?["String"] as? String
                 guard pat == " ", nz["content"] as? String == "▁" else { throw fail("normalizer Replace other than ' ' → '▁' is not supported") }

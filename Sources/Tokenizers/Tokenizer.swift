@@ -73,7 +73,10 @@ public final class Tokenizer: @unchecked Sendable {
         var regex: RegexPreTokenizer? = nil
     }
 
-    enum Prepend { case never, first, always }
+    /// When "▁" is prepended: Metaspace `prepend_scheme` never / first (first stretch of text) /
+    /// always (every stretch between specials), each only if the text does not already start with
+    /// a space; `normalizer`: the Prepend normalizer, to every non-empty stretch unconditionally.
+    enum Prepend { case never, first, always, normalizer }
 
     struct BertNormalizer {
         var cleanText = true
@@ -286,10 +289,14 @@ public final class Tokenizer: @unchecked Sendable {
     /// Hugging Face rank-BPE over characters with "▁" spaces and byte fallback.
     private func encodeMetaspace(_ text: UnsafeBufferPointer<UInt8>, first: Bool, _ out: inout [Int32], _ work: inout MergeWork) {
         var esc: [UInt8] = []
-        // HF Metaspace prepends "▁" only to text that does not already start with a space.
-        if (hf.metaspacePrepend == .always || (hf.metaspacePrepend == .first && first)) && text.first != 0x20 {
-            esc.append(contentsOf: [0xE2, 0x96, 0x81])
+        let prepend: Bool
+        switch hf.metaspacePrepend {
+        case .never: prepend = false
+        case .first: prepend = first && text.first != 0x20
+        case .always: prepend = text.first != 0x20
+        case .normalizer: prepend = !text.isEmpty
         }
+        if prepend { esc.append(contentsOf: [0xE2, 0x96, 0x81]) }
         for b in text {
             if b == 0x20 { esc.append(contentsOf: [0xE2, 0x96, 0x81]) } else { esc.append(b) }
         }
