@@ -1,1 +1,0 @@
-// Models: see the files beside this one.

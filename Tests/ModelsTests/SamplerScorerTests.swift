@@ -1,0 +1,96 @@
+import XCTest
+import Foundation
+import Models
+import Numerics
+
+final class SamplerTests: XCTestCase {
+    func frequencies(_ logits: [Float], _ settings: SamplingSettings, n: Int, seed: UInt64) -> [Double] {
+        var s = Sampler(seed: seed)
+        var counts = [Double](repeating: 0, count: logits.count)
+        for _ in 0..<n { counts[Int(s.sample(logits: logits, settings: settings))] += 1 }
+        return counts.map { $0 / Double(n) }
+    }
+
+    func softmax(_ l: [Float], _ T: Double) -> [Double] {
+        let m = l.map { Double($0) / T }.max()!
+        let e = l.map { exp(Double($0) / T - m) }, z = e.reduce(0, +)
+        return e.map { $0 / z }
+    }
+
+    func testTemperatureFrequenciesMatchSoftmax() {
+        let logits: [Float] = [1.0, 0.2, -0.5, 2.0, 0.0]
+        for T in [1.0, 2.0] {
+            let f = frequencies(logits, SamplingSettings(temperature: Float(T)), n: 40000, seed: 5)
+            let p = softmax(logits, T)
+            for i in 0..<5 { XCTAssertEqual(f[i], p[i], accuracy: 0.01, "T \(T) token \(i)") }
+        }
+    }
+
+    func testTopKAndTopPCut() {
+        let logits: [Float] = [log(0.5), log(0.3), log(0.15), log(0.05)].map { Float($0) }
+        let k = frequencies(logits, SamplingSettings(topK: 2), n: 20000, seed: 1)
+        XCTAssertEqual(k[2] + k[3], 0)
+        XCTAssertEqual(k[0], 0.5 / 0.8, accuracy: 0.015)
+        // top-p 0.85: 0.5 + 0.3 = 0.8 < 0.85, so the third token is kept too.
+        let p = frequencies(logits, SamplingSettings(topP: 0.85), n: 20000, seed: 2)
+        XCTAssertEqual(p[3], 0)
+        XCTAssertEqual(p[2], 0.15 / 0.95, accuracy: 0.015)
+        XCTAssertEqual(frequencies(logits, .greedy, n: 10, seed: 3)[0], 1)
+    }
+
+    func testSameSeedSameSequenceDifferentSeedDiffers() {
+        let logits: [Float] = (0..<50).map { Float($0 % 7) * 0.3 }
+        var a = Sampler(seed: 11), b = Sampler(seed: 11), c = Sampler(seed: 12)
+        let sa = (0..<100).map { _ in a.sample(logits: logits, settings: SamplingSettings()) }
+        let sb = (0..<100).map { _ in b.sample(logits: logits, settings: SamplingSettings()) }
+        let sc = (0..<100).map { _ in c.sample(logits: logits, settings: SamplingSettings()) }
+        XCTAssertEqual(sa, sb)
+        XCTAssertNotEqual(sa, sc)
+    }
+}
+
+final class WordScorerTests: XCTestCase {
+    /// Candidate scores equal sums of log-softmax entries of a single full forward over context + candidate.
+    func testScoresMatchFullSequenceLogProbs() throws {
+        for kind in ["llama", "gemma3"] {
+            let (json, src) = tinyModel(kind, seed: 21)
+            let m = try loadModel(hfWeights: src, config: json, configPath: "<\(kind)>")
+            let context: [Int32] = [2, 9, 14, 30, 1]
+            let cands: [[Int32]] = [[7], [7, 3], [11, 0, 25, 4], [39, 39]]
+            let scores = try WordScorer(model: m).score(context: context, candidates: cands)
+            let V = m.vocabSize
+            for (i, cand) in cands.enumerated() {
+                let seq = context + cand
+                var l = try m.forward(tokens: seq, cache: m.makeCache())
+                l.withUnsafeMutableBufferPointer { logSoftmaxForward(out: $0.baseAddress!, inp: $0.baseAddress!, rows: seq.count, cols: V) }
+                var want = 0.0
+                for j in 0..<cand.count { want += Double(l[(context.count - 1 + j) * V + Int(cand[j])]) }
+                XCTAssertEqual(scores[i], want, accuracy: 1e-4, "\(kind) candidate \(i)")
+            }
+            XCTAssertThrowsError(try WordScorer(model: m).score(context: context, candidates: [[]]))
+            XCTAssertThrowsError(try WordScorer(model: m).score(context: context, candidates: [[40]]))
+        }
+    }
+
+    /// Greedy generation through the KV cache equals re-running the whole sequence each step;
+    /// sampling is reproducible from the seed.
+    func testGenerateGreedyAndSeeded() throws {
+        let (json, src) = tinyModel("qwen2", seed: 5)
+        let m = try loadModel(hfWeights: src, config: json, configPath: "<qwen2>")
+        let prompt: [Int32] = [4, 8, 15]
+        let g = try m.generate(prompt: prompt, maxTokens: 6, settings: .greedy, seed: 0)[0]
+        var seq = prompt
+        for _ in 0..<6 {
+            let l = try m.forward(tokens: seq, cache: m.makeCache(), logitRows: .last)
+            seq.append(Int32(l.indices.max(by: { l[$0] < l[$1] })!))
+        }
+        XCTAssertEqual(g, Array(seq[3...]))
+        let s1 = try m.generate(prompt: prompt, samples: 3, maxTokens: 5, settings: SamplingSettings(temperature: 1.5), seed: 9)
+        let s2 = try m.generate(prompt: prompt, samples: 3, maxTokens: 5, settings: SamplingSettings(temperature: 1.5), seed: 9)
+        XCTAssertEqual(s1, s2)
+        XCTAssertEqual(s1.count, 3)
+        XCTAssertNotEqual(s1[0], s1[1])
+        let stopped = try m.generate(prompt: prompt, maxTokens: 6, settings: .greedy, seed: 0, stop: [g[1]])[0]
+        XCTAssertEqual(stopped, Array(g[0...1]))
+    }
+}
