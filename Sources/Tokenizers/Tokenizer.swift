@@ -19,6 +19,15 @@ public enum TokenizerModel: String, Sendable {
 
 /// A text tokenizer that reproduces llama.cpp's (GGUF vocabularies) and Hugging Face's
 /// (`tokenizer.json`) tokenization exactly. Immutable after loading; safe to share between threads.
+///
+/// Encoding runs in three steps:
+/// 1. special tokens are cut out of the raw text (`SpecialMatcher`: longest first; control
+///    tokens only with `parseSpecial`, user-defined tokens always);
+/// 2. each stretch of text between them is pre-tokenized (`PreTokenizer` scanners for byte-level
+///    BPE; SentencePiece takes the whole stretch with spaces as "▁"; BERT splits words);
+/// 3. each piece is merged (`bpeMerge` by rank, `spmMerge` by score, WordPiece greedy longest match).
+///
+/// Load with `Tokenizer.load(gguf:)`, `Tokenizer.load(tokenizerJSON:)` or `Tokenizer.load(path:)`.
 public final class Tokenizer: @unchecked Sendable {
     public let model: TokenizerModel
     /// The file the vocabulary came from.
