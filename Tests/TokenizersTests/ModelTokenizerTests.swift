@@ -127,3 +127,19 @@ final class LoadAnyTests: XCTestCase {
         XCTAssertThrowsError(try Tokenizer.load(path: FileManager.default.temporaryDirectory.path)) { XCTAssertTrue("\($0)".contains("tokenizer.json")) }
     }
 }
+
+final class ConcurrencyTests: XCTestCase {
+    /// One tokenizer shared by several threads gives the same ids as a single thread.
+    func testConcurrentEncodeIsDeterministic() throws {
+        let tok = try Fixtures.tokenizer(ModelTokenizerTests.gemma)
+        let texts = ModelTokenizerTests.roundTripTexts + [PerformanceTests.provoPassage()]
+        let expected = texts.map { tok.encode($0, addBOS: true) }
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 64)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 64) { k in
+            let i = k % texts.count
+            results[k] = tok.encode(texts[i], addBOS: true) == expected[i]
+        }
+        XCTAssertTrue(results.allSatisfy { $0 })
+    }
+}
