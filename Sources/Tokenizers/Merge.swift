@@ -154,7 +154,7 @@ private func bpeMergeShort(_ syms: inout [Int32], _ merges: PairTable) {
 /// a final symbol that is no token is emitted as `<0xXX>` byte tokens.
 func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores: [Float], _ vocabSize: Int,
               _ byteTokens: [Int32], _ unk: Int32, _ out: inout [Int32], _ w: inout MergeWork) {
-    let base = text.baseAddress!
+    guard let base = text.baseAddress, !text.isEmpty else { return }
     var count = 0
     var offs = 0
     while offs < text.count { offs += min(utf8Length(text[offs]), text.count - offs); count += 1 }
@@ -165,7 +165,8 @@ func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores:
         w.start.append(Int32(offs)); w.len.append(Int32(l)); w.id.append(0)
         offs += l
     }
-    // `id` here only marks liveness/version: the merged length identifies the symbol's extent.
+    // Symbols only grow to the right, so (next, length of left, length of right) tells whether a
+    // queued pair is still current; `id` is unused here.
     @inline(__always) func consider(_ w: inout MergeWork, _ l: Int, _ r: Int) {
         guard l >= 0, r >= 0 else { return }
         let n = Int(w.len[l] + w.len[r])
@@ -185,7 +186,7 @@ func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores:
         consider(&w, l, Int(w.next[l]))
     }
     var i = 0
-    while i >= 0 && count > 0 {
+    while i >= 0 {
         let s = Int(w.start[i]), n = Int(w.len[i])
         let tok = vocab.lookup(base + s, n)
         if tok >= 0 && Int(tok) < vocabSize {

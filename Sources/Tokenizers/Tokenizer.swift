@@ -260,7 +260,7 @@ public final class Tokenizer: @unchecked Sendable {
         if ignoreMerges {
             var enc: [UInt8] = []
             for i in lo..<hi { enc.append(contentsOf: ByteLevel.utf8ForByte[Int(text[i])]) }
-            let t = table.lookup(enc)
+            let t = table.lookup(enc[...])
             if t >= 0 && Int(t) < vocabSize { out.append(t); return }
         }
         syms.removeAll(keepingCapacity: true)
