@@ -143,3 +143,26 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertTrue(results.allSatisfy { $0 })
     }
 }
+
+final class StreamDecoderTests: XCTestCase {
+    func testStreamingEqualsWholeDecode() throws {
+        for path in [ModelTokenizerTests.qwen, ModelTokenizerTests.gemma] {
+            let tok = try Fixtures.tokenizer(path)
+            for t in ModelTokenizerTests.roundTripTexts {
+                let ids = tok.encode(t, addBOS: false)
+                var dec = StreamDecoder(tokenizer: tok)
+                var pieces: [String] = []
+                for id in ids { pieces.append(dec.append(id)) }
+                pieces.append(dec.finish())
+                XCTAssertTrue(pieces.joined().utf8.elementsEqual(t.utf8), "\(t.debugDescription) → \(pieces)")
+                // No piece ever contains a replacement character from a split code point.
+                XCTAssertFalse(pieces.joined().contains("\u{FFFD}"))
+            }
+        }
+        // An emoji as four <0xXX> byte tokens in Gemma arrives whole on the fourth token.
+        let gemma = try Fixtures.tokenizer(ModelTokenizerTests.gemma)
+        let bytes = Array("😀".utf8).map { gemma.id(of: String(format: "<0x%02X>", $0))! }
+        var dec = StreamDecoder(tokenizer: gemma)
+        XCTAssertEqual(bytes.map { dec.append($0) }, ["", "", "", "😀"])
+    }
+}
