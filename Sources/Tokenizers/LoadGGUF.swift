@@ -24,7 +24,7 @@ extension Tokenizer {
         var types = [TokenType](repeating: .normal, count: n)
         if let tv = gguf.metadata["tokenizer.ggml.token_type"]?.array {
             guard tv.count == n else { throw fail("tokenizer.ggml.token_type has \(tv.count) entries, tokens has \(n)") }
-            for i in 0..<n { types[i] = TokenType(rawValue: Int32(tv[i].int ?? 0)) ?? .undefined }
+            for i in 0..<n { types[i] = TokenType(rawValue: Int32(truncatingIfNeeded: tv[i].int ?? 0)) ?? .undefined }
         }
         var scores = [Float](repeating: 0, count: n)
         if let sv = gguf.metadata["tokenizer.ggml.scores"]?.array {

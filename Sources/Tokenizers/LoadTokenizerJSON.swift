@@ -22,14 +22,16 @@ extension Tokenizer {
         // Id → text, from the model vocabulary and the added tokens.
         var texts: [Int: String] = [:]
         var kinds: [Int: TokenType] = [:]
+        // Ids must be dense-ish: a corrupt id must not make us allocate a huge table.
+        let maxID = 4 * (vocab.count + ((root["added_tokens"] as? [Any])?.count ?? 0)) + 1024
         for (t, v) in vocab {
-            guard let id = (v as? NSNumber)?.intValue, id >= 0 else { throw fail("model.vocab['\(t)'] is not a token id") }
+            guard let id = (v as? NSNumber)?.intValue, id >= 0, id < maxID else { throw fail("model.vocab['\(t)'] is not a plausible token id: \(v)") }
             texts[id] = t
             kinds[id] = .normal
         }
         for (k, a) in ((root["added_tokens"] as? [[String: Any]]) ?? []).enumerated() {
-            guard let id = (a["id"] as? NSNumber)?.intValue, id >= 0, let content = a["content"] as? String else {
-                throw fail("added_tokens[\(k)] lacks id/content")
+            guard let id = (a["id"] as? NSNumber)?.intValue, id >= 0, id < maxID, let content = a["content"] as? String else {
+                throw fail("added_tokens[\(k)] lacks a plausible id or content")
             }
             texts[id] = content
             kinds[id] = (a["special"] as? Bool ?? false) ? .control : .userDefined
@@ -78,7 +80,7 @@ extension Tokenizer {
                                          stripAccents: nz["strip_accents"] as? Bool ?? lower, lowercase: lower)
             case "Prepend":
                 guard nz["prepend"] as? String == "▁" else { throw fail("normalizer Prepend '\(nz["prepend"] ?? "")' is not supported (only \"▁\")") }
-                hf.metaspacePrepend = .always
+                hf.metaspacePrepend = .normalizer
             case "Replace":
                 let pat = (nz["pattern"] as? [String: Any])?["String"] as? String
                 guard pat == " ", nz["content"] as? String == "▁" else { throw fail("normalizer Replace other than ' ' → '▁' is not supported") }
@@ -204,12 +206,18 @@ extension Tokenizer {
                 guard let st = piece["SpecialToken"] as? [String: Any], let name = st["id"] as? String else {
                     throw fail("post_processor.single has an entry that is neither Sequence nor SpecialToken")
                 }
-                let ids = try (specials[name]?["ids"] as? [NSNumber])?.map { Int32($0.intValue) } ?? [idOf(name)]
+                let ids = try (specials[name]?["ids"] as? [NSNumber])?.map { v -> Int32 in
+                    guard let id = Int32(exactly: v.intValue), id >= 0, Int(id) < table.count else {
+                        throw fail("post_processor.special_tokens['\(name)'] has id \(v) outside the vocabulary")
+                    }
+                    return id
+                } ?? [idOf(name)]
                 if seenSequence { suffix += ids } else { prefix += ids }
             }
         case "BertProcessing", "RobertaProcessing":
             guard let cls = pp["cls"] as? [Any], let sep = pp["sep"] as? [Any],
-                  let c = (cls.last as? NSNumber)?.int32Value, let s = (sep.last as? NSNumber)?.int32Value else {
+                  let c = (cls.last as? NSNumber).flatMap({ Int32(exactly: $0.intValue) }), c >= 0, Int(c) < table.count,
+                  let s = (sep.last as? NSNumber).flatMap({ Int32(exactly: $0.intValue) }), s >= 0, Int(s) < table.count else {
                 throw fail("post_processor \(pp["type"]!) lacks cls/sep")
             }
             prefix = [c]; suffix = [s]

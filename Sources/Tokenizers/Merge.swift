@@ -42,29 +42,36 @@ struct MergeWork {
 
     mutating func push(_ c: Candidate) {
         heap.append(c)
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if heap[i].before(heap[p]) { heap.swapAt(i, p); i = p } else { break }
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard c.before(h[p]) else { break }
+                h[i] = h[p]
+                i = p
+            }
+            h[i] = c
         }
     }
 
     mutating func pop() -> Candidate {
         let top = heap[0]
         let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
+        if heap.isEmpty { return top }
+        heap.withUnsafeMutableBufferPointer { h in
+            // Sift `last` down from the root, moving smaller children up.
+            let n = h.count
             var i = 0
-            let n = heap.count
             while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < n && heap[l].before(heap[m]) { m = l }
-                if r < n && heap[r].before(heap[m]) { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
+                let l = 2 * i + 1
+                if l >= n { break }
+                var m = l
+                if l + 1 < n && h[l + 1].before(h[l]) { m = l + 1 }
+                guard h[m].before(last) else { break }
+                h[i] = h[m]
                 i = m
             }
+            h[i] = last
         }
         return top
     }
@@ -98,6 +105,7 @@ struct MergeWork {
 func bpeMerge(_ syms: inout [Int32], _ merges: PairTable, _ w: inout MergeWork) {
     let n = syms.count
     if n < 2 { return }
+    if n <= 32 { bpeMergeShort(&syms, merges); return }
     w.reset(n)
     w.id.append(contentsOf: syms)
     @inline(__always) func consider(_ w: inout MergeWork, _ l: Int, _ r: Int) {
@@ -121,12 +129,32 @@ func bpeMerge(_ syms: inout [Int32], _ merges: PairTable, _ w: inout MergeWork) 
     while i >= 0 { syms.append(w.id[i]); i = Int(w.next[i]) }
 }
 
+/// The same merge order for short words without the heap: rescan the adjacent pairs for the
+/// lowest rank (the leftmost on ties) and merge it. O(n²) lookups, but n is small and most
+/// pre-tokens are a few bytes long, where this is several times faster than heap bookkeeping.
+private func bpeMergeShort(_ syms: inout [Int32], _ merges: PairTable) {
+    var n = syms.count
+    syms.withUnsafeMutableBufferPointer { s in
+        while n > 1 {
+            var best = Int32.max, at = -1, result: Int32 = 0
+            for i in 0..<(n - 1) where s[i] >= 0 && s[i + 1] >= 0 {
+                if let m = merges[pairKey(s[i], s[i + 1])], m.rank < best { best = m.rank; at = i; result = m.result }
+            }
+            if at < 0 { break }
+            s[at] = result
+            for j in (at + 1)..<(n - 1) { s[j] = s[j + 1] }
+            n -= 1
+        }
+    }
+    syms.removeLast(syms.count - n)
+}
+
 /// SentencePiece-BPE (llama.cpp's `llm_tokenizer_spm`): start from UTF-8 characters, repeatedly
 /// merge the adjacent pair whose concatenation is the vocabulary token with the highest score;
 /// a final symbol that is no token is emitted as `<0xXX>` byte tokens.
 func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores: [Float], _ vocabSize: Int,
               _ byteTokens: [Int32], _ unk: Int32, _ out: inout [Int32], _ w: inout MergeWork) {
-    let base = text.baseAddress!
+    guard let base = text.baseAddress, !text.isEmpty else { return }
     var count = 0
     var offs = 0
     while offs < text.count { offs += min(utf8Length(text[offs]), text.count - offs); count += 1 }
@@ -137,7 +165,8 @@ func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores:
         w.start.append(Int32(offs)); w.len.append(Int32(l)); w.id.append(0)
         offs += l
     }
-    // `id` here only marks liveness/version: the merged length identifies the symbol's extent.
+    // Symbols only grow to the right, so (next, length of left, length of right) tells whether a
+    // queued pair is still current; `id` is unused here.
     @inline(__always) func consider(_ w: inout MergeWork, _ l: Int, _ r: Int) {
         guard l >= 0, r >= 0 else { return }
         let n = Int(w.len[l] + w.len[r])
@@ -157,7 +186,7 @@ func spmMerge(_ text: UnsafeBufferPointer<UInt8>, _ vocab: TokenTable, _ scores:
         consider(&w, l, Int(w.next[l]))
     }
     var i = 0
-    while i >= 0 && count > 0 {
+    while i >= 0 {
         let s = Int(w.start[i]), n = Int(w.len[i])
         let tok = vocab.lookup(base + s, n)
         if tok >= 0 && Int(tok) < vocabSize {

@@ -15,17 +15,23 @@ public enum PreTokenizer: Sendable, Equatable {
     /// No splitting (SentencePiece works on the whole text).
     case none
 
-    /// The pieces of `text` (for inspection and tests; encoding works on buffers directly).
-    public func pieces(of text: String) -> [String] {
-        let bytes = Array(text.utf8)
+    /// UTF-8 byte ranges of the pieces of `text`.
+    public func pieceRanges(of text: String) -> [Range<Int>] {
         var cps: [UInt32] = [], starts: [Int] = [], ends: [Int] = []
-        bytes.withUnsafeBufferPointer { decodeScalars($0, &cps, &starts) }
+        var text = text
+        text.withUTF8 { decodeScalars($0, &cps, &starts) }
         cps.withUnsafeBufferPointer { split($0, 0, $0.count, &ends) }
         var lo = 0
         return ends.map { e in
             defer { lo = e }
-            return String(decoding: bytes[starts[lo]..<starts[e]], as: UTF8.self)
+            return starts[lo]..<starts[e]
         }
+    }
+
+    /// The pieces of `text` (for inspection and tests; encoding works on buffers directly).
+    public func pieces(of text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        return pieceRanges(of: text).map { String(decoding: bytes[$0], as: UTF8.self) }
     }
 
     /// The regular expression this scanner implements (Hugging Face `tokenizer.json` spelling).

@@ -12,15 +12,23 @@ public final class RegexPreTokenizer: @unchecked Sendable {
         regex = try Regex(pattern)
     }
 
+    /// UTF-8 byte ranges of the pieces of `text`.
+    public func pieceRanges(of text: String) -> [Range<Int>] {
+        split(text)
+    }
+
     /// The pieces of `text`.
     public func pieces(of text: String) -> [String] {
         let bytes = Array(text.utf8)
-        return bytes.withUnsafeBufferPointer { b in split(b).map { String(decoding: bytes[$0], as: UTF8.self) } }
+        return split(text).map { String(decoding: bytes[$0], as: UTF8.self) }
     }
 
     /// Byte ranges of the pieces (matches and the gaps between them, as HF's `Isolated` split).
     func split(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        let s = String(decoding: text, as: UTF8.self)
+        split(String(decoding: text, as: UTF8.self))
+    }
+
+    private func split(_ s: String) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var at = 0
         for m in s.matches(of: regex.matchingSemantics(.unicodeScalar)) {
@@ -31,7 +39,8 @@ public final class RegexPreTokenizer: @unchecked Sendable {
             out.append(lo..<hi)
             at = hi
         }
-        if at < text.count { out.append(at..<text.count) }
+        let n = s.utf8.count
+        if at < n { out.append(at..<n) }
         return out
     }
 }

@@ -19,6 +19,15 @@ public enum TokenizerModel: String, Sendable {
 
 /// A text tokenizer that reproduces llama.cpp's (GGUF vocabularies) and Hugging Face's
 /// (`tokenizer.json`) tokenization exactly. Immutable after loading; safe to share between threads.
+///
+/// Encoding runs in three steps:
+/// 1. special tokens are cut out of the raw text (`SpecialMatcher`: longest first; control
+///    tokens only with `parseSpecial`, user-defined tokens always);
+/// 2. each stretch of text between them is pre-tokenized (`PreTokenizer` scanners for byte-level
+///    BPE; SentencePiece takes the whole stretch with spaces as "▁"; BERT splits words);
+/// 3. each piece is merged (`bpeMerge` by rank, `spmMerge` by score, WordPiece greedy longest match).
+///
+/// Load with `Tokenizer.load(gguf:)`, `Tokenizer.load(tokenizerJSON:)` or `Tokenizer.load(path:)`.
 public final class Tokenizer: @unchecked Sendable {
     public let model: TokenizerModel
     /// The file the vocabulary came from.
@@ -73,7 +82,10 @@ public final class Tokenizer: @unchecked Sendable {
         var regex: RegexPreTokenizer? = nil
     }
 
-    enum Prepend { case never, first, always }
+    /// When "▁" is prepended: Metaspace `prepend_scheme` never / first (first stretch of text) /
+    /// always (every stretch between specials), each only if the text does not already start with
+    /// a space; `normalizer`: the Prepend normalizer, to every non-empty stretch unconditionally.
+    enum Prepend { case never, first, always, normalizer }
 
     struct BertNormalizer {
         var cleanText = true
@@ -248,7 +260,7 @@ public final class Tokenizer: @unchecked Sendable {
         if ignoreMerges {
             var enc: [UInt8] = []
             for i in lo..<hi { enc.append(contentsOf: ByteLevel.utf8ForByte[Int(text[i])]) }
-            let t = table.lookup(enc)
+            let t = table.lookup(enc[...])
             if t >= 0 && Int(t) < vocabSize { out.append(t); return }
         }
         syms.removeAll(keepingCapacity: true)
@@ -286,10 +298,14 @@ public final class Tokenizer: @unchecked Sendable {
     /// Hugging Face rank-BPE over characters with "▁" spaces and byte fallback.
     private func encodeMetaspace(_ text: UnsafeBufferPointer<UInt8>, first: Bool, _ out: inout [Int32], _ work: inout MergeWork) {
         var esc: [UInt8] = []
-        // HF Metaspace prepends "▁" only to text that does not already start with a space.
-        if (hf.metaspacePrepend == .always || (hf.metaspacePrepend == .first && first)) && text.first != 0x20 {
-            esc.append(contentsOf: [0xE2, 0x96, 0x81])
+        let prepend: Bool
+        switch hf.metaspacePrepend {
+        case .never: prepend = false
+        case .first: prepend = first && text.first != 0x20
+        case .always: prepend = text.first != 0x20
+        case .normalizer: prepend = !text.isEmpty
         }
+        if prepend { esc.append(contentsOf: [0xE2, 0x96, 0x81]) }
         for b in text {
             if b == 0x20 { esc.append(contentsOf: [0xE2, 0x96, 0x81]) } else { esc.append(b) }
         }

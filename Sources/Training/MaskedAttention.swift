@@ -10,10 +10,16 @@ public struct AttentionMask: Sendable, Equatable {
     public let T: Int
     public var allowed: [UInt8]
 
-    public init(T: Int, allowed: [UInt8]) {
-        precondition(allowed.count == T * T, "mask must have T*T entries")
+    /// Throws unless `allowed` has T·T entries.
+    public init(T: Int, allowed: [UInt8]) throws {
+        guard T >= 0, allowed.count == T * T else {
+            throw TrainingError("attention mask: \(allowed.count) entries for T = \(T) (need T·T)")
+        }
         self.T = T; self.allowed = allowed
     }
+
+    /// Callers that built `allowed` themselves with T·T entries.
+    init(checkedT T: Int, allowed: [UInt8]) { self.T = T; self.allowed = allowed }
 
     /// Causal mask; with `window` w, query i also only sees keys with i − j < w (a Gemma-3 local
     /// layer's sliding window, in the Hugging Face convention: the query plus w − 1 keys before it).
@@ -23,15 +29,16 @@ public struct AttentionMask: Sendable, Equatable {
             let lo = window.map { max(0, i - $0 + 1) } ?? 0
             for j in lo...i { a[i * T + j] = 1 }
         }
-        return AttentionMask(T: T, allowed: a)
+        return AttentionMask(checkedT: T, allowed: a)
     }
 
     /// This mask with a sliding window applied on *positions* (not row indices): key j stays
     /// visible to query i only if positions[i] − positions[j] < window. For a causal batch this
     /// equals `causal(T:window:)`; for a tree batch it is the right thing because a word's rows
     /// continue the context's positions.
-    public func windowed(positions: [Int32], window: Int) -> AttentionMask {
-        precondition(positions.count == T)
+    /// Throws unless there is one position per row.
+    public func windowed(positions: [Int32], window: Int) throws -> AttentionMask {
+        guard positions.count == T else { throw TrainingError("attention mask: \(positions.count) positions for \(T) rows") }
         var m = self
         for i in 0..<T {
             for j in 0..<T where Int(positions[i]) - Int(positions[j]) >= window { m.allowed[i * T + j] = 0 }

@@ -92,5 +92,9 @@ final class BadFileTests: XCTestCase {
         let d = try writeJSON("badmerge.json", #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [42]}, "pre_tokenizer": {"type": "ByteLevel"}}"#)
         assertError({ try Tokenizer.load(tokenizerJSON: d) }, contains: ["badmerge.json", "merges[0]"])
         assertError({ try Tokenizer.load(tokenizerJSON: self.dir.path + "/absent.json") }, contains: ["absent.json", "cannot read"])
+        let e = try writeJSON("hugeid.json", #"{"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 99999999999}}}"#)
+        assertError({ try Tokenizer.load(tokenizerJSON: e) }, contains: ["hugeid.json", "model.vocab['b']"])
+        let f = try writeJSON("badpost.json", #"{"model": {"type": "WordPiece", "vocab": {"a": 0}}, "post_processor": {"type": "BertProcessing", "cls": ["[CLS]", 7], "sep": ["[SEP]", 8]}}"#)
+        assertError({ try Tokenizer.load(tokenizerJSON: f) }, contains: ["badpost.json", "cls/sep"])
     }
 }

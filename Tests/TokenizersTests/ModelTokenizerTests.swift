@@ -127,3 +127,42 @@ final class LoadAnyTests: XCTestCase {
         XCTAssertThrowsError(try Tokenizer.load(path: FileManager.default.temporaryDirectory.path)) { XCTAssertTrue("\($0)".contains("tokenizer.json")) }
     }
 }
+
+final class ConcurrencyTests: XCTestCase {
+    /// One tokenizer shared by several threads gives the same ids as a single thread.
+    func testConcurrentEncodeIsDeterministic() throws {
+        let tok = try Fixtures.tokenizer(ModelTokenizerTests.gemma)
+        let texts = ModelTokenizerTests.roundTripTexts + [PerformanceTests.provoPassage()]
+        let expected = texts.map { tok.encode($0, addBOS: true) }
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 64)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 64) { k in
+            let i = k % texts.count
+            results[k] = tok.encode(texts[i], addBOS: true) == expected[i]
+        }
+        XCTAssertTrue(results.allSatisfy { $0 })
+    }
+}
+
+final class StreamDecoderTests: XCTestCase {
+    func testStreamingEqualsWholeDecode() throws {
+        for path in [ModelTokenizerTests.qwen, ModelTokenizerTests.gemma] {
+            let tok = try Fixtures.tokenizer(path)
+            for t in ModelTokenizerTests.roundTripTexts {
+                let ids = tok.encode(t, addBOS: false)
+                var dec = StreamDecoder(tokenizer: tok)
+                var pieces: [String] = []
+                for id in ids { pieces.append(dec.append(id)) }
+                pieces.append(dec.finish())
+                XCTAssertTrue(pieces.joined().utf8.elementsEqual(t.utf8), "\(t.debugDescription) → \(pieces)")
+                // No piece ever contains a replacement character from a split code point.
+                XCTAssertFalse(pieces.joined().contains("\u{FFFD}"))
+            }
+        }
+        // An emoji as four <0xXX> byte tokens in Gemma arrives whole on the fourth token.
+        let gemma = try Fixtures.tokenizer(ModelTokenizerTests.gemma)
+        let bytes = Array("😀".utf8).map { gemma.id(of: String(format: "<0x%02X>", $0))! }
+        var dec = StreamDecoder(tokenizer: gemma)
+        XCTAssertEqual(bytes.map { dec.append($0) }, ["", "", "", "😀"])
+    }
+}

@@ -33,19 +33,19 @@ final class PerformanceTests: XCTestCase {
             let parse = try Self.seconds { gguf = try GGUFFile(path: path) }
             var tok: Tokenizer!
             let build = try Self.seconds { tok = try Tokenizer.load(gguf: gguf) }
-            let reps = 300
-            var total = 0
+            let reps = 100
             let first = tok.encode(passage, addBOS: false)
-            let enc = Self.seconds {
-                for _ in 0..<reps {
-                    let ids = tok.encode(passage, addBOS: false)
-                    total += ids.count
-                }
+            var enc = Double.infinity  // best of 5 trials (shared machine)
+            for _ in 0..<5 {
+                var total = 0
+                enc = min(enc, Self.seconds {
+                    for _ in 0..<reps { total += tok.encode(passage, addBOS: false).count }
+                })
+                XCTAssertEqual(total, first.count * reps)  // deterministic
             }
-            XCTAssertEqual(total, first.count * reps)  // deterministic
             print(String(format: "[perf] %@: vocab %d, GGUF parse %.3f s + tokenizer build %.3f s; encode %d tok × %d: %.0f tokens/s (%.1f µs/passage)",
                          (path as NSString).lastPathComponent, tok.vocabSize, parse, build, first.count, reps,
-                         Double(total) / enc, enc / Double(reps) * 1e6))
+                         Double(first.count * reps) / enc, enc / Double(reps) * 1e6))
         }
     }
 
@@ -66,11 +66,18 @@ final class PerformanceTests: XCTestCase {
         }
         let passage = Self.provoPassage()
         let rx = try RegexPreTokenizer(pattern: PreTokenizer.gpt2.pattern!)
+        _ = rx.pieceRanges(of: passage)  // compile the regex before timing
+        // Best of 7 trials: the machine is shared, so the minimum is the stable figure.
         var n1 = 0, n2 = 0
-        let tScan = Self.seconds { for _ in 0..<200 { n1 += PreTokenizer.gpt2.pieces(of: passage).count } }
-        let tRegex = Self.seconds { for _ in 0..<200 { n2 += rx.pieces(of: passage).count } }
+        let reps = 100
+        var tScan = Double.infinity, tRegex = Double.infinity
+        for _ in 0..<7 {
+            tScan = min(tScan, Self.seconds { for _ in 0..<reps { n1 += PreTokenizer.gpt2.pieceRanges(of: passage).count } })
+            tRegex = min(tRegex, Self.seconds { for _ in 0..<reps { n2 += rx.pieceRanges(of: passage).count } })
+        }
         XCTAssertEqual(n1, n2)
-        print(String(format: "[pre-tokenizer] GPT-2 pattern on the Provo passage: scanner %.1f µs, Swift Regex %.1f µs per passage (%.0fx slower)",
-                     tScan / 200 * 1e6, tRegex / 200 * 1e6, tRegex / tScan))
+        XCTAssertEqual(PreTokenizer.gpt2.pieceRanges(of: passage), rx.pieceRanges(of: passage))
+        print(String(format: "[pre-tokenizer] GPT-2 pattern on the Provo passage (%d bytes): scanner %.1f µs, Swift Regex %.1f µs per passage (%.0fx slower)",
+                     passage.utf8.count, tScan / Double(reps) * 1e6, tRegex / Double(reps) * 1e6, tRegex / tScan))
     }
 }

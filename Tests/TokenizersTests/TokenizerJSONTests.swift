@@ -37,6 +37,8 @@ final class TokenizerJSONTests: XCTestCase {
     func testByteLevelDigits() throws { try check("bytelevel-digits", model: .byteLevelBPE) }
     func testByteLevelCustomRegexViaSwiftRegex() throws { try check("bytelevel-customregex", model: .byteLevelBPE) }
     func testMetaspaceByteFallback() throws { try check("metaspace-bytefallback", model: .metaspaceBPE) }
+    func testMetaspaceLlama2Normalizer() throws { try check("metaspace-llama2-normalizer", model: .metaspaceBPE) }
+    func testMetaspaceSplit() throws { try check("metaspace-split", model: .metaspaceBPE) }
 
     func testMiniLMWordPiece() throws {
         guard FileManager.default.fileExists(atPath: Self.minilm) else { throw XCTSkip("missing \(Self.minilm)") }

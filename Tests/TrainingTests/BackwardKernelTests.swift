@@ -102,11 +102,13 @@ final class BackwardKernelTests: XCTestCase {
         checkAttention(mask: .causal(T: 5), nHeads: 4, nKV: 2, hd: 3, seed: 20, what: "causal GQA")
     }
 
-    func testSlidingWindowAttentionBackward() {
+    func testSlidingWindowAttentionBackward() throws {
         let m = AttentionMask.causal(T: 6, window: 2)
         // Window 2: each query sees itself and the one key before it.
         XCTAssertEqual(Array(m.allowed[(5 * 6)..<(6 * 6)]), [0, 0, 0, 0, 1, 1])
-        XCTAssertEqual(m, AttentionMask.causal(T: 6).windowed(positions: (0..<6).map { Int32($0) }, window: 2))
+        XCTAssertEqual(m, try AttentionMask.causal(T: 6).windowed(positions: (0..<6).map { Int32($0) }, window: 2))
+        XCTAssertThrowsError(try AttentionMask.causal(T: 6).windowed(positions: [0, 1], window: 2))
+        XCTAssertThrowsError(try AttentionMask(T: 3, allowed: [1, 1]))
         checkAttention(mask: m, nHeads: 2, nKV: 1, hd: 4, seed: 30, what: "sliding window")
     }
 

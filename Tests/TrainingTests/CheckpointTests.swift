@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ModelIO
 import Training
+import Models
 
 final class CheckpointTests: XCTestCase {
     private var dir: String!
@@ -47,9 +48,10 @@ final class CheckpointTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Checkpoint.saveMergedModel(tr, path: path)
-        // Reload as plain weights (no adapters) and compare the eval-mode outputs.
-        let file = try SafetensorsFile(path: path)
-        let merged = try DecoderTrainer(weights: try DecoderWeights(config: tr.config, source: file, trainable: false))
+        // Reload through the runtime's loader (GGUF tensor names) as plain weights without adapters,
+        // and compare the eval-mode outputs.
+        let model = try loadModel(weights: try SafetensorsFile(path: path), config: tr.config, naming: .gguf)
+        let merged = try DecoderTrainer(weights: try DecoderWeights(model: model, trainable: false))
         let lp1 = try tr.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets, backward: false)
         let lp2 = try merged.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets, backward: false)
         for (x, y) in zip(lp1, lp2) { XCTAssertEqual(x, y, accuracy: 1e-5) }

@@ -2,24 +2,35 @@ import Foundation
 import XCTest
 import Numerics
 import Training
+import Models
 
 /// Whole-model checks on tiny random decoders: the analytic gradients of the full forward/backward
 /// against central finite differences of the loss, the tree batch against separate sequences
 /// through the real blocks (incl. Gemma 3's sliding window), and a short training run.
 final class DecoderTrainerTests: XCTestCase {
-    static func tinyLlama() throws -> DecoderConfig {
-        try DecoderConfig(family: .llama, vocab: 13, dim: 8, layers: 2, heads: 2, kvHeads: 1, headDim: 4, ffnDim: 12,
-                          normEps: 1e-5, ropeBase: 10_000, ropeLayout: .interleaved, tiedEmbeddings: true)
+    /// Tiny configs through the runtime's own config reader (Hugging Face config.json keys).
+    static func config(_ json: [String: Any]) throws -> ModelConfig { try ModelConfig(hf: json, path: "tiny config.json") }
+
+    /// Llama with GQA, tied embeddings, and the GGUF (interleaved) RoPE pairing.
+    static func tinyLlama() throws -> ModelConfig {
+        var c = try config(["model_type": "llama", "vocab_size": 13, "hidden_size": 8, "num_hidden_layers": 2,
+                            "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 4, "intermediate_size": 12,
+                            "rms_norm_eps": 1e-5, "rope_theta": 10_000.0, "tie_word_embeddings": true])
+        c.ropeLayout = .interleaved
+        return c
     }
-    static func tinyQwen2() throws -> DecoderConfig {
-        try DecoderConfig(family: .qwen2, vocab: 12, dim: 8, layers: 2, heads: 4, kvHeads: 2, headDim: 2, ffnDim: 12,
-                          normEps: 1e-6, ropeBase: 1_000_000, ropeLayout: .neox, tiedEmbeddings: false)
+    static func tinyQwen2() throws -> ModelConfig {
+        try config(["model_type": "qwen2", "vocab_size": 12, "hidden_size": 8, "num_hidden_layers": 2,
+                    "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 12,
+                    "rms_norm_eps": 1e-6, "rope_theta": 1_000_000.0, "tie_word_embeddings": false])
     }
     /// Three layers with pattern 2: layers 0 and 2 are sliding (window 3, local RoPE base), layer 1 global.
-    static func tinyGemma() throws -> DecoderConfig {
-        try DecoderConfig(family: .gemma3, vocab: 11, dim: 8, layers: 3, heads: 2, kvHeads: 1, headDim: 4, ffnDim: 10,
-                          normEps: 1e-6, ropeBase: 1_000_000, ropeLocalBase: 10_000, ropeLayout: .neox,
-                          slidingWindow: 3, slidingPattern: 2, tiedEmbeddings: false)
+    static func tinyGemma() throws -> ModelConfig {
+        try config(["model_type": "gemma3_text", "vocab_size": 11, "hidden_size": 8, "num_hidden_layers": 3,
+                    "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 4, "intermediate_size": 10,
+                    "rms_norm_eps": 1e-6, "rope_theta": 1_000_000.0, "rope_local_base_freq": 10_000.0,
+                    "sliding_window": 3, "sliding_window_pattern": 2, "query_pre_attn_scalar": 4,
+                    "tie_word_embeddings": false])
     }
 
     private let tokens: [Int32] = [1, 5, 2, 7, 3, 9, 4]
@@ -119,9 +130,15 @@ final class DecoderTrainerTests: XCTestCase {
                 let tg = TokenTarget.nextToken(seq, rows: (context.count - 1)..<(T - 1))
                 let lp = try tr.run(tokens: seq, positions: (0..<T).map { Int32($0) }, mask: .causal(T: T), targets: tg,
                                     backward: false).reduce(0, +)
-                XCTAssertEqual(wordLP[i], lp, accuracy: 1e-5, "\(config.family) word \(i)")
+                XCTAssertEqual(wordLP[i], lp, accuracy: 1e-5, "\(config.architecture) word \(i)")
             }
         }
+    }
+
+    func testTinyGemmaConfigHasBothLayerKinds() throws {
+        let c = try Self.tinyGemma()
+        XCTAssertEqual(c.layerWindow, [3, 0, 3])
+        XCTAssertEqual(c.layerRopeBase, [10_000, 1_000_000, 10_000])
     }
 
     func testBadInputsThrow() throws {

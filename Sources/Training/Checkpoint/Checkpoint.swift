@@ -72,7 +72,9 @@ public enum Checkpoint {
 
     /// Writes the full model with every LoRA adapter merged into its base weight
     /// (W + (alpha/r)·B·A), under GGUF tensor names, as one safetensors file. `dtype` .bf16 or
-    /// .f16 halves the size; .f32 keeps the weights exactly.
+    /// .f16 halves the size; .f32 keeps the weights exactly. Read it back for inference with the
+    /// base model's config: `loadModel(weights: SafetensorsFile(path: p), config: trainer.config, naming: .gguf)`
+    /// (the values are in the runtime's layouts, e.g. llama q/k rows in GGUF's interleaved order).
     public static func saveMergedModel(_ trainer: DecoderTrainer, path: String, dtype: SafetensorsDType = .f32,
                                        metadata: [String: String] = [:]) throws {
         var tensors: [SafetensorsWriter.Tensor] = []

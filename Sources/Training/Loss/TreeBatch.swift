@@ -62,7 +62,7 @@ public struct TreeBatch: Sendable, Equatable {
             }
         }
         self.tokens = toks; self.positions = pos; self.targets = targets; self.wordTargets = wordTargets
-        self.mask = AttentionMask(T: T, allowed: allowed)
+        self.mask = AttentionMask(checkedT: T, allowed: allowed)
     }
 
     /// Several trees in one sequence (a micro-batch of contexts): rows are concatenated, the
@@ -83,7 +83,7 @@ public struct TreeBatch: Sendable, Equatable {
             off += tree.T
         }
         self.tokens = toks; self.positions = pos; self.targets = targets; self.wordTargets = wordTargets
-        self.mask = AttentionMask(T: T, allowed: allowed)
+        self.mask = AttentionMask(checkedT: T, allowed: allowed)
     }
 
     /// log q(w | c) for every word from the target log-probabilities returned by

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Numerics
 
 /// Training forward and backward of a whole decoder (llm.c style): the forward keeps every
@@ -16,13 +17,14 @@ import Numerics
 /// outputs before each residual add, gelu-tanh gating, √C embedding scale, sliding-window
 /// local layers with their own RoPE base.
 public final class DecoderTrainer {
-    public let config: DecoderConfig
+    public let config: ModelConfig
     public let weights: DecoderWeights
     /// LoRA adapters per block, by target (empty dictionaries for full fine-tuning).
     public let lora: [[LoRATarget: LoRALinear]]
 
     private let acts: [BlockActivations]
-    private let invFreqGlobal: [Double], invFreqLocal: [Double]
+    /// RoPE inverse frequencies per layer (Gemma 3's local and global layers differ in base).
+    private let invFreq: [[Double]]
     private let x0 = Scratch(), xL = Scratch(), hF = Scratch(), rstdF = Scratch()
     private let hSel = Scratch(), logits = Scratch(), dlogits = Scratch(), dhSel = Scratch()
     private let dx = Scratch(), dx2 = Scratch(), dtmp = Scratch(), dh = Scratch()
@@ -51,11 +53,12 @@ public final class DecoderTrainer {
                 return d
             }
         } else {
-            lora = Array(repeating: [:], count: c.layers)
+            lora = Array(repeating: [:], count: c.nLayers)
         }
-        acts = (0..<c.layers).map { _ in BlockActivations() }
-        invFreqGlobal = ropeInverseFrequencies(rotaryDim: c.headDim, base: c.ropeBase, scaling: c.ropeScaling)
-        invFreqLocal = ropeInverseFrequencies(rotaryDim: c.headDim, base: c.ropeLocalBase)
+        acts = (0..<c.nLayers).map { _ in BlockActivations() }
+        invFreq = (0..<c.nLayers).map {
+            ropeInverseFrequencies(rotaryDim: c.rotaryDim, base: c.layerRopeBase[$0], scaling: c.layerRopeScaling[$0])
+        }
     }
 
     /// The parameters the optimiser updates: the LoRA A/B matrices, or every trainable weight.
@@ -70,26 +73,27 @@ public final class DecoderTrainer {
     /// - Parameter dropoutKey: identifies this micro-batch for LoRA dropout; nil disables dropout.
     public func run(tokens: [Int32], positions: [Int32], mask: AttentionMask, targets: [TokenTarget],
                     dlossScale: Float = 1, dropoutKey: UInt64? = nil, backward: Bool = true) throws -> [Double] {
-        let c = config, T = tokens.count, C = c.dim
+        let c = config, T = tokens.count, C = c.dModel
         guard T > 0 else { throw TrainingError("empty sequence") }
         guard positions.count == T, mask.T == T else {
             throw TrainingError("sequence of \(T) tokens with \(positions.count) positions and a \(mask.T)-row mask")
         }
-        for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= c.vocab {
-            throw TrainingError("token \(i): id \(t) outside vocabulary 0..<\(c.vocab)")
+        for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= c.vocabSize {
+            throw TrainingError("token \(i): id \(t) outside vocabulary 0..<\(c.vocabSize)")
         }
         for (i, p) in positions.enumerated() where p < 0 {
             throw TrainingError("token \(i): negative position \(p)")
         }
-        let localMask = c.slidingWindow > 0 ? mask.windowed(positions: positions, window: c.slidingWindow) : mask
+        // One mask per distinct window (Gemma 3: full attention and the 512 window).
+        var masks: [Int: AttentionMask] = [0: mask]
+        for wdw in Set(c.layerWindow) where wdw > 0 { masks[wdw] = try mask.windowed(positions: positions, window: wdw) }
 
         // Embedding.
         let x = x0.get(T * C)
         embeddingForward(out: x, tokens: tokens, table: weights.tokenEmbedding.valuePointer, T: T, C: C, scale: c.embeddingScale)
         var cur = UnsafePointer(x)
-        for l in 0..<c.layers {
-            cur = blockForward(l, inp: cur, T: T, positions: positions, mask: c.isSliding(l) ? localMask : mask,
-                               dropoutKey: dropoutKey)
+        for l in 0..<c.nLayers {
+            cur = blockForward(l, inp: cur, T: T, positions: positions, mask: masks[c.layerWindow[l]]!, dropoutKey: dropoutKey)
         }
         let xl = xL.get(T * C)          // the last block wrote its output here
         precondition(UnsafePointer(xl) == cur)
@@ -101,7 +105,7 @@ public final class DecoderTrainer {
         for r in rows where r < 0 || r >= T { throw TrainingError("target row \(r) outside 0..<\(T)") }
         var compact = [Int: Int]()
         for (i, r) in rows.enumerated() { compact[r] = i }
-        let R = rows.count, V = c.vocab
+        let R = rows.count, V = c.vocabSize
         let hs = hSel.get(max(1, R) * C)
         for (i, r) in rows.enumerated() { (hs + i * C).update(from: hf + r * C, count: C) }
         let head = weights.output ?? weights.tokenEmbedding
@@ -121,8 +125,8 @@ public final class DecoderTrainer {
         var g = dx.zeroed(T * C)
         rmsnormBackward(dinp: g, dweight: weights.outputNorm.gradPointer, dout: dhf, inp: xl,
                         weight: weights.outputNorm.valuePointer, rstd: rf, T: T, C: C)
-        for l in stride(from: c.layers - 1, through: 0, by: -1) {
-            g = try blockBackward(l, dout: g, T: T, positions: positions, mask: c.isSliding(l) ? localMask : mask)
+        for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
+            g = try blockBackward(l, dout: g, T: T, positions: positions, mask: masks[c.layerWindow[l]]!)
         }
         if let dwte = weights.tokenEmbedding.gradPointer {
             embeddingBackward(dwte: dwte, dout: g, tokens: tokens, T: T, C: C, scale: c.embeddingScale)
@@ -157,8 +161,7 @@ public final class DecoderTrainer {
     /// Runs block l on inp [T, C]; returns its output (the block's own residual buffer).
     private func blockForward(_ l: Int, inp: UnsafePointer<Float>, T: Int, positions: [Int32], mask: AttentionMask,
                               dropoutKey: UInt64?) -> UnsafePointer<Float> {
-        let c = config, C = c.dim, F = c.ffnDim, w = weights.layers[l], a = acts[l]
-        let gemma = c.family == .gemma3
+        let c = config, C = c.dModel, F = c.ffnDim, w = weights.layers[l], a = acts[l]
         let x = a.xIn.get(T * C)
         if x != inp { x.update(from: inp, count: T * C) }   // block l−1 already wrote here
         let h1 = a.h1.get(T * C)
@@ -168,28 +171,27 @@ public final class DecoderTrainer {
         project(l, .qProj, out: qPre, inp: h1, T: T, dropoutKey: dropoutKey)
         project(l, .kProj, out: kPre, inp: h1, T: T, dropoutKey: dropoutKey)
         project(l, .vProj, out: v, inp: h1, T: T, dropoutKey: dropoutKey)
-        if gemma {
-            rmsnormForward(out: q, rstd: a.qRstd.get(T * c.heads), inp: qPre, weight: w.qNorm!.valuePointer,
-                           T: T * c.heads, C: c.headDim, eps: c.normEps)
-            rmsnormForward(out: k, rstd: a.kRstd.get(T * c.kvHeads), inp: kPre, weight: w.kNorm!.valuePointer,
-                           T: T * c.kvHeads, C: c.headDim, eps: c.normEps)
+        if let qNorm = w.qNorm, let kNorm = w.kNorm {
+            rmsnormForward(out: q, rstd: a.qRstd.get(T * c.nHeads), inp: qPre, weight: qNorm.valuePointer,
+                           T: T * c.nHeads, C: c.headDim, eps: c.normEps)
+            rmsnormForward(out: k, rstd: a.kRstd.get(T * c.nKVHeads), inp: kPre, weight: kNorm.valuePointer,
+                           T: T * c.nKVHeads, C: c.headDim, eps: c.normEps)
         } else {
             q.update(from: qPre, count: T * c.qDim)
             k.update(from: kPre, count: T * c.kvDim)
         }
-        let inv = c.isSliding(l) ? invFreqLocal : invFreqGlobal
-        ropeForward(x: q, positions: positions, T: T, nHeads: c.heads, headDim: c.headDim, rotaryDim: c.headDim,
-                    invFreq: inv, layout: c.ropeLayout)
-        ropeForward(x: k, positions: positions, T: T, nHeads: c.kvHeads, headDim: c.headDim, rotaryDim: c.headDim,
-                    invFreq: inv, layout: c.ropeLayout)
+        ropeForward(x: q, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                    invFreq: invFreq[l], layout: c.ropeLayout)
+        ropeForward(x: k, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                    invFreq: invFreq[l], layout: c.ropeLayout)
         let att = a.att.get(T * c.qDim)
-        maskedAttentionForward(out: att, q: q, k: k, v: v, mask: mask, nHeads: c.heads, nKVHeads: c.kvHeads,
-                               headDim: c.headDim, scale: c.attentionScale)
+        maskedAttentionForward(out: att, q: q, k: k, v: v, mask: mask, nHeads: c.nHeads, nKVHeads: c.nKVHeads,
+                               headDim: c.headDim, scale: c.queryScale)
         let o = a.o.get(T * C)
         project(l, .oProj, out: o, inp: att, T: T, dropoutKey: dropoutKey)
         let x2 = a.x2.get(T * C)
-        if gemma {
-            rmsnormForward(out: x2, rstd: a.oRstd.get(T), inp: o, weight: w.postAttnNorm!.valuePointer, T: T, C: C, eps: c.normEps)
+        if let post = w.postAttnNorm {
+            rmsnormForward(out: x2, rstd: a.oRstd.get(T), inp: o, weight: post.valuePointer, T: T, C: C, eps: c.normEps)
             residualAdd(x: x2, y: x, N: T * C)
         } else {
             x2.update(from: x, count: T * C)
@@ -200,13 +202,13 @@ public final class DecoderTrainer {
         let gate = a.gate.get(T * F), up = a.up.get(T * F), act = a.act.get(T * F)
         project(l, .gateProj, out: gate, inp: h2, T: T, dropoutKey: dropoutKey)
         project(l, .upProj, out: up, inp: h2, T: T, dropoutKey: dropoutKey)
-        if gemma { gegluTanhForward(out: act, gate: gate, up: up, N: T * F) } else { swigluForward(out: act, gate: gate, up: up, N: T * F) }
+        if c.ffn == .geglu { gegluTanhForward(out: act, gate: gate, up: up, N: T * F) } else { swigluForward(out: act, gate: gate, up: up, N: T * F) }
         let m = a.m.get(T * C)
         project(l, .downProj, out: m, inp: act, T: T, dropoutKey: dropoutKey)
         // out = x2 + post(m), written straight into the next block's input buffer.
         let y = blockOutput(l, T: T)
-        if gemma {
-            rmsnormForward(out: y, rstd: a.mRstd.get(T), inp: m, weight: w.postFfnNorm!.valuePointer, T: T, C: C, eps: c.normEps)
+        if let post = w.postFfnNorm {
+            rmsnormForward(out: y, rstd: a.mRstd.get(T), inp: m, weight: post.valuePointer, T: T, C: C, eps: c.normEps)
             residualAdd(x: y, y: x2, N: T * C)
         } else {
             y.update(from: x2, count: T * C)
@@ -217,30 +219,29 @@ public final class DecoderTrainer {
 
     /// Block l's output buffer: the next block's input buffer (copied there on entry), or xL.
     private func blockOutput(_ l: Int, T: Int) -> UnsafeMutablePointer<Float> {
-        l + 1 < config.layers ? acts[l + 1].xIn.get(T * config.dim) : xL.get(T * config.dim)
+        l + 1 < config.nLayers ? acts[l + 1].xIn.get(T * config.dModel) : xL.get(T * config.dModel)
     }
 
     /// Backward of block l given dout = ∂L/∂(block output); returns ∂L/∂(block input).
     private func blockBackward(_ l: Int, dout: UnsafeMutablePointer<Float>, T: Int, positions: [Int32],
                                mask: AttentionMask) throws -> UnsafeMutablePointer<Float> {
-        let c = config, C = c.dim, F = c.ffnDim, w = weights.layers[l], a = acts[l]
-        let gemma = c.family == .gemma3
+        let c = config, C = c.dModel, F = c.ffnDim, w = weights.layers[l], a = acts[l]
         let x = a.xIn.pointer, x2 = a.x2.pointer
         // MLP branch. dx2 starts as the residual gradient.
         let dres = dx2.get(T * C)
         dres.update(from: dout, count: T * C)
         let dm: UnsafeMutablePointer<Float>
-        if gemma {
+        if let post = w.postFfnNorm {
             dm = dtmp.zeroed(T * C)
-            rmsnormBackward(dinp: dm, dweight: w.postFfnNorm!.gradPointer, dout: dout, inp: a.m.pointer,
-                            weight: w.postFfnNorm!.valuePointer, rstd: a.mRstd.pointer, T: T, C: C)
+            rmsnormBackward(dinp: dm, dweight: post.gradPointer, dout: dout, inp: a.m.pointer,
+                            weight: post.valuePointer, rstd: a.mRstd.pointer, T: T, C: C)
         } else {
             dm = dout
         }
         let dact = dF1.zeroed(T * F)
         try projectBackward(l, .downProj, dinp: dact, dout: dm, inp: a.act.pointer, T: T)
         let dgate = dF2.zeroed(T * F), dup = dF3.zeroed(T * F)
-        if gemma {
+        if c.ffn == .geglu {
             gegluTanhBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
         } else {
             swigluBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
@@ -255,10 +256,10 @@ public final class DecoderTrainer {
         let dxIn = dout
         dxIn.update(from: dres, count: T * C)
         let dO: UnsafeMutablePointer<Float>
-        if gemma {
+        if let post = w.postAttnNorm {
             dO = dtmp.zeroed(T * C)
-            rmsnormBackward(dinp: dO, dweight: w.postAttnNorm!.gradPointer, dout: dres, inp: a.o.pointer,
-                            weight: w.postAttnNorm!.valuePointer, rstd: a.oRstd.pointer, T: T, C: C)
+            rmsnormBackward(dinp: dO, dweight: post.gradPointer, dout: dres, inp: a.o.pointer,
+                            weight: post.valuePointer, rstd: a.oRstd.pointer, T: T, C: C)
         } else {
             dO = dres
         }
@@ -266,20 +267,19 @@ public final class DecoderTrainer {
         try projectBackward(l, .oProj, dinp: datt, dout: dO, inp: a.att.pointer, T: T)
         let gq = dq.zeroed(T * c.qDim), gk = dk.zeroed(T * c.kvDim), gv = dv.zeroed(T * c.kvDim)
         maskedAttentionBackward(dq: gq, dk: gk, dv: gv, dout: datt, q: a.q.pointer, k: a.k.pointer, v: a.v.pointer,
-                                mask: mask, nHeads: c.heads, nKVHeads: c.kvHeads, headDim: c.headDim, scale: c.attentionScale)
-        let inv = c.isSliding(l) ? invFreqLocal : invFreqGlobal
-        ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.heads, headDim: c.headDim, rotaryDim: c.headDim,
-                     invFreq: inv, layout: c.ropeLayout)
-        ropeBackward(dx: gk, positions: positions, T: T, nHeads: c.kvHeads, headDim: c.headDim, rotaryDim: c.headDim,
-                     invFreq: inv, layout: c.ropeLayout)
+                                mask: mask, nHeads: c.nHeads, nKVHeads: c.nKVHeads, headDim: c.headDim, scale: c.queryScale)
+        ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                     invFreq: invFreq[l], layout: c.ropeLayout)
+        ropeBackward(dx: gk, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                     invFreq: invFreq[l], layout: c.ropeLayout)
         var dqPre = gq, dkPre = gk
-        if gemma {
+        if let qNorm = w.qNorm, let kNorm = w.kNorm {
             dqPre = dF2.zeroed(T * c.qDim)
-            rmsnormBackward(dinp: dqPre, dweight: w.qNorm!.gradPointer, dout: gq, inp: a.qPre.pointer,
-                            weight: w.qNorm!.valuePointer, rstd: a.qRstd.pointer, T: T * c.heads, C: c.headDim)
+            rmsnormBackward(dinp: dqPre, dweight: qNorm.gradPointer, dout: gq, inp: a.qPre.pointer,
+                            weight: qNorm.valuePointer, rstd: a.qRstd.pointer, T: T * c.nHeads, C: c.headDim)
             dkPre = dqk.zeroed(T * c.kvDim)
-            rmsnormBackward(dinp: dkPre, dweight: w.kNorm!.gradPointer, dout: gk, inp: a.kPre.pointer,
-                            weight: w.kNorm!.valuePointer, rstd: a.kRstd.pointer, T: T * c.kvHeads, C: c.headDim)
+            rmsnormBackward(dinp: dkPre, dweight: kNorm.gradPointer, dout: gk, inp: a.kPre.pointer,
+                            weight: kNorm.valuePointer, rstd: a.kRstd.pointer, T: T * c.nKVHeads, C: c.headDim)
         }
         let dh1 = dh.zeroed(T * C)
         try projectBackward(l, .qProj, dinp: dh1, dout: dqPre, inp: a.h1.pointer, T: T)

@@ -1,4 +1,5 @@
 import ModelIO
+import Models
 
 /// One transformer block's parameters, under their GGUF names (blk.N.<name>.weight).
 public final class DecoderLayerWeights {
@@ -48,7 +49,7 @@ public final class DecoderLayerWeights {
 
 /// All parameters of a decoder, in float32, named as in GGUF files.
 public final class DecoderWeights {
-    public let config: DecoderConfig
+    public let config: ModelConfig
     public let tokenEmbedding: Parameter      // token_embd.weight [vocab, dim]
     public let outputNorm: Parameter          // output_norm.weight [dim]
     public let output: Parameter?             // output.weight [vocab, dim], nil when tied
@@ -57,25 +58,35 @@ public final class DecoderWeights {
     /// Every parameter, in a fixed order (the order the optimiser state and checkpoints use).
     public var all: [Parameter] { [tokenEmbedding, outputNorm] + (output.map { [$0] } ?? []) + layers.flatMap(\.all) }
 
+    /// Which decoders the trainer runs: RMSNorm, gated FFN, RoPE; llama, qwen2 (q/k/v biases)
+    /// and gemma3 (q/k norms, post-norms). GPT-2 (LayerNorm, learned positions, biases
+    /// everywhere) is not trainable here; it throws.
+    public static func checkTrainable(_ c: ModelConfig) throws {
+        guard c.architecture != .gpt2, c.norm == .rms, c.ffn != .gelu, c.rotaryDim > 0 else {
+            throw TrainingError("architecture \(c.architecture) is not supported for training (llama, qwen2, gemma3)")
+        }
+    }
+
     /// Shapes of every tensor by GGUF name, row-major ([out, in] for linear weights); `noDecay`
     /// marks norms and biases (no weight decay, HF convention).
-    public static func shapes(_ c: DecoderConfig) -> [(name: String, shape: [Int], noDecay: Bool)] {
-        var s: [(String, [Int], Bool)] = [("token_embd.weight", [c.vocab, c.dim], false), ("output_norm.weight", [c.dim], true)]
-        if !c.tiedEmbeddings { s.append(("output.weight", [c.vocab, c.dim], false)) }
-        for l in 0..<c.layers {
+    public static func shapes(_ c: ModelConfig) -> [(name: String, shape: [Int], noDecay: Bool)] {
+        let C = c.dModel, V = c.vocabSize, F = c.ffnDim
+        var s: [(String, [Int], Bool)] = [("token_embd.weight", [V, C], false), ("output_norm.weight", [C], true)]
+        if !c.tiedEmbeddings { s.append(("output.weight", [V, C], false)) }
+        for l in 0..<c.nLayers {
             let p = "blk.\(l)."
-            s += [(p + "attn_norm.weight", [c.dim], true), (p + "attn_q.weight", [c.qDim, c.dim], false),
-                  (p + "attn_k.weight", [c.kvDim, c.dim], false), (p + "attn_v.weight", [c.kvDim, c.dim], false),
-                  (p + "attn_output.weight", [c.dim, c.qDim], false), (p + "ffn_norm.weight", [c.dim], true),
-                  (p + "ffn_gate.weight", [c.ffnDim, c.dim], false), (p + "ffn_up.weight", [c.ffnDim, c.dim], false),
-                  (p + "ffn_down.weight", [c.dim, c.ffnDim], false)]
-            if c.hasQKVBias {
+            s += [(p + "attn_norm.weight", [C], true), (p + "attn_q.weight", [c.qDim, C], false),
+                  (p + "attn_k.weight", [c.kvDim, C], false), (p + "attn_v.weight", [c.kvDim, C], false),
+                  (p + "attn_output.weight", [C, c.qDim], false), (p + "ffn_norm.weight", [C], true),
+                  (p + "ffn_gate.weight", [F, C], false), (p + "ffn_up.weight", [F, C], false),
+                  (p + "ffn_down.weight", [C, F], false)]
+            if c.architecture == .qwen2 {
                 s += [(p + "attn_q.bias", [c.qDim], true), (p + "attn_k.bias", [c.kvDim], true),
                       (p + "attn_v.bias", [c.kvDim], true)]
             }
-            if c.family == .gemma3 {
+            if c.architecture == .gemma3 {
                 s += [(p + "attn_q_norm.weight", [c.headDim], true), (p + "attn_k_norm.weight", [c.headDim], true),
-                      (p + "post_attention_norm.weight", [c.dim], true), (p + "post_ffw_norm.weight", [c.dim], true)]
+                      (p + "post_attention_norm.weight", [C], true), (p + "post_ffw_norm.weight", [C], true)]
             }
         }
         return s
@@ -83,7 +94,8 @@ public final class DecoderWeights {
 
     /// Builds the weights from a function giving each named tensor's values (already checked
     /// against `shape`). Norm weights and biases get no weight decay.
-    public init(config c: DecoderConfig, trainable: Bool, values: (String, [Int]) throws -> [Float]) throws {
+    public init(config c: ModelConfig, trainable: Bool, values: (String, [Int]) throws -> [Float]) throws {
+        try DecoderWeights.checkTrainable(c)
         var byName: [String: Parameter] = [:]
         for (name, shape, noDecay) in DecoderWeights.shapes(c) {
             let v = try values(name, shape)
@@ -96,7 +108,7 @@ public final class DecoderWeights {
         tokenEmbedding = byName["token_embd.weight"]!
         outputNorm = byName["output_norm.weight"]!
         output = byName["output.weight"]
-        layers = (0..<c.layers).map { l in
+        layers = (0..<c.nLayers).map { l in
             let g = { (n: String) in byName["blk.\(l).\(n).weight"] }
             return DecoderLayerWeights(attnNorm: g("attn_norm")!, wq: g("attn_q")!, wk: g("attn_k")!, wv: g("attn_v")!,
                                        wo: g("attn_output")!, ffnNorm: g("ffn_norm")!, wGate: g("ffn_gate")!,
@@ -108,18 +120,43 @@ public final class DecoderWeights {
         }
     }
 
-    /// Loads every tensor from a model file (GGUF or safetensors via `WeightSource`), dequantised
-    /// to float32. Tensor names must be GGUF-style; a missing or mis-shaped tensor throws with its name.
-    public convenience init(config: DecoderConfig, source: WeightSource, trainable: Bool) throws {
-        try self.init(config: config, trainable: trainable) { name, shape in
-            guard source.has(name) else { throw ModelFileError(path: source.path, message: "missing tensor \(name)") }
-            return try source.floats(name, shape: shape)
+    /// Copies the float32 weights of a loaded model (`Models.loadModel(path:)`: GGUF or a Hugging
+    /// Face directory, already in the runtime's layouts) into trainable parameters. The model
+    /// can be released afterwards. Throws if the model has parameters this trainer does not
+    /// implement (e.g. biases on the output projection or the MLP).
+    public convenience init(model: Transformer, trainable: Bool) throws {
+        let w = model.weights
+        var byName: [String: WeightTensor] = ["token_embd.weight": w.tokenEmbedding, "output_norm.weight": w.finalNorm]
+        if let o = w.output { byName["output.weight"] = o }
+        for (l, L) in w.layers.enumerated() {
+            let p = "blk.\(l)."
+            let unsupported: [(String, WeightTensor?)] = [("attn_norm bias", L.attnNormBias), ("attn_output bias", L.bo),
+                                                          ("ffn_norm bias", L.ffnNormBias), ("ffn_up bias", L.bUp),
+                                                          ("ffn_down bias", L.bDown)]
+            if let (what, _) = unsupported.first(where: { $0.1 != nil }) {
+                throw TrainingError("layer \(l) has a \(what), which the trainer does not implement")
+            }
+            byName[p + "attn_norm.weight"] = L.attnNorm; byName[p + "attn_q.weight"] = L.wq
+            byName[p + "attn_k.weight"] = L.wk; byName[p + "attn_v.weight"] = L.wv; byName[p + "attn_output.weight"] = L.wo
+            byName[p + "ffn_norm.weight"] = L.ffnNorm; byName[p + "ffn_gate.weight"] = L.wGate
+            byName[p + "ffn_up.weight"] = L.wUp; byName[p + "ffn_down.weight"] = L.wDown
+            byName[p + "attn_q.bias"] = L.bq; byName[p + "attn_k.bias"] = L.bk; byName[p + "attn_v.bias"] = L.bv
+            byName[p + "attn_q_norm.weight"] = L.qNorm; byName[p + "attn_k_norm.weight"] = L.kNorm
+            byName[p + "post_attention_norm.weight"] = L.postAttnNorm; byName[p + "post_ffw_norm.weight"] = L.postFFNNorm
+        }
+        if w.positionEmbedding != nil || w.finalNormBias != nil {
+            throw TrainingError("model has learned positions or a final-norm bias, which the trainer does not implement")
+        }
+        try self.init(config: model.config, trainable: trainable) { name, shape in
+            guard let t = byName[name] else { throw TrainingError("model has no tensor \(name)") }
+            guard t.shape == shape else { throw TrainingError("tensor \(name): shape \(t.shape), expected \(shape)") }
+            return t.array
         }
     }
 
     /// Seeded random weights (tests, tiny experiments): linear weights and biases U(−scale, scale),
     /// norm weights 1 + U(−0.1, 0.1).
-    public static func random(config: DecoderConfig, seed: UInt64, scale: Float = 0.1, trainable: Bool = true) throws -> DecoderWeights {
+    public static func random(config: ModelConfig, seed: UInt64, scale: Float = 0.1, trainable: Bool = true) throws -> DecoderWeights {
         var rng = SplitMix64(seed: seed)
         return try DecoderWeights(config: config, trainable: trainable) { name, shape in
             let n = shape.reduce(1, *)

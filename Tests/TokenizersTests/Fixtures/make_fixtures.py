@@ -64,6 +64,20 @@ toks = {
                                                                 pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]), "bytelevel-customregex"),
     "metaspace-bytefallback": train_metaspace("metaspace-bytefallback"),
 }
+def variant(base, name, normalizer, pre_tokenizer):
+    """The metaspace model with another normalizer / pre-tokenizer configuration."""
+    d = json.load(open(os.path.join(HERE, base + ".tokenizer.json")))
+    d["normalizer"], d["pre_tokenizer"] = normalizer, pre_tokenizer
+    open(os.path.join(HERE, name + ".tokenizer.json"), "w").write(json.dumps(d, ensure_ascii=False))
+    return Tokenizer.from_file(os.path.join(HERE, name + ".tokenizer.json"))
+
+# Llama-2 / Mistral style: "▁" prepended and spaces replaced by the normalizer, no pre-tokenizer.
+toks["metaspace-llama2-normalizer"] = variant("metaspace-bytefallback", "metaspace-llama2-normalizer",
+    {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "▁"},
+                                         {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]}, None)
+# Metaspace splitting into words, prepending always.
+toks["metaspace-split"] = variant("metaspace-bytefallback", "metaspace-split", None,
+    {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": True})
 minilm = Tokenizer.from_file("/work/main/models/all-MiniLM-L6-v2/tokenizer.json")
 minilm.no_padding()
 toks["minilm"] = minilm

@@ -1,0 +1,98 @@
+/// One sequence to train on: a tree batch (L_Var, several candidate words sharing a context)
+/// or a causal prompt + response (L_Label), with its targets.
+public struct TrainingSequence: Sendable {
+    public var tokens: [Int32]
+    public var positions: [Int32]
+    public var mask: AttentionMask
+    public var targets: [TokenTarget]
+
+    public init(tokens: [Int32], positions: [Int32], mask: AttentionMask, targets: [TokenTarget]) {
+        self.tokens = tokens; self.positions = positions; self.mask = mask; self.targets = targets
+    }
+
+    public init(tree: TreeBatch) {
+        self.init(tokens: tree.tokens, positions: tree.positions, mask: tree.mask, targets: tree.targets)
+    }
+
+    /// Prompt + response in one causal sequence; the loss covers the response tokens only, each
+    /// with weight 1/(response length) so every example's loss is its mean token NLL.
+    public init(prompt: [Int32], response: [Int32]) throws {
+        guard !prompt.isEmpty, !response.isEmpty else { throw TrainingError("training example needs a prompt and a response") }
+        let all = prompt + response, T = all.count
+        self.init(tokens: all, positions: (0..<T).map { Int32($0) }, mask: .causal(T: T),
+                  targets: TokenTarget.nextToken(all, rows: (prompt.count - 1)..<(T - 1), weight: 1 / Float(response.count)))
+    }
+}
+
+/// What one optimiser step did.
+public struct StepReport: Sendable {
+    /// Optimiser step number (1-based, = AdamW.t after the step).
+    public var step: Int
+    /// Mean over the batch's sequences of Σ weight·(−log q) (before the update).
+    public var loss: Double
+    /// Global gradient norm before clipping.
+    public var gradNorm: Float
+    public var learningRate: Float
+}
+
+/// The optimisation loop around a `DecoderTrainer`: a batch is split into one micro-batch per
+/// sequence whose gradients accumulate (dlossScale 1/B, so the step follows the mean loss over
+/// the batch), then global-norm clipping, then AdamW at the scheduled learning rate.
+/// Dropout keys are (step, index in batch), so a resumed run draws the same masks.
+public final class TrainingLoop {
+    public let trainer: DecoderTrainer
+    public let optimizer: AdamW
+    public let schedule: LinearSchedule
+    public let maxGradNorm: Float?
+
+    public init(trainer: DecoderTrainer, optimizer: AdamW, schedule: LinearSchedule, maxGradNorm: Float? = 1) {
+        self.trainer = trainer; self.optimizer = optimizer; self.schedule = schedule; self.maxGradNorm = maxGradNorm
+    }
+
+    /// Steps taken so far (restored with the optimiser by `Checkpoint.load`).
+    public var stepsDone: Int { optimizer.t }
+
+    public func step(_ batch: [TrainingSequence]) throws -> StepReport {
+        guard !batch.isEmpty else { throw TrainingError("empty batch at step \(stepsDone + 1)") }
+        let params = trainer.trainableParameters
+        zeroGrads(params)
+        let scale = 1 / Float(batch.count)
+        var loss = 0.0
+        for (i, s) in batch.enumerated() {
+            let key = UInt64(stepsDone) << 24 | UInt64(i)
+            let lp = try trainer.run(tokens: s.tokens, positions: s.positions, mask: s.mask, targets: s.targets,
+                                     dlossScale: scale, dropoutKey: key)
+            loss += weightedNegativeLogLikelihood(lp, s.targets) / Double(batch.count)
+        }
+        let norm = maxGradNorm.map { clipGradNorm(params, maxNorm: $0) } ?? clipGradNorm(params, maxNorm: .infinity)
+        guard norm.isFinite else { throw TrainingError("step \(stepsDone + 1): gradient norm is \(norm) (loss \(loss))") }
+        let lr = schedule.lr(step: stepsDone)
+        try optimizer.step(params, lr: lr)
+        zeroGrads(params)
+        return StepReport(step: stepsDone, loss: loss, gradNorm: norm, learningRate: lr)
+    }
+
+    /// Mean loss over `sequences` without dropout or gradients (validation).
+    public func evaluate(_ sequences: [TrainingSequence]) throws -> Double {
+        guard !sequences.isEmpty else { return 0 }
+        var loss = 0.0
+        for s in sequences {
+            let lp = try trainer.run(tokens: s.tokens, positions: s.positions, mask: s.mask, targets: s.targets, backward: false)
+            loss += weightedNegativeLogLikelihood(lp, s.targets)
+        }
+        return loss / Double(sequences.count)
+    }
+}
+
+/// A deterministic permutation of 0..<count for one epoch (Fisher–Yates over SplitMix64 seeded
+/// by (seed, epoch)): the same data order on every machine and on resume.
+public func epochOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+    var rng = SplitMix64(seed: SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(epoch) &+ 0x5eed)))
+    var order = Array(0..<count)
+    if count < 2 { return order }
+    for i in stride(from: count - 1, to: 0, by: -1) {
+        let j = Int(rng.next() % UInt64(i + 1))
+        order.swapAt(i, j)
+    }
+    return order
+}
