@@ -20,7 +20,7 @@ BINARIES := $(addprefix $(BIN)/,$(STAGES))
 .PHONY: all deps build test bench models data help clean paperA paperB report prepare-provo oracle-provo
 .DELETE_ON_ERROR:
 
-all: build models data paperB report
+all: build models data paperB ## everything: fetch models, link data, run every stage, report
 
 help:
 	@grep -E '^[a-zA-Z0-9_%-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | sort
