@@ -43,7 +43,9 @@ func scoreContext(human: [ClozeResponse], words: ArraySlice<String>, logq: Array
     if q.isEmpty {
         return ContextScores(tvd: 1, entropy: .nan, coverage: 0, crossEntropy: crossEntropy, nValid: 0)
     }
-    return ContextScores(tvd: try totalVariationDistance(p, q), entropy: try entropyNats(q),
+    // The exact TVD is <= 1; the floating-point sum of |p - q| can land one ulp above it when the
+    // supports are disjoint, which would put the context outside a [0, 1] histogram.
+    return ContextScores(tvd: min(1, try totalVariationDistance(p, q)), entropy: try entropyNats(q),
                          coverage: try uniqueWordCoverage(human: p, model: q), crossEntropy: crossEntropy,
                          nValid: q.total)
 }
