@@ -12,25 +12,29 @@ enum EvalFixture {
     ///   word 2: the ×2, mr. ×1, a ×1      → normalised p: the .5, mr .25, a .25
     ///   word 3: dog ×3, TRUE ×1           → dog .75, true .25
     ///   word 4: cat ×1, --- ×1            → cat .5, "---" .5 (no word: kept raw, unmatchable)
-    static let tsv: String = {
+    static let tsv: String = makeTSV([(2, "beta", [("the", 2), ("mr.", 1), ("a", 1)]), (3, "gamma", [("dog", 3), ("TRUE", 1)]),
+                                      (4, "delta", [("cat", 1), ("---", 1)])])
+
+    /// A Provo-layout TSV: passage 1 (train) with two contexts, passage 2 (test) with `test`'s
+    /// contexts (word number, the text's word, answers with counts).
+    static func makeTSV(_ test: [(Int, String, [(String, Int)])]) -> String {
         var rows = ["Text_ID\tWord_Number\tWord\tResponse\tResponse_Count\tTotal_Response_Count\tText"]
         let p1 = "One two three", p2 = "Alpha beta gamma delta"
         rows.append("1\t2\ttwo\tfoo\t2\t2\t\(p1)")
         rows.append("1\t3\tthree\tbar\t1\t3\t\(p1)")
         rows.append("1\t3\tthree\tbaz\t2\t3\t\(p1)")
-        for (w, word, answers) in [(2, "beta", [("the", 2), ("mr.", 1), ("a", 1)]), (3, "gamma", [("dog", 3), ("TRUE", 1)]),
-                                   (4, "delta", [("cat", 1), ("---", 1)])] {
+        for (w, word, answers) in test {
             let total = answers.map(\.1).reduce(0, +)
             for (a, c) in answers { rows.append("2\t\(w)\t\(word)\t\(a)\t\(c)\t\(total)\t\(p2)") }
         }
         return rows.joined(separator: "\n") + "\n"
-    }()
+    }
 
     /// The human answers of the three test contexts, in file order.
     static let answers: [[String]] = [["the", "mr.", "a"], ["dog", "TRUE"], ["cat", "---"]]
 
     /// Writes the splits artifact (train = passage 1, test = passage 2) and returns its path.
-    static func writeSplits(in dir: String) throws -> String {
+    static func writeSplits(in dir: String, tsv: String = EvalFixture.tsv) throws -> String {
         let tsvPath = dir + "/cloze.tsv"
         try tsv.write(toFile: tsvPath, atomically: true, encoding: .utf8)
         let norms = try ClozeNorms.load(path: tsvPath, corpus: "provo")

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Metrics
 import StageKit
 import XCTest
 
@@ -77,8 +78,12 @@ final class EvaluateTVDTests: XCTestCase {
         XCTAssertEqual(t.value, (m1 + m2) / 2, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(t.sd), abs(m1 - m2) / 2, accuracy: 1e-12)   // population SD of two values
         XCTAssertEqual(t.n, 3)
-        let lo = try XCTUnwrap(t.ciLower), hi = try XCTUnwrap(t.ciUpper)
-        XCTAssertTrue(lo <= t.value && t.value <= hi && lo >= 0.25 && hi <= 0.75, "CI [\(lo), \(hi)]")
+        // The CI is the percentile bootstrap (seeded with the first seed) of the per-context means over seeds.
+        let avg = zip(tvd1, tvd2).map { ($0 + $1) / 2 }
+        let ci = try bootstrapMeanCI(avg, resamples: 200, seed: 1)
+        XCTAssertEqual(try XCTUnwrap(t.ciLower), ci.lower, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(t.ciUpper), ci.upper, accuracy: 1e-12)
+        XCTAssertEqual(avg.reduce(0, +) / 3, t.value, accuracy: 1e-12)
         // Entropy: word 4 of seed 1 has no model word and is left out of that seed's mean.
         let e1 = (ln(3) + 1.5 * ln(2)) / 2, e2 = (0 + 2 * h31) / 3
         XCTAssertEqual(try XCTUnwrap(s["F6/FT (Mul. labels)/Gemma-3-270M"]).value, (e1 + e2) / 2, accuracy: 1e-12)
@@ -101,6 +106,33 @@ final class EvaluateTVDTests: XCTestCase {
         assertEqual(tvd[0], [2.0 / 3, 0.5, 1], "raw tvd seed 1")
         assertEqual(try EvalFixture.matrix(out, "per_context/coverage")[0], [1.0 / 3, 0.5, 0], "raw coverage seed 1")
         XCTAssertNil(try EvalFixture.summary(out)["1/FT (Mul. labels)/Gemma-3-270M"]?.ciLower)
+    }
+
+    /// Normalisation edge cases: answers that become equal merge ("Mr." + "mr"), hyphens and dots
+    /// go ("cutting-edge" → "cuttingedge"), a multi-word answer keeps its first word ("00 puq" →
+    /// "00"), and an answer without word characters ("!") stays as an outcome no model word matches.
+    func testHumanAnswerNormalisationEdgeCases() throws {
+        let dir = try Stages.tempDir()
+        let splits = try EvalFixture.writeSplits(in: dir, tsv: EvalFixture.makeTSV([
+            (2, "beta", [("Mr.", 1), ("mr", 2), ("cutting-edge", 1)]), (3, "gamma", [("00 puq", 1), ("!", 1)]),
+            (4, "delta", [("well-being", 2)])]))
+        let answers = [["Mr.", "mr", "cutting-edge"], ["00 puq", "!"], ["well-being"]]
+        let words = [["mr", "mr", "mr", "cuttingedge"], ["00", "00", "00", "00"], ["wellbeing", "wellbeing", "wellbeing", "wellbeing"]]
+        let lq: [[Double]] = [[-1, -2, -3], [-1, -1], [-0.5]]
+        let s = try EvalFixture.writeSamples(in: dir, name: "s.h5", variant: "base", seed: 1, words: words, logq: lq, answers: answers)
+        let oracle = try EvalFixture.writeOracle(splits: splits, in: dir, seeds: [1])
+        for (form, tvd, coverage) in [("normalized", [0.0, 0.5, 0.0], [1.0, 0.5, 1.0]),
+                                      // Raw: "Mr." .25, "mr" .5, "cutting-edge" .25 vs mr .75, cuttingedge .25 → ½(.25 + .25 + .25 + .25).
+                                      ("raw", [0.5, 1.0, 1.0], [1.0 / 3, 0, 0])] {
+            let out = dir + "/\(form).h5"
+            let r = try Stages.run("evaluate", ["tvd", "--splits", splits, "--samples", s, "--oracle", oracle, "--output", out,
+                                                "--human-words", form])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            assertEqual(try EvalFixture.matrix(out, "per_context/tvd")[0], tvd, "\(form) tvd")
+            assertEqual(try EvalFixture.matrix(out, "per_context/coverage")[0], coverage, "\(form) coverage")
+            // Cross-entropy is over the answers as typed with their own log q, whatever the form.
+            assertEqual(try EvalFixture.matrix(out, "per_context/human_cross_entropy")[0], [(1 + 4 + 3) / 4.0, 1, 0.5], "\(form) cross-entropy")
+        }
     }
 
     func testBaselineDeltaAndFigure4Cells() throws {
