@@ -19,6 +19,10 @@ struct TVD: ParsableCommand {
         -sum p(a) log q(a|c) from /human/logq; TVD minus the oracle TVD of the same seed; with \
         --baseline (the Base model's samples, paired by seed) the difference TVD - TVD(baseline). \
         A context whose samples hold no word scores TVD 1, coverage 0, entropy NaN. \
+        --human-words normalized (default) passes each human answer through the samples' word \
+        extraction (punctuation removed, first word, lower-cased: "dr." -> "dr", "TRUE" -> "true"); an \
+        answer with no word characters keeps its text (it stays in p and no model word matches it); \
+        raw compares answers as typed. Cross-entropy always uses the answers as typed. \
         Table numbers: mean over contexts per seed, then mean ± population SD over seeds; 95% CI by \
         percentile bootstrap over contexts of the per-context mean over seeds. Summary rows: \
         B/1/<row>/<model> (TVD), B/F6 (entropy), B/F7 (coverage), with --baseline B/F4/<row>/<model>/ \
