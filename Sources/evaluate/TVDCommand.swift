@@ -120,7 +120,11 @@ struct TVD: ParsableCommand {
             rows.append(tvdSummary.row(table: "1", row: tableRow, column: model))
             rows.append(entropySummary.row(table: "F6", row: tableRow, column: model))
             rows.append(coverageSummary.row(table: "F7", row: tableRow, column: model))
-            if let d = delta { rows += try figure4Rows(delta: d[0], oracle: oracleTVD[0], row: tableRow, model: model) }
+            if let d = delta {
+                do { rows += try figure4Rows(delta: d[0], oracle: oracleTVD[0], row: tableRow, model: model) } catch {
+                    throw StageError.input(oracle, "fig. 4 regression of ΔTVD on the oracle TVD of seed \(runs[0].seed): \(error)")
+                }
+            }
         }
         if let n = labelsPerContext { rows.append(tvdSummary.row(table: "F9", row: n, column: model)) }
 

@@ -9,7 +9,8 @@ import StageKit
 /// per plotted value). `figures.csv` lists every figure as `written` (all expected inputs found),
 /// `partial` (drawn from the inputs found; `missing` says which are absent) or `pending` (no input
 /// yet: nothing is drawn, and a stale SVG/CSV of an earlier run is removed). `tvd_per_context.csv`
-/// holds every (model, variant, seed, context) of the TVD runs.
+/// holds every (model, variant = table row, seed, context) of the TVD runs; its n_samples is the
+/// number of samples with a word (the denominator of the model CPD).
 struct PaperBFigures {
     let artifacts: [String]
     let outputDir: String
