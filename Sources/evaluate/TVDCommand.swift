@@ -171,7 +171,7 @@ struct TVD: ParsableCommand {
     /// The table row of this run: --row, else the variant if it is a table row, else a known alias.
     func resolveRow(variant: String, path: String) throws -> String {
         if let r = row { return r }
-        if labelsPerContext != nil && labelsPerContext != "all" { return "FT (\(labelsPerContext!) labels)" }
+        if let n = labelsPerContext, n != "all" { return "FT (\(n) labels)" }
         if TVD.tableRows.contains(variant) { return variant }
         if let r = TVD.variantAliases[variant.lowercased()] { return r }
         throw StageError.usage("\(path): variant '\(variant)' is not a paper B table row (\(TVD.tableRows.joined(separator: ", "))); pass --row")
