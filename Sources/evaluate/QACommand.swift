@@ -1,0 +1,111 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+import Metrics
+import StageKit
+
+/// Paper B appendix G: hit rate on knowledge questions that admit one answer.
+///
+/// Input: samples artifacts (`SamplesArtifact`, one per seed) of the QA set, with the questions as
+/// contexts: `contexts/text_id` = question number (0-based position in the QA set),
+/// `contexts/word_number` = 0, `samples/word` = the S extracted words sampled for the question
+/// (paper: S = 40), and exactly one human answer per question (`human/response` = the gold answer,
+/// `human/logq` its log q or NaN). `prompt_style` tells the prompt format used (cloze-style
+/// next-word prompt for Table 3, the original question for Fig. 11).
+struct QA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qa",
+        abstract: "Paper B appendix G: share of sampled words equal to the gold answer, per question and seed.",
+        discussion: """
+        Per question and seed: hit rate = (samples whose extracted word equals the answer) / n_samples; \
+        a sample without a word is a miss. The answer is compared after the same extraction as the \
+        samples (punctuation removed, lower-cased: case-insensitive); an answer that is not exactly one \
+        word is an error. Mean over questions per seed, then mean ± population SD over seeds, 95% CI \
+        by bootstrap over questions of the per-question mean over seeds. Summary row \
+        B/3/<row>/<model> (--format cloze, Table 3) or B/F11/<row>/<model> (--format question, the \
+        original-question prompts of Fig. 11). Artifact: contexts/text_id, contexts/word_number [N], \
+        answer [N], seeds [S], per_context/hit_rate [S, N], per_seed/mean_hit_rate [S], summary/*.
+        """)
+
+    enum Format: String, ExpressibleByArgument { case cloze, question }
+
+    @Option(parsing: .upToNextOption, help: "QA samples artifacts of one model and variant, one per seed.")
+    var samples: [String]
+    @Option(help: "Output HDF5 artifact.")
+    var output: String
+    @Option(parsing: .upToNextOption, help: "Seed of each --samples file (default: each file's provenance seed).")
+    var seeds: [String] = []
+    @Option(help: "Paper B table row (default: from the samples' variant attribute).")
+    var row: String?
+    @Option(help: "Table column, our model label (default: the samples' model_label).")
+    var column: String?
+    @Option(help: "Prompt format of the samples: cloze (next-word prompts, Table 3) or question (Fig. 11).")
+    var format: Format = .cloze
+    @Option(help: "Bootstrap resamples for the 95% CI (0: none).")
+    var bootstrap = 1000
+
+    func run() throws {
+        guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
+        let runs = try readSampleRuns(samples, seeds: try parseSeeds(seeds), option: "--samples")
+        let first = runs[0].samples
+        let model = column ?? first.modelLabel
+        let tableRow: String
+        if let r = row { tableRow = r } else if TVD.tableRows.contains(first.variant) { tableRow = first.variant } else if let r = TVD.variantAliases[first.variant.lowercased()] {
+            tableRow = r
+        } else {
+            throw StageError.usage("\(runs[0].path): variant '\(first.variant)' is not a paper B table row; pass --row")
+        }
+        let ctx = StageContext(stage: "evaluate", seed: runs[0].seed)
+        ctx.setConfigText("evaluation: qa\nformat: \(format.rawValue)\nrow: \(tableRow)\ncolumn: \(model)\n"
+                          + "seeds: \(runs.map(\.seed))\nbootstrap: \(bootstrap)\n")
+        try ctx.addInputs(samples)
+
+        let answers = try goldAnswers(runs[0])
+        for r in runs.dropFirst() {
+            if try goldAnswers(r) != answers { throw StageError.input(r.path, "gold answers differ from \(runs[0].path)'s") }
+        }
+        let keys = try answers.enumerated().map { i, a in
+            guard let k = qaAnswerKey(a) else {
+                throw StageError.input(runs[0].path, "question \(i) (text_id \(first.textID[i])): answer '\(a)' is not exactly one word")
+            }
+            return k
+        }
+        let hit: [[Double]] = try runs.map { r in
+            let k = r.samples.nSamples
+            return try keys.enumerated().map { i, key in
+                try hitRate(samples: Array(r.samples.words[(i * k)..<((i + 1) * k)]), target: key)
+            }
+        }
+        let summary = try SeedSummary(hit, bootstrap: bootstrap, bootstrapSeed: UInt32(truncatingIfNeeded: runs[0].seed), what: "hit rate")
+        let rows = [summary.row(table: format == .cloze ? "3" : "F11", row: tableRow, column: model)]
+        try ctx.writeArtifact(to: output) { w in
+            let n = keys.count, s = runs.count
+            for (k, v) in [("evaluation", "qa"), ("paper", "B"), ("format", format.rawValue), ("model_label", first.modelLabel),
+                           ("variant", first.variant), ("row", tableRow), ("column", model), ("prompt_style", first.promptStyle)] {
+                try w.setAttribute(k, .string(v))
+            }
+            try w.setAttribute("n_samples", .int(first.nSamples))
+            try w.write(first.textID, shape: [n], at: "contexts/text_id")
+            try w.write(first.wordNumber, shape: [n], at: "contexts/word_number")
+            try w.writeStrings(answers, at: "answer")
+            try w.write(runs.map { Int64($0.seed) }, shape: [s], at: "seeds")
+            try w.write(hit.flatMap { $0 }, shape: [s, n], at: "per_context/hit_rate")
+            try w.write(summary.perSeed, shape: [s], at: "per_seed/mean_hit_rate")
+            try SummaryTable.write(rows, to: w)
+        }
+        print("\(output): \(model) \(tableRow) (\(format.rawValue) prompts): mean hit rate over \(keys.count) questions = "
+              + "\(formatMeanSD(summary)) (seeds \(runs.map(\.seed)))")
+    }
+
+    /// The one gold answer of each question.
+    func goldAnswers(_ run: SampleRun) throws -> [String] {
+        let s = run.samples
+        return try (0..<s.count).map { i in
+            let lo = Int(s.answerOffset[i]), hi = Int(s.answerOffset[i + 1])
+            guard hi - lo == 1 else {
+                throw StageError.input(run.path, "question \(i) (text_id \(s.textID[i])) has \(hi - lo) answers in human/response, expected exactly 1")
+            }
+            return s.responses[lo]
+        }
+    }
+}

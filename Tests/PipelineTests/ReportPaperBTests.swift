@@ -1,0 +1,140 @@
+import Artifacts
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import XCTest
+
+/// `report` draws paper B's figures from a synthetic set of evaluate artifacts, and marks the ones
+/// without inputs as pending.
+final class ReportPaperBTests: XCTestCase {
+    let words = [["the", "mr", "", "dog"], ["dog", "dog", "true", "cat"], ["cat", "a", "b", "cat"]]
+    let words2 = [["a", "a", "the", "a"], ["dog", "dog", "dog", "true"], ["cat", "cat", "x", "cat"]]
+    let logq: [[Double]] = [[-0.7, -2.3, -1.6], [-1.2, -3], [-0.9, -4.6]]
+
+    func csvRows(_ path: String) throws -> [[String]] {
+        // The figure CSVs here have no quoted commas except in model/series names, which we avoid.
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    func assertWellFormedXML(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertTrue(parser.parse(), "\(path): \(parser.parserError.map { "\($0)" } ?? "parse failed")", file: file, line: line)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("<svg"), path, file: file, line: line)
+    }
+
+    /// Figure statuses from figures.csv: figure → (status, missing).
+    func statuses(_ dir: String) throws -> [String: (String, String)] {
+        var out: [String: (String, String)] = [:]
+        let text = try String(contentsOfFile: dir + "/figures.csv", encoding: .utf8)
+        // Fields may be quoted (missing lists contain commas in row names such as "FT (Orig. corpus)"
+        // only inside parentheses, never commas); status is the second field.
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            out[f[0]] = (f[1], f.count > 2 ? f[2] : "")
+        }
+        return out
+    }
+
+    func testFiguresFromSyntheticArtifacts() throws {
+        let dir = try Stages.tempDir()
+        let splits = try EvalFixture.writeSplits(in: dir)
+        let eval = dir + "/artifacts/eval"
+        try FileManager.default.createDirectory(atPath: eval, withIntermediateDirectories: true)
+        let oracle = try EvalFixture.writeOracle(splits: splits, in: eval, seeds: [42, 123])
+        func samples(_ name: String, _ variant: String, _ seed: Int, _ w: [[String]]) throws -> String {
+            try EvalFixture.writeSamples(in: dir, name: name, variant: variant, seed: seed, words: w, logq: logq)
+        }
+        let b42 = try samples("b42.h5", "base", 42, words), b123 = try samples("b123.h5", "base", 123, words2)
+        let m42 = try samples("m42.h5", "ft-mul", 42, words2), m123 = try samples("m123.h5", "ft-mul", 123, words)
+        func tvd(_ out: String, _ s: [String], _ extra: [String] = []) throws {
+            let r = try Stages.run("evaluate", ["tvd", "--splits", splits, "--oracle", oracle, "--output", eval + "/" + out,
+                                                "--bootstrap", "50", "--samples"] + s + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        try tvd("base.h5", [b42, b123])
+        try tvd("mul.h5", [m42, m123], ["--baseline", b42, b123])
+        try tvd("n4.h5", [m42, m123], ["--labels-per-context", "4"])
+        let qaWords = [["germany", "x", "", ""], ["mitochondrion", "a", "b", "c"], ["us", "us", "us", "x"]]
+        for (variant, name) in [("base", "qa_base.h5"), ("ft-mul", "qa_mul.h5")] {
+            let s = try EvaluateQATests.writeQA(in: dir, name: name, variant: variant, seed: 42, words: qaWords)
+            let r = try Stages.run("evaluate", ["qa", "--samples", s, "--output", eval + "/" + name])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let out = dir + "/results"
+        // A stale figure of an earlier run must disappear when its inputs are gone.
+        try FileManager.default.createDirectory(atPath: out + "/paperB", withIntermediateDirectories: true)
+        try "<svg/>".write(toFile: out + "/paperB/fig8_delta_tvd_maj.svg", atomically: true, encoding: .utf8)
+        let r = try Stages.run("report", ["--artifacts", dir + "/artifacts", "--output", out,
+                                          "--published", Stages.packageRoot.path + "/data/published"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let b = out + "/paperB"
+        let st = try statuses(b)
+        for fig in ["fig1_tvd_hist", "fig2_tvd_hist_seeds", "fig3_tvd_minus_oracle", "fig4_delta_tvd_mul",
+                    "fig5_delta_tvd_mul_improved", "fig6_entropy", "fig7_unique_word_coverage", "fig9_labels_ablation",
+                    "fig10_hit_rate", "fig12_hit_rate_orig"] {
+            XCTAssertEqual(st[fig]?.0, "partial", "\(fig): \(String(describing: st[fig]))")
+            try assertWellFormedXML("\(b)/\(fig).svg")
+            let rows = try csvRows("\(b)/\(fig).csv")
+            XCTAssertGreaterThan(rows.count, 1, fig)
+            XCTAssertTrue(rows.dropFirst().allSatisfy { $0.count == rows[0].count }, fig)
+        }
+        XCTAssertTrue(st["fig1_tvd_hist"]!.1.contains("SmolLM2-135M-Instruct/1-Shot"), st["fig1_tvd_hist"]!.1)
+        XCTAssertTrue(st["fig9_labels_ablation"]!.1.contains("Gemma-3-270M/16 labels"))
+        for fig in ["fig8_delta_tvd_maj", "fig11_hit_rate_question"] {
+            XCTAssertEqual(st[fig]?.0, "pending", fig)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(b)/\(fig).svg"), fig)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(b)/\(fig).csv"), fig)
+        }
+        XCTAssertEqual(st["tvd_per_context"]?.0, "written")
+
+        // Fig. 1 data: seed 42 only, Base + FT (Mul. labels) + Oracle, the artifact's values.
+        let fig1 = try csvRows(b + "/fig1_tvd_hist.csv")
+        XCTAssertEqual(fig1[0], ["model", "series", "seed", "text_id", "word_number", "tvd"])
+        XCTAssertEqual(fig1.count, 1 + 9)
+        XCTAssertEqual(Set(fig1.dropFirst().map { $0[2] }), ["42"])
+        let baseTVD = try EvalFixture.matrix(eval + "/base.h5", "per_context/tvd")[0]
+        XCTAssertEqual(fig1.dropFirst().filter { $0[1] == "Base" }.map { Double($0[5])! }, baseTVD.map { ($0 * 1e6).rounded() / 1e6 })
+        let oracleTVD = try EvalFixture.matrix(oracle, "oracle_tvd")[0]
+        XCTAssertEqual(fig1.dropFirst().filter { $0[1] == "Oracle" }.map { Double($0[5])! }, oracleTVD.map { ($0 * 1e6).rounded() / 1e6 })
+        // Fig. 4 data: delta vs oracle, both seeds; fig. 5 keeps only negative deltas.
+        let fig4 = try csvRows(b + "/fig4_delta_tvd_mul.csv"), fig5 = try csvRows(b + "/fig5_delta_tvd_mul_improved.csv")
+        XCTAssertEqual(fig4.count, 1 + 6)
+        XCTAssertEqual(fig5.count - 1, fig4.dropFirst().filter { Double($0[5])! < 0 }.count)
+        // Fig. 9: one point (N = 4) at x = 4 with the run's mean TVD.
+        let fig9 = try csvRows(b + "/fig9_labels_ablation.csv")
+        XCTAssertEqual(fig9.count, 2)
+        XCTAssertEqual(fig9[1][1], "4")
+        let perSeed = try ArtifactReader(path: eval + "/n4.h5").read(Double.self, "per_seed/mean_tvd").values
+        XCTAssertEqual(Double(fig9[1][3])!, (perSeed[0] + perSeed[1]) / 2, accuracy: 1e-6)
+
+        // tvd_per_context.csv: 3 runs × 2 seeds × 3 contexts.
+        let ctx = try csvRows(b + "/tvd_per_context.csv")
+        XCTAssertEqual(ctx[0], ["model", "variant", "seed", "text_id", "word_number", "n_samples", "tvd", "oracle_tvd", "entropy",
+                                "human_cross_entropy"])
+        XCTAssertEqual(ctx.count, 1 + 18)
+        // Table 1 / 3 and figure cells reached the report's tables.
+        let table1 = try String(contentsOfFile: b + "/table1.csv", encoding: .utf8)
+        XCTAssertTrue(table1.contains("FT (Mul. labels),Gemma-3-270M"), table1)
+        XCTAssertTrue(try String(contentsOfFile: b + "/table3.csv", encoding: .utf8).contains("Base,Gemma-3-270M"))
+    }
+
+    func testWithoutModelRunsEveryFigureIsPending() throws {
+        let dir = try Stages.tempDir()
+        let splits = try EvalFixture.writeSplits(in: dir)
+        let eval = dir + "/artifacts"
+        try FileManager.default.createDirectory(atPath: eval, withIntermediateDirectories: true)
+        _ = try EvalFixture.writeOracle(splits: splits, in: eval, seeds: [42])
+        let out = dir + "/results"
+        let r = try Stages.run("report", ["--artifacts", eval, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let st = try statuses(out + "/paperB")
+        XCTAssertEqual(st.count, 13)
+        for (fig, s) in st {
+            XCTAssertEqual(s.0, "pending", fig)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/paperB/\(fig).svg"), fig)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/paperB/tvd_per_context.csv"))
+    }
+}
