@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Metrics
 import Plots
 import StageKit
 
@@ -175,7 +176,7 @@ struct PaperBFigures {
                 guard !keep.isEmpty else { continue }
                 let x = keep.map { r.oracleTVD[k][$0] }, y = keep.map { delta[k][$0] }
                 let canFit = x.count >= 2 && Set(x).count >= 2
-                let fit = canFit ? try leastSquares(x: x, y: y, context: "\(id) \(model) seed \(seed)") : nil
+                let fit = canFit ? try linearRegression(x: x, y: y) : nil
                 for (j, i) in keep.enumerated() {
                     try data.append([model, "\(seed)", "\(r.textID[i])", "\(r.wordNumber[i])", fx(x[j]), fx(y[j]),
                                      fit.map { fx($0.slope) } ?? "", fit.map { fx($0.intercept) } ?? ""])
