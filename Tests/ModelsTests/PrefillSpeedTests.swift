@@ -25,13 +25,13 @@ final class PrefillSpeedTests: XCTestCase {
         return 2 * Double(M * N * K) / best / 1e9
     }
 
-    /// FLOPs of a prefill of T tokens: the linear layers plus the attention matmuls (full T×T
-    /// blocks, as computed) plus one output-head row.
+    /// FLOPs of a prefill of T tokens: the linear layers plus the attention matmuls (the causal
+    /// triangle) plus one output-head row.
     func prefillFLOPs(_ c: ModelConfig, T: Int) -> Double {
         let C = Double(c.dModel), F = Double(c.ffnDim), q = Double(c.qDim), kv = Double(c.kvDim)
         let ffnMats: Double = c.ffn == .gelu ? 2 : 3
         let perToken = 2 * (C * q + 2 * C * kv + q * C + ffnMats * C * F)
-        let attention = 4 * Double(T) * Double(T) * q
+        let attention = 2 * Double(T) * Double(T + 1) * q  // causal: q·kᵀ and p·v over the visible half
         return Double(c.nLayers) * (Double(T) * perToken + attention) + 2 * C * Double(c.vocabSize)
     }
 
