@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Release builds run the numerical hot loops; -Ounchecked drops bounds checks and
@@ -24,7 +25,9 @@ func stage(_ name: String) -> Target {
 }
 
 func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
-    .testTarget(name: name, dependencies: deps, swiftSettings: fastFlags)
+    // Test data files live in each test target's Fixtures/ folder and are read via #filePath.
+    let fixtures = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Tests/\(name)/Fixtures")
+    return .testTarget(name: name, dependencies: deps, exclude: fixtures ? ["Fixtures"] : [], swiftSettings: fastFlags)
 }
 
 let package = Package(
@@ -53,7 +56,7 @@ let package = Package(
         library("Metrics", ["Numerics"]),
         library("Methods", ["Numerics", "Metrics", "Models", "Tokenizers"]),
         library("Plots", []),
-        library("StageKit", ["Numerics", "Artifacts", .product(name: "Yams", package: "Yams"), argumentParser]),
+        library("StageKit", ["Numerics", "Artifacts", "Datasets", .product(name: "Yams", package: "Yams"), argumentParser]),
 
         // The six pipeline stages: thin executables over the library.
         stage("prepare-splits"),
@@ -73,7 +76,7 @@ let package = Package(
         tests("MetricsTests", ["Metrics", "Numerics"]),
         tests("MethodsTests", ["Methods", "Metrics", "Numerics"]),
         tests("PlotsTests", ["Plots"]),
-        tests("StageKitTests", ["StageKit", "Artifacts"]),
+        tests("StageKitTests", ["StageKit", "Artifacts", "Datasets"]),
         tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics"]),
     ],
     swiftLanguageModes: [.v5]

@@ -14,6 +14,7 @@ static inline hid_t dl_p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }
 static inline hid_t dl_p_file_create(void) { H5open(); return H5P_FILE_CREATE; }
 static inline hid_t dl_p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
 static inline hid_t dl_p_link_create(void) { H5open(); return H5P_LINK_CREATE; }
+static inline hid_t dl_p_group_create(void) { H5open(); return H5P_GROUP_CREATE; }
 static inline hid_t dl_p_default(void)     { return H5P_DEFAULT; }
 static inline hid_t dl_s_all(void)         { return H5S_ALL; }
 static inline unsigned dl_f_acc_trunc(void)  { return H5F_ACC_TRUNC; }
@@ -23,3 +24,5 @@ static inline unsigned dl_f_acc_rdwr(void)   { return H5F_ACC_RDWR; }
 static inline size_t dl_variable(void)       { return H5T_VARIABLE; }
 /* Silence HDF5's own stderr error stack: distlab reports errors itself, naming file and dataset. */
 static inline void dl_silence_errors(void) { H5open(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* The default error stack, for walking it to get the most specific message of a failure. */
+static inline hid_t dl_e_default(void) { return H5E_DEFAULT; }

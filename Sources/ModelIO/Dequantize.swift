@@ -1,3 +1,5 @@
+import Foundation
+
 /// Error for a tensor whose bytes cannot be decoded (unsupported type, too few bytes,
 /// element count not a whole number of blocks). Callers wrap it with the file and tensor name.
 public struct DequantizeError: Error, CustomStringConvertible {
@@ -25,6 +27,29 @@ public func dequantize(_ type: GGMLType, _ src: UnsafeRawBufferPointer, count: I
     }
     guard count > 0, let p = src.baseAddress else { return }
     let blocks = count / type.blockSize
+    // Large tensors are split into block-aligned chunks decoded on all cores: decoding is
+    // memory-bound and the first write to a fresh output array page-faults, both of which
+    // scale with threads. Every element is computed the same way, so results are identical.
+    let chunks = count >= parallelThreshold ? min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
+    if chunks <= 1 {
+        dequantizeBlocks(type, p, blocks, dst)
+        return
+    }
+    let perChunk = (blocks + chunks - 1) / chunks
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let first = c * perChunk, n = min(perChunk, blocks - first)
+        if n > 0 {
+            dequantizeBlocks(type, p + first * type.typeSize, n, dst + first * type.blockSize)
+        }
+    }
+}
+
+/// Below this many elements a tensor is decoded on the calling thread.
+let parallelThreshold = 1 << 20
+
+/// Decodes `blocks` whole blocks of `type` (elements, for the non-block types).
+func dequantizeBlocks(_ type: GGMLType, _ p: UnsafeRawPointer, _ blocks: Int, _ dst: UnsafeMutablePointer<Float>) {
+    let count = blocks * type.blockSize
     switch type {
     case .f32: dequantizeF32(p, count, dst)
     case .f16: dequantizeF16(p, count, dst)

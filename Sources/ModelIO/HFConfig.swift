@@ -136,9 +136,11 @@ public struct HFConfig: Decodable {
 
     /// Parses config.json bytes (`path` names the source in errors).
     public static func parse(_ data: Data, path: String) throws -> HFConfig {
-        guard let obj = try? JSONSerialization.jsonObject(with: data), let dict = obj as? [String: Any] else {
-            throw ModelFileError(path: path, message: "not a JSON object")
+        let obj: Any
+        do { obj = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ModelFileError(path: path, message: "not a JSON object: \(error.localizedDescription)")
         }
+        guard let dict = obj as? [String: Any] else { throw ModelFileError(path: path, message: "not a JSON object") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         var config: HFConfig

@@ -8,6 +8,8 @@ public final class HFModelDirectory: WeightSource, @unchecked Sendable {
     /// The directory.
     public let path: String
     public let config: HFConfig
+    /// `config.json` in the directory (for error messages of code that reads `config.raw`).
+    public let configPath: String
     /// The weight files, in the order their tensors appear in `tensorNames`.
     public let files: [SafetensorsFile]
     /// All tensor names: file by file, each in data order.
@@ -26,7 +28,7 @@ public final class HFModelDirectory: WeightSource, @unchecked Sendable {
         }
         func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
-        let configPath = file("config.json")
+        configPath = file("config.json")
         guard fm.fileExists(atPath: configPath) else { throw ModelFileError(path: configPath, message: "missing config.json") }
         config = try HFConfig.load(path: configPath)
         tokenizerPath = fm.fileExists(atPath: file("tokenizer.json")) ? file("tokenizer.json") : nil

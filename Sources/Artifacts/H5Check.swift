@@ -1,2 +1,0 @@
-import CHDF5
-public func _h5Linked() -> Int64 { Int64(dl_native_float()) }

@@ -1,1 +1,0 @@
-// Artifacts: see the files beside this one.

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Where an artifact came from, stored as root attributes so it shows in `h5dump -A` and
+/// `dict(h5py.File(p).attrs)` with no custom code:
+///
+/// | attribute | type | meaning |
+/// | --- | --- | --- |
+/// | `distlab_format_version` | int | layout version of distlab artifacts |
+/// | `stage` | str | pipeline stage that wrote the file |
+/// | `command_line` | str array | full argv |
+/// | `config_text` / `config_sha256` | str | the config file's text and its SHA-256 |
+/// | `input_paths` / `input_sha256` | str arrays | input files and their SHA-256, same order (sorted by path) |
+/// | `code_version` | str | git commit (`-dirty` if modified) |
+/// | `seed` | int | random seed (absent when the stage uses none) |
+/// | `created_at` | str | ISO-8601 UTC time of writing |
+public struct Provenance: Equatable, Sendable {
+    /// Layout version written by this code; bump when artifact layouts change incompatibly.
+    public static let currentFormatVersion = 1
+
+    public var stage: String
+    public var commandLine: [String]
+    public var configText: String
+    public var configSHA256: String
+    /// Input file path → hex SHA-256 of its bytes.
+    public var inputHashes: [String: String]
+    public var codeVersion: String
+    public var seed: Int?
+    public var createdAt: String
+    public var formatVersion: Int
+
+    /// Build provenance from already-known parts. `configSHA256` is computed from `configText`.
+    public init(stage: String, commandLine: [String], configText: String, inputHashes: [String: String],
+                codeVersion: String = CodeVersion.current, seed: Int?, createdAt: String = Provenance.timestamp(),
+                formatVersion: Int = Provenance.currentFormatVersion) {
+        self.stage = stage
+        self.commandLine = commandLine
+        self.configText = configText
+        self.configSHA256 = SHA256.hexDigest(configText)
+        self.inputHashes = inputHashes
+        self.codeVersion = codeVersion
+        self.seed = seed
+        self.createdAt = createdAt
+        self.formatVersion = formatVersion
+    }
+
+    /// ISO-8601 UTC with seconds, e.g. "2026-11-26T14:41:34Z".
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+
+    /// Hash each file in `paths` (errors name the file that cannot be read).
+    public static func hashFiles(_ paths: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for p in paths { out[p] = try SHA256.hexDigest(ofFile: p) }
+        return out
+    }
+
+    /// Write as root attributes of `writer`.
+    public func write(to writer: ArtifactWriter) throws {
+        let paths = inputHashes.keys.sorted()
+        try writer.setAttribute("distlab_format_version", .int(formatVersion))
+        try writer.setAttribute("stage", .string(stage))
+        try writer.setAttribute("command_line", .strings(commandLine))
+        try writer.setAttribute("config_text", .string(configText))
+        try writer.setAttribute("config_sha256", .string(configSHA256))
+        try writer.setAttribute("input_paths", .strings(paths))
+        try writer.setAttribute("input_sha256", .strings(paths.map { inputHashes[$0]! }))
+        try writer.setAttribute("code_version", .string(codeVersion))
+        if let seed { try writer.setAttribute("seed", .int(seed)) }
+        try writer.setAttribute("created_at", .string(createdAt))
+    }
+
+    /// Read back from the root attributes of `reader`; errors name the missing attribute.
+    public static func read(from reader: ArtifactReader) throws -> Provenance {
+        let paths = try reader.stringArrayAttribute("input_paths")
+        let hashes = try reader.stringArrayAttribute("input_sha256")
+        guard paths.count == hashes.count else {
+            throw ArtifactError(file: reader.path, object: "attribute 'input_sha256' on '/'",
+                                "expected \(paths.count) hashes (one per input_paths entry), found \(hashes.count)")
+        }
+        var inputHashes: [String: String] = [:]
+        for (path, hash) in zip(paths, hashes) {
+            guard inputHashes.updateValue(hash, forKey: path) == nil else {
+                throw ArtifactError(file: reader.path, object: "attribute 'input_paths' on '/'", "expected unique paths, found '\(path)' twice")
+            }
+        }
+        var p = Provenance(stage: try reader.stringAttribute("stage"),
+                           commandLine: try reader.stringArrayAttribute("command_line"),
+                           configText: try reader.stringAttribute("config_text"),
+                           inputHashes: inputHashes,
+                           codeVersion: try reader.stringAttribute("code_version"),
+                           seed: reader.hasAttribute("seed") ? try reader.intAttribute("seed") : nil,
+                           createdAt: try reader.stringAttribute("created_at"),
+                           formatVersion: try reader.intAttribute("distlab_format_version"))
+        // Keep the stored hash rather than recomputing, so tampering with config_text shows.
+        p.configSHA256 = try reader.stringAttribute("config_sha256")
+        return p
+    }
+}

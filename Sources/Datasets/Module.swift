@@ -1,1 +1,0 @@
-// Datasets: see the files beside this one.

@@ -1,1 +1,0 @@
-// Metrics: see the files beside this one.

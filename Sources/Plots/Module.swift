@@ -1,1 +1,0 @@
-// Plots: see the files beside this one.

@@ -1,1 +1,0 @@
-// StageKit: see the files beside this one.

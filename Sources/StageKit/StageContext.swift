@@ -1,0 +1,65 @@
+import Artifacts
+import Foundation
+
+/// Collects a stage's provenance (argv, config text, input file hashes, seed) as it runs,
+/// and writes artifacts stamped with it in one call:
+///
+///     let ctx = StageContext(stage: "infer", seed: opts.seed)
+///     let cfg = try ctx.loadConfig(InferConfig.self, from: opts.config)
+///     try ctx.addInput(modelPath)
+///     try ctx.writeArtifact(to: out) { w in try w.write(logits, shape: [n, v], at: "logits") }
+///
+/// `created_at` is the current time unless `DISTLAB_CREATED_AT` is set in the environment
+/// (tests use it to make whole files bit-identical across runs).
+public final class StageContext {
+    public let stage: String
+    public let commandLine: [String]
+    public var seed: Int?
+    public private(set) var configText = ""
+    /// Input path → hex SHA-256, hashed when added.
+    public private(set) var inputHashes: [String: String] = [:]
+
+    public init(stage: String, commandLine: [String] = CommandLine.arguments, seed: Int? = nil) {
+        self.stage = stage
+        self.commandLine = commandLine
+        self.seed = seed
+    }
+
+    /// Load a YAML/JSON config (unknown keys are errors, see `StageKit.loadConfig`) and
+    /// record its text for provenance.
+    public func loadConfig<T: Codable>(_ type: T.Type, from path: String, allowUnknownKeys: Bool = false) throws -> T {
+        let loaded = try StageKit.loadConfig(type, from: path, allowUnknownKeys: allowUnknownKeys)
+        configText = loaded.text
+        return loaded.value
+    }
+
+    /// Record config text that did not come from `loadConfig` (e.g. options rendered as YAML).
+    public func setConfigText(_ text: String) { configText = text }
+
+    /// Hash an input file now and record it (errors name the unreadable file).
+    public func addInput(_ path: String) throws {
+        inputHashes[path] = try SHA256.hexDigest(ofFile: path)
+    }
+
+    /// Hash and record several input files.
+    public func addInputs(_ paths: [String]) throws { for p in paths { try addInput(p) } }
+
+    /// The provenance as of now; `createdAt` overrides the timestamp.
+    public func provenance(createdAt: String? = nil) -> Provenance {
+        let stamp = createdAt ?? ProcessInfo.processInfo.environment["DISTLAB_CREATED_AT"] ?? Provenance.timestamp()
+        return Provenance(stage: stage, commandLine: commandLine, configText: configText,
+                          inputHashes: inputHashes, seed: seed, createdAt: stamp)
+    }
+
+    /// Write an artifact atomically with this stage's provenance as root attributes;
+    /// `body` writes the datasets. Creates the output folder if missing.
+    public func writeArtifact(to path: String, createdAt: String? = nil, compression: Bool = true,
+                              _ body: (ArtifactWriter) throws -> Void) throws {
+        try ensureParentDirectory(of: path)
+        let prov = provenance(createdAt: createdAt)
+        try ArtifactWriter.write(to: path, compression: compression) { w in
+            try prov.write(to: w)
+            try body(w)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tokenizers: see the files beside this one.

@@ -1,0 +1,95 @@
+import Foundation
+import ModelIO
+
+/// Saving and resuming a training run, and exporting the fine-tuned weights.
+///
+/// A checkpoint is a directory with two safetensors files (float32, so a resume is exact):
+/// - `trainable.safetensors`: every trainable parameter under its own name (the LoRA A/B
+///   matrices as `blk.N.attn_q.lora_A` …, or all GGUF-named weights for full fine-tuning);
+/// - `optimizer.safetensors`: AdamW's moments as `<name>.exp_avg` / `<name>.exp_avg_sq`, with
+///   the step count in the metadata key `adam_step`.
+/// Caller metadata (seed, epoch, position in the data order…) goes into the header of
+/// `trainable.safetensors` and comes back from `load`.
+public enum Checkpoint {
+    public static let trainableFile = "trainable.safetensors"
+    public static let optimizerFile = "optimizer.safetensors"
+
+    public static func save(_ trainer: DecoderTrainer, optimizer: AdamW, directory: String,
+                            metadata: [String: String] = [:]) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError("checkpoint \(directory): cannot create directory (\(error.localizedDescription))")
+        }
+        let params = trainer.trainableParameters
+        let tensors = params.map { SafetensorsWriter.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
+        try SafetensorsWriter.write(tensors, metadata: metadata, to: directory + "/" + trainableFile)
+        var state: [SafetensorsWriter.Tensor] = []
+        if !optimizer.m.isEmpty {
+            guard optimizer.m.count == params.count else {
+                throw TrainingError("checkpoint \(directory): optimiser has state for \(optimizer.m.count) parameters, trainer has \(params.count)")
+            }
+            for (i, p) in params.enumerated() {
+                state.append(.init(name: p.name + ".exp_avg", shape: p.shape, values: optimizer.m[i]))
+                state.append(.init(name: p.name + ".exp_avg_sq", shape: p.shape, values: optimizer.v[i]))
+            }
+        }
+        try SafetensorsWriter.write(state, metadata: ["adam_step": String(optimizer.t)], to: directory + "/" + optimizerFile)
+    }
+
+    /// Restores the trainable parameters and the optimiser state saved by `save`; returns the
+    /// caller metadata. Every tensor must be present with the saved shape.
+    @discardableResult
+    public static func load(_ trainer: DecoderTrainer, optimizer: AdamW, directory: String) throws -> [String: String] {
+        let weightsFile = try SafetensorsFile(path: directory + "/" + trainableFile)
+        let params = trainer.trainableParameters
+        for p in params {
+            guard weightsFile.has(p.name) else {
+                throw ModelFileError(path: weightsFile.path, message: "missing tensor \(p.name)")
+            }
+            try p.setValues(try weightsFile.floats(p.name, shape: p.shape))
+        }
+        let stateFile = try SafetensorsFile(path: directory + "/" + optimizerFile)
+        guard let stepText = stateFile.metadata["adam_step"], let step = Int(stepText), step >= 0 else {
+            throw ModelFileError(path: stateFile.path, message: "missing or bad metadata adam_step")
+        }
+        if step == 0 && stateFile.tensorNames.isEmpty {
+            try optimizer.restore(t: 0, m: [], v: [])
+        } else {
+            var m: [[Float]] = [], v: [[Float]] = []
+            for p in params {
+                for (suffix, isM) in [(".exp_avg", true), (".exp_avg_sq", false)] {
+                    let name = p.name + suffix
+                    guard stateFile.has(name) else { throw ModelFileError(path: stateFile.path, message: "missing tensor \(name)") }
+                    let values = try stateFile.floats(name, shape: p.shape)
+                    if isM { m.append(values) } else { v.append(values) }
+                }
+            }
+            try optimizer.restore(t: step, m: m, v: v)
+        }
+        return weightsFile.metadata
+    }
+
+    /// Writes the full model with every LoRA adapter merged into its base weight
+    /// (W + (alpha/r)·B·A), under GGUF tensor names, as one safetensors file. `dtype` .bf16 or
+    /// .f16 halves the size; .f32 keeps the weights exactly.
+    public static func saveMergedModel(_ trainer: DecoderTrainer, path: String, dtype: SafetensorsDType = .f32,
+                                       metadata: [String: String] = [:]) throws {
+        var tensors: [SafetensorsWriter.Tensor] = []
+        let w = trainer.weights
+        for p in [w.tokenEmbedding, w.outputNorm] + (w.output.map { [$0] } ?? []) {
+            tensors.append(.init(name: p.name, shape: p.shape, dtype: dtype, values: p.values))
+        }
+        for (l, layer) in w.layers.enumerated() {
+            for p in layer.all {
+                var values = p.values
+                if let target = LoRATarget.allCases.first(where: { layer.weight(for: $0) === p }),
+                   let adapter = trainer.lora[l][target] {
+                    values = adapter.mergedWeight(p.valuePointer)
+                }
+                tensors.append(.init(name: p.name, shape: p.shape, dtype: dtype, values: values))
+            }
+        }
+        try SafetensorsWriter.write(tensors, metadata: metadata, to: path)
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import Numerics
+
+/// Training forward and backward of a whole decoder (llm.c style): the forward keeps every
+/// block's activations (`BlockActivations`), the backward walks the blocks top to bottom and
+/// accumulates into the trainable parameters' gradients (all weights for full fine-tuning, or
+/// only the LoRA adapters when the base weights are frozen).
+///
+/// One call scores one sequence — a plain causal batch (`AttentionMask.causal`) or a packed
+/// `TreeBatch` — against a list of `TokenTarget`s. Logits are only computed for rows that carry
+/// a target (a prompt of 60 tokens with a 2-token answer needs 2 rows of the [V, C] LM head).
+///
+/// Block (llama): h = rmsnorm(x); q,k,v = h·Wᵀ (+ b for qwen2); rope(q,k); a = attn(q,k,v); x += a·Woᵀ;
+///                h = rmsnorm(x); x += (silu(h·Wgᵀ) ∘ h·Wuᵀ)·Wdᵀ.
+/// Gemma 3 adds per-head rmsnorm on q and k before RoPE, rmsnorm on the attention and MLP
+/// outputs before each residual add, gelu-tanh gating, √C embedding scale, sliding-window
+/// local layers with their own RoPE base.
+public final class DecoderTrainer {
+    public let config: DecoderConfig
+    public let weights: DecoderWeights
+    /// LoRA adapters per block, by target (empty dictionaries for full fine-tuning).
+    public let lora: [[LoRATarget: LoRALinear]]
+
+    private let acts: [BlockActivations]
+    private let invFreqGlobal: [Double], invFreqLocal: [Double]
+    private let x0 = Scratch(), xL = Scratch(), hF = Scratch(), rstdF = Scratch()
+    private let hSel = Scratch(), logits = Scratch(), dlogits = Scratch(), dhSel = Scratch()
+    private let dx = Scratch(), dx2 = Scratch(), dtmp = Scratch(), dh = Scratch()
+    private let dF1 = Scratch(), dF2 = Scratch(), dF3 = Scratch()
+    private let dq = Scratch(), dk = Scratch(), dv = Scratch(), dqk = Scratch()
+
+    /// - Parameters:
+    ///   - loraConfig: if given, adapters are created on `targets` of every block (seeded per
+    ///     block and target) and the base weights must be frozen (`trainable: false`).
+    public init(weights: DecoderWeights, loraConfig: LoRAConfig? = nil) throws {
+        let c = weights.config
+        self.config = c
+        self.weights = weights
+        if let lc = loraConfig {
+            if let p = weights.all.first(where: { $0.trainable }) {
+                throw TrainingError("LoRA needs frozen base weights, but \(p.name) is trainable")
+            }
+            lora = try weights.layers.enumerated().map { (l, w) in
+                var d: [LoRATarget: LoRALinear] = [:]
+                for (ti, t) in lc.targets.enumerated() {
+                    let base = w.weight(for: t)
+                    let seed = SplitMix64.mix(lc.seed ^ SplitMix64.mix(UInt64(l * 16 + ti + 1)))
+                    d[t] = try LoRALinear(name: "blk.\(l).\(t.ggufName)", inDim: base.shape[1], outDim: base.shape[0],
+                                          rank: lc.rank, alpha: lc.alpha, dropout: lc.dropout, seed: seed)
+                }
+                return d
+            }
+        } else {
+            lora = Array(repeating: [:], count: c.layers)
+        }
+        acts = (0..<c.layers).map { _ in BlockActivations() }
+        invFreqGlobal = ropeInverseFrequencies(rotaryDim: c.headDim, base: c.ropeBase, scaling: c.ropeScaling)
+        invFreqLocal = ropeInverseFrequencies(rotaryDim: c.headDim, base: c.ropeLocalBase)
+    }
+
+    /// The parameters the optimiser updates: the LoRA A/B matrices, or every trainable weight.
+    public var trainableParameters: [Parameter] {
+        let adapters = lora.flatMap { d in LoRATarget.allCases.compactMap { d[$0] }.flatMap { [$0.a, $0.b] } }
+        return adapters + weights.all.filter(\.trainable)
+    }
+
+    /// Forward (and, if `backward`, backward) over one sequence.
+    /// Returns each target's log-probability (see `crossEntropyForwardBackward`); the loss is
+    /// −Σ weight·logProb, and gradients of dlossScale × that loss are accumulated.
+    /// - Parameter dropoutKey: identifies this micro-batch for LoRA dropout; nil disables dropout.
+    public func run(tokens: [Int32], positions: [Int32], mask: AttentionMask, targets: [TokenTarget],
+                    dlossScale: Float = 1, dropoutKey: UInt64? = nil, backward: Bool = true) throws -> [Double] {
+        let c = config, T = tokens.count, C = c.dim
+        guard T > 0 else { throw TrainingError("empty sequence") }
+        guard positions.count == T, mask.T == T else {
+            throw TrainingError("sequence of \(T) tokens with \(positions.count) positions and a \(mask.T)-row mask")
+        }
+        for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= c.vocab {
+            throw TrainingError("token \(i): id \(t) outside vocabulary 0..<\(c.vocab)")
+        }
+        for (i, p) in positions.enumerated() where p < 0 {
+            throw TrainingError("token \(i): negative position \(p)")
+        }
+        let localMask = c.slidingWindow > 0 ? mask.windowed(positions: positions, window: c.slidingWindow) : mask
+
+        // Embedding.
+        let x = x0.get(T * C)
+        embeddingForward(out: x, tokens: tokens, table: weights.tokenEmbedding.valuePointer, T: T, C: C, scale: c.embeddingScale)
+        var cur = UnsafePointer(x)
+        for l in 0..<c.layers {
+            cur = blockForward(l, inp: cur, T: T, positions: positions, mask: c.isSliding(l) ? localMask : mask,
+                               dropoutKey: dropoutKey)
+        }
+        let xl = xL.get(T * C)          // the last block wrote its output here
+        precondition(UnsafePointer(xl) == cur)
+
+        // Final norm and the LM head on the target rows only.
+        let hf = hF.get(T * C), rf = rstdF.get(T)
+        rmsnormForward(out: hf, rstd: rf, inp: xl, weight: weights.outputNorm.valuePointer, T: T, C: C, eps: c.normEps)
+        let rows = Array(Set(targets.map(\.row))).sorted()
+        for r in rows where r < 0 || r >= T { throw TrainingError("target row \(r) outside 0..<\(T)") }
+        var compact = [Int: Int]()
+        for (i, r) in rows.enumerated() { compact[r] = i }
+        let R = rows.count, V = c.vocab
+        let hs = hSel.get(max(1, R) * C)
+        for (i, r) in rows.enumerated() { (hs + i * C).update(from: hf + r * C, count: C) }
+        let head = weights.output ?? weights.tokenEmbedding
+        let lg = logits.get(max(1, R) * V)
+        linearForward(out: lg, inp: hs, weight: head.valuePointer, bias: nil, T: R, inDim: C, outDim: V)
+        let local = targets.map { TokenTarget(row: compact[$0.row]!, token: $0.token, weight: $0.weight) }
+        let dl: UnsafeMutablePointer<Float>? = backward ? dlogits.zeroed(max(1, R) * V) : nil
+        let logProbs = try crossEntropyForwardBackward(logits: lg, dlogits: dl, targets: local, T: R, V: V, dlossScale: dlossScale)
+        guard backward, let dl else { return logProbs }
+
+        // LM head backward, scatter back to all rows, final norm backward.
+        let dhs = dhSel.zeroed(max(1, R) * C)
+        linearBackward(dinp: dhs, dweight: head.gradPointer, dbias: nil, dout: dl, inp: hs, weight: head.valuePointer,
+                       T: R, inDim: C, outDim: V)
+        let dhf = dh.zeroed(T * C)
+        for (i, r) in rows.enumerated() { (dhf + r * C).update(from: dhs + i * C, count: C) }
+        var g = dx.zeroed(T * C)
+        rmsnormBackward(dinp: g, dweight: weights.outputNorm.gradPointer, dout: dhf, inp: xl,
+                        weight: weights.outputNorm.valuePointer, rstd: rf, T: T, C: C)
+        for l in stride(from: c.layers - 1, through: 0, by: -1) {
+            g = try blockBackward(l, dout: g, T: T, positions: positions, mask: c.isSliding(l) ? localMask : mask)
+        }
+        if let dwte = weights.tokenEmbedding.gradPointer {
+            embeddingBackward(dwte: dwte, dout: g, tokens: tokens, T: T, C: C, scale: c.embeddingScale)
+        }
+        return logProbs
+    }
+
+    // MARK: blocks
+
+    private func project(_ l: Int, _ target: LoRATarget, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                         T: Int, dropoutKey: UInt64?) {
+        let w = weights.layers[l].weight(for: target)
+        let b = weights.layers[l].bias(for: target)?.valuePointer
+        if let ad = lora[l][target] {
+            ad.forward(out: out, inp: inp, weight: w.valuePointer, bias: b, T: T, dropoutKey: dropoutKey)
+        } else {
+            linearForward(out: out, inp: inp, weight: w.valuePointer, bias: b, T: T, inDim: w.shape[1], outDim: w.shape[0])
+        }
+    }
+
+    private func projectBackward(_ l: Int, _ target: LoRATarget, dinp: UnsafeMutablePointer<Float>,
+                                 dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, T: Int) throws {
+        let w = weights.layers[l].weight(for: target)
+        if let ad = lora[l][target] {
+            try ad.backward(dinp: dinp, dout: dout, weight: w.valuePointer, T: T)   // base (and its bias) frozen
+        } else {
+            linearBackward(dinp: dinp, dweight: w.gradPointer, dbias: weights.layers[l].bias(for: target)?.gradPointer,
+                           dout: dout, inp: inp, weight: w.valuePointer, T: T, inDim: w.shape[1], outDim: w.shape[0])
+        }
+    }
+
+    /// Runs block l on inp [T, C]; returns its output (the block's own residual buffer).
+    private func blockForward(_ l: Int, inp: UnsafePointer<Float>, T: Int, positions: [Int32], mask: AttentionMask,
+                              dropoutKey: UInt64?) -> UnsafePointer<Float> {
+        let c = config, C = c.dim, F = c.ffnDim, w = weights.layers[l], a = acts[l]
+        let gemma = c.family == .gemma3
+        let x = a.xIn.get(T * C)
+        if x != inp { x.update(from: inp, count: T * C) }   // block l−1 already wrote here
+        let h1 = a.h1.get(T * C)
+        rmsnormForward(out: h1, rstd: a.rstd1.get(T), inp: x, weight: w.attnNorm.valuePointer, T: T, C: C, eps: c.normEps)
+        let q = a.q.get(T * c.qDim), k = a.k.get(T * c.kvDim), v = a.v.get(T * c.kvDim)
+        let qPre = a.qPre.get(T * c.qDim), kPre = a.kPre.get(T * c.kvDim)
+        project(l, .qProj, out: qPre, inp: h1, T: T, dropoutKey: dropoutKey)
+        project(l, .kProj, out: kPre, inp: h1, T: T, dropoutKey: dropoutKey)
+        project(l, .vProj, out: v, inp: h1, T: T, dropoutKey: dropoutKey)
+        if gemma {
+            rmsnormForward(out: q, rstd: a.qRstd.get(T * c.heads), inp: qPre, weight: w.qNorm!.valuePointer,
+                           T: T * c.heads, C: c.headDim, eps: c.normEps)
+            rmsnormForward(out: k, rstd: a.kRstd.get(T * c.kvHeads), inp: kPre, weight: w.kNorm!.valuePointer,
+                           T: T * c.kvHeads, C: c.headDim, eps: c.normEps)
+        } else {
+            q.update(from: qPre, count: T * c.qDim)
+            k.update(from: kPre, count: T * c.kvDim)
+        }
+        let inv = c.isSliding(l) ? invFreqLocal : invFreqGlobal
+        ropeForward(x: q, positions: positions, T: T, nHeads: c.heads, headDim: c.headDim, rotaryDim: c.headDim,
+                    invFreq: inv, layout: c.ropeLayout)
+        ropeForward(x: k, positions: positions, T: T, nHeads: c.kvHeads, headDim: c.headDim, rotaryDim: c.headDim,
+                    invFreq: inv, layout: c.ropeLayout)
+        let att = a.att.get(T * c.qDim)
+        maskedAttentionForward(out: att, q: q, k: k, v: v, mask: mask, nHeads: c.heads, nKVHeads: c.kvHeads,
+                               headDim: c.headDim, scale: c.attentionScale)
+        let o = a.o.get(T * C)
+        project(l, .oProj, out: o, inp: att, T: T, dropoutKey: dropoutKey)
+        let x2 = a.x2.get(T * C)
+        if gemma {
+            rmsnormForward(out: x2, rstd: a.oRstd.get(T), inp: o, weight: w.postAttnNorm!.valuePointer, T: T, C: C, eps: c.normEps)
+            residualAdd(x: x2, y: x, N: T * C)
+        } else {
+            x2.update(from: x, count: T * C)
+            residualAdd(x: x2, y: o, N: T * C)
+        }
+        let h2 = a.h2.get(T * C)
+        rmsnormForward(out: h2, rstd: a.rstd2.get(T), inp: x2, weight: w.ffnNorm.valuePointer, T: T, C: C, eps: c.normEps)
+        let gate = a.gate.get(T * F), up = a.up.get(T * F), act = a.act.get(T * F)
+        project(l, .gateProj, out: gate, inp: h2, T: T, dropoutKey: dropoutKey)
+        project(l, .upProj, out: up, inp: h2, T: T, dropoutKey: dropoutKey)
+        if gemma { gegluTanhForward(out: act, gate: gate, up: up, N: T * F) } else { swigluForward(out: act, gate: gate, up: up, N: T * F) }
+        let m = a.m.get(T * C)
+        project(l, .downProj, out: m, inp: act, T: T, dropoutKey: dropoutKey)
+        // out = x2 + post(m), written straight into the next block's input buffer.
+        let y = blockOutput(l, T: T)
+        if gemma {
+            rmsnormForward(out: y, rstd: a.mRstd.get(T), inp: m, weight: w.postFfnNorm!.valuePointer, T: T, C: C, eps: c.normEps)
+            residualAdd(x: y, y: x2, N: T * C)
+        } else {
+            y.update(from: x2, count: T * C)
+            residualAdd(x: y, y: m, N: T * C)
+        }
+        return UnsafePointer(y)
+    }
+
+    /// Block l's output buffer: the next block's input buffer (copied there on entry), or xL.
+    private func blockOutput(_ l: Int, T: Int) -> UnsafeMutablePointer<Float> {
+        l + 1 < config.layers ? acts[l + 1].xIn.get(T * config.dim) : xL.get(T * config.dim)
+    }
+
+    /// Backward of block l given dout = ∂L/∂(block output); returns ∂L/∂(block input).
+    private func blockBackward(_ l: Int, dout: UnsafeMutablePointer<Float>, T: Int, positions: [Int32],
+                               mask: AttentionMask) throws -> UnsafeMutablePointer<Float> {
+        let c = config, C = c.dim, F = c.ffnDim, w = weights.layers[l], a = acts[l]
+        let gemma = c.family == .gemma3
+        let x = a.xIn.pointer, x2 = a.x2.pointer
+        // MLP branch. dx2 starts as the residual gradient.
+        let dres = dx2.get(T * C)
+        dres.update(from: dout, count: T * C)
+        let dm: UnsafeMutablePointer<Float>
+        if gemma {
+            dm = dtmp.zeroed(T * C)
+            rmsnormBackward(dinp: dm, dweight: w.postFfnNorm!.gradPointer, dout: dout, inp: a.m.pointer,
+                            weight: w.postFfnNorm!.valuePointer, rstd: a.mRstd.pointer, T: T, C: C)
+        } else {
+            dm = dout
+        }
+        let dact = dF1.zeroed(T * F)
+        try projectBackward(l, .downProj, dinp: dact, dout: dm, inp: a.act.pointer, T: T)
+        let dgate = dF2.zeroed(T * F), dup = dF3.zeroed(T * F)
+        if gemma {
+            gegluTanhBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
+        } else {
+            swigluBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
+        }
+        let dh2 = dh.zeroed(T * C)
+        try projectBackward(l, .gateProj, dinp: dh2, dout: dgate, inp: a.h2.pointer, T: T)
+        try projectBackward(l, .upProj, dinp: dh2, dout: dup, inp: a.h2.pointer, T: T)
+        rmsnormBackward(dinp: dres, dweight: w.ffnNorm.gradPointer, dout: dh2, inp: x2, weight: w.ffnNorm.valuePointer,
+                        rstd: a.rstd2.pointer, T: T, C: C)
+
+        // Attention branch. dout is reused as the block input's gradient (starts as the residual).
+        let dxIn = dout
+        dxIn.update(from: dres, count: T * C)
+        let dO: UnsafeMutablePointer<Float>
+        if gemma {
+            dO = dtmp.zeroed(T * C)
+            rmsnormBackward(dinp: dO, dweight: w.postAttnNorm!.gradPointer, dout: dres, inp: a.o.pointer,
+                            weight: w.postAttnNorm!.valuePointer, rstd: a.oRstd.pointer, T: T, C: C)
+        } else {
+            dO = dres
+        }
+        let datt = dF1.zeroed(T * c.qDim)
+        try projectBackward(l, .oProj, dinp: datt, dout: dO, inp: a.att.pointer, T: T)
+        let gq = dq.zeroed(T * c.qDim), gk = dk.zeroed(T * c.kvDim), gv = dv.zeroed(T * c.kvDim)
+        maskedAttentionBackward(dq: gq, dk: gk, dv: gv, dout: datt, q: a.q.pointer, k: a.k.pointer, v: a.v.pointer,
+                                mask: mask, nHeads: c.heads, nKVHeads: c.kvHeads, headDim: c.headDim, scale: c.attentionScale)
+        let inv = c.isSliding(l) ? invFreqLocal : invFreqGlobal
+        ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.heads, headDim: c.headDim, rotaryDim: c.headDim,
+                     invFreq: inv, layout: c.ropeLayout)
+        ropeBackward(dx: gk, positions: positions, T: T, nHeads: c.kvHeads, headDim: c.headDim, rotaryDim: c.headDim,
+                     invFreq: inv, layout: c.ropeLayout)
+        var dqPre = gq, dkPre = gk
+        if gemma {
+            dqPre = dF2.zeroed(T * c.qDim)
+            rmsnormBackward(dinp: dqPre, dweight: w.qNorm!.gradPointer, dout: gq, inp: a.qPre.pointer,
+                            weight: w.qNorm!.valuePointer, rstd: a.qRstd.pointer, T: T * c.heads, C: c.headDim)
+            dkPre = dqk.zeroed(T * c.kvDim)
+            rmsnormBackward(dinp: dkPre, dweight: w.kNorm!.gradPointer, dout: gk, inp: a.kPre.pointer,
+                            weight: w.kNorm!.valuePointer, rstd: a.kRstd.pointer, T: T * c.kvHeads, C: c.headDim)
+        }
+        let dh1 = dh.zeroed(T * C)
+        try projectBackward(l, .qProj, dinp: dh1, dout: dqPre, inp: a.h1.pointer, T: T)
+        try projectBackward(l, .kProj, dinp: dh1, dout: dkPre, inp: a.h1.pointer, T: T)
+        try projectBackward(l, .vProj, dinp: dh1, dout: gv, inp: a.h1.pointer, T: T)
+        rmsnormBackward(dinp: dxIn, dweight: w.attnNorm.gradPointer, dout: dh1, inp: x, weight: w.attnNorm.valuePointer,
+                        rstd: a.rstd1.pointer, T: T, C: C)
+        return dxIn
+    }
+}

@@ -1,1 +1,0 @@
-// Training: see the files beside this one.

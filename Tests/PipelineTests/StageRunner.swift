@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// Runs the stage executables built next to the test bundle (`swift build --build-tests` builds them).
+enum Stages {
+    static var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
+    }
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    /// Runs `stage args...` with extra environment; fails the test if the binary is missing.
+    static func run(_ stage: String, _ args: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Result {
+        let exe = productsDirectory.appendingPathComponent(stage)
+        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+            throw XCTSkip("\(exe.path) not built (run `swift build --build-tests`)")
+        }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder for one test.
+    static func tempDir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("distlab-pipeline-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// The real datasets folder, if present (env DISTLAB_DATASETS_DIR, else ../shared/datasets).
+    static var datasetsDir: String? {
+        let d = ProcessInfo.processInfo.environment["DISTLAB_DATASETS_DIR"]
+            ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+        return FileManager.default.fileExists(atPath: d) ? d : nil
+    }
+}

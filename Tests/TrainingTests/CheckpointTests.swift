@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+import ModelIO
+import Training
+
+final class CheckpointTests: XCTestCase {
+    private var dir: String!
+    override func setUp() {
+        dir = NSTemporaryDirectory() + "training-ckpt-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    private func makeTrainer() throws -> DecoderTrainer {
+        let w = try DecoderWeights.random(config: DecoderTrainerTests.tinyGemma(), seed: 6, scale: 0.4, trainable: false)
+        return try DecoderTrainer(weights: w, loraConfig: try LoRAConfig(rank: 2, alpha: 4, dropout: 0.05, seed: 11))
+    }
+
+    private let batch = TreeBatch(packing: [try! TreeBatch(context: [1, 2, 3], words: [[4, 5], [6]], weights: [0.7, 0.3])])
+
+    private func step(_ tr: DecoderTrainer, _ opt: AdamW, _ s: Int) throws {
+        _ = try tr.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets,
+                       dropoutKey: UInt64(s))
+        try opt.step(tr.trainableParameters, lr: 0.01)
+        zeroGrads(tr.trainableParameters)
+    }
+
+    /// 6 steps straight equal 3 steps, save, load into a fresh trainer and optimiser, 3 more steps.
+    func testResumeIsBitIdentical() throws {
+        let a = try makeTrainer(), optA = AdamW(weightDecay: 0.01)
+        for s in 0..<6 { try step(a, optA, s) }
+
+        let b = try makeTrainer(), optB = AdamW(weightDecay: 0.01)
+        for s in 0..<3 { try step(b, optB, s) }
+        try Checkpoint.save(b, optimizer: optB, directory: dir, metadata: ["next_step": "3"])
+        let c = try makeTrainer(), optC = AdamW(weightDecay: 0.01)
+        let meta = try Checkpoint.load(c, optimizer: optC, directory: dir)
+        XCTAssertEqual(meta["next_step"], "3")
+        XCTAssertEqual(optC.t, 3)
+        for s in 3..<6 { try step(c, optC, s) }
+        XCTAssertEqual(a.trainableParameters.flatMap(\.values), c.trainableParameters.flatMap(\.values))
+    }
+
+    func testMergedModelGivesTheAdaptedOutputs() throws {
+        let tr = try makeTrainer(), opt = AdamW()
+        for s in 0..<3 { try step(tr, opt, s) }
+        let path = dir + ".merged.safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Checkpoint.saveMergedModel(tr, path: path)
+        // Reload as plain weights (no adapters) and compare the eval-mode outputs.
+        let file = try SafetensorsFile(path: path)
+        let merged = try DecoderTrainer(weights: try DecoderWeights(config: tr.config, source: file, trainable: false))
+        let lp1 = try tr.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets, backward: false)
+        let lp2 = try merged.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets, backward: false)
+        for (x, y) in zip(lp1, lp2) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        XCTAssertNotEqual(lp1, try makeTrainer().run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask,
+                                                     targets: batch.targets, backward: false), "training changed the model")
+    }
+
+    func testLoadReportsMissingFiles() throws {
+        XCTAssertThrowsError(try Checkpoint.load(try makeTrainer(), optimizer: AdamW(), directory: dir + "-absent")) {
+            XCTAssertTrue("\($0)".contains("trainable.safetensors"), "\($0)")
+        }
+    }
+}
