@@ -40,6 +40,7 @@ public enum Gemma3 {
     }
 
     static func config(hf: HFKeys) throws -> ModelConfig {
+        try hf.rejectIfSet(["final_logit_softcapping", "attn_logit_softcapping"])
         let C = try hf.int("hidden_size"), H = try hf.int("num_attention_heads"), L = try hf.int("num_hidden_layers")
         let D = try hf.int("head_dim", default: 256)
         let window = try hf.int("sliding_window", default: 512)

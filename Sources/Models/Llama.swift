@@ -31,6 +31,7 @@ public enum Llama {
     }
 
     static func config(hf: HFKeys) throws -> ModelConfig {
+        try hf.rejectIfSet(["mlp_bias"])
         let C = try hf.int("hidden_size"), H = try hf.int("num_attention_heads"), L = try hf.int("num_hidden_layers")
         let D = try hf.int("head_dim", default: H > 0 ? C / H : 0)
         let base = try hf.double("rope_theta", default: 10000)

@@ -156,6 +156,13 @@ struct HFKeys {
         return v
     }
     func bool(_ key: String, default d: Bool) -> Bool { json[key] as? Bool ?? d }
+    /// Throws if a feature this runtime does not implement is switched on (non-null / true),
+    /// rather than silently computing a different model.
+    func rejectIfSet(_ keys: [String]) throws {
+        for k in keys where has(k) && !(json[k] as? Bool == false) {
+            throw ModelFileError(path: path, message: "config key \(k) = \(json[k]!) is not supported by this runtime")
+        }
+    }
     /// HF `rope_scaling` (null, {"rope_type": "linear"|"llama3", ...}).
     func ropeScaling() throws -> RopeScaling {
         guard let r = json["rope_scaling"] as? [String: Any] else { return .none }

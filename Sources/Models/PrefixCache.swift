@@ -99,9 +99,10 @@ public final class PrefixCache {
         while entries.count > maxEntries { evictOldest() }
     }
 
-    /// Runs `tokens` reusing the longest stored prefix (at least the last token is always run, so
-    /// its logits exist), stores the result, and returns the logits of the rows asked for
-    /// (indices into `tokens`; rows inside the reused prefix are an error) plus the full cache.
+    /// Runs `tokens` reusing the longest stored prefix, stores the result, and returns the logits
+    /// of the rows asked for (indices into `tokens`) plus the full cache. The reused prefix is
+    /// cut short of the first requested row (and of the last token), so every requested row is
+    /// computed in this call.
     public func forward(tokens: [Int32], logitRows rows: [Int]) throws -> (logits: [Float], cache: KVCache) {
         guard !tokens.isEmpty else { throw ModelInputError("PrefixCache.forward: empty sequence") }
         let minRow = rows.min() ?? tokens.count - 1

@@ -25,14 +25,38 @@ final class PrefillSpeedTests: XCTestCase {
         return 2 * Double(M * N * K) / best / 1e9
     }
 
-    /// FLOPs of a prefill of T tokens: the linear layers plus the attention matmuls (full T×T
-    /// blocks, as computed) plus one output-head row.
+    /// FLOPs of a prefill of T tokens: the linear layers plus the attention matmuls (the causal
+    /// triangle) plus one output-head row.
     func prefillFLOPs(_ c: ModelConfig, T: Int) -> Double {
         let C = Double(c.dModel), F = Double(c.ffnDim), q = Double(c.qDim), kv = Double(c.kvDim)
         let ffnMats: Double = c.ffn == .gelu ? 2 : 3
         let perToken = 2 * (C * q + 2 * C * kv + q * C + ffnMats * C * F)
-        let attention = 4 * Double(T) * Double(T) * q
+        let attention = 2 * Double(T) * Double(T + 1) * q  // causal: q·kᵀ and p·v over the visible half
         return Double(c.nLayers) * (Double(T) * perToken + attention) + 2 * C * Double(c.vocabSize)
+    }
+
+    /// Few-row products (batched decoding): the skinny kernel vs sgemm vs one sgemv per row,
+    /// interleaved and best of 5 so machine load affects all three alike.
+    func testSkinnyLinearVersusBLAS() throws {
+        guard ProcessInfo.processInfo.environment["DISTLAB_PERF"] == "1" else { throw XCTSkip("set DISTLAB_PERF=1 to measure speed") }
+        for (O, I) in [(4864, 896), (151936, 896)] {
+            let T = 8
+            let w = [Float](repeating: 0.01, count: O * I), x = [Float](repeating: 0.5, count: T * I)
+            var y = [Float](repeating: 0, count: T * O)
+            var best = [Double](repeating: .infinity, count: 3)
+            for _ in 0..<5 {
+                best[0] = min(best[0], time { y.withUnsafeMutableBufferPointer { yp in
+                    yp.baseAddress!.initialize(repeating: 0, count: T * O)
+                    skinnyLinearAccumulate(out: yp.baseAddress!, inp: x, weight: w, T: T, inDim: I, outDim: O) } })
+                best[1] = min(best[1], time { y.withUnsafeMutableBufferPointer { yp in
+                    sgemm(transB: true, M: T, N: O, K: I, A: x, lda: I, B: w, ldb: I, C: yp.baseAddress!, ldc: O) } })
+                best[2] = min(best[2], time { y.withUnsafeMutableBufferPointer { yp in
+                    x.withUnsafeBufferPointer { xp in
+                        for t in 0..<T { sgemv(M: O, N: I, A: w, lda: I, x: xp.baseAddress! + t * I, y: yp.baseAddress! + t * O) } } } })
+            }
+            print(String(format: "SPEED linear T=%d %dx%d: skinny %.2f ms, sgemm %.2f ms, %d×sgemv %.2f ms", T, O, I,
+                         best[0] * 1e3, best[1] * 1e3, T, best[2] * 1e3))
+        }
     }
 
     func testPrefillThroughput() throws {

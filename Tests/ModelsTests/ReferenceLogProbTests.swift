@@ -70,3 +70,42 @@ final class ReferenceLogProbTests: XCTestCase {
     func testQwen25() throws { try check(reference: "qwen2.5-coder-0.5b-instruct.json") }
     func testGemma3() throws { try check(reference: "gemma3-270m.json") }
 }
+
+/// Hyperparameters decoded from the default GGUF files (metadata only, no weights loaded).
+final class DefaultModelConfigTests: XCTestCase {
+    func config(_ file: String) throws -> ModelConfig {
+        let path = ReferenceLogProbTests.modelsDir + "/" + file
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("model \(path) absent") }
+        return try ModelConfig(gguf: GGUFFile(path: path))
+    }
+
+    func testSmolLM2() throws {
+        let c = try config("SmolLM2-135M-Instruct.Q4_1.gguf")
+        XCTAssertEqual(c.architecture, .llama)
+        XCTAssertEqual([c.vocabSize, c.dModel, c.nLayers, c.nHeads, c.nKVHeads, c.headDim, c.ffnDim], [49152, 576, 30, 9, 3, 64, 1536])
+        XCTAssertEqual(c.ropeLayout, .interleaved)
+        XCTAssertEqual(c.layerRopeBase[0], 100000)
+        XCTAssertTrue(c.tiedEmbeddings)
+    }
+
+    func testQwen25() throws {
+        let c = try config("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+        XCTAssertEqual(c.architecture, .qwen2)
+        XCTAssertEqual([c.vocabSize, c.dModel, c.nLayers, c.nHeads, c.nKVHeads, c.headDim, c.ffnDim], [151936, 896, 24, 14, 2, 64, 4864])
+        XCTAssertEqual(c.ropeLayout, .neox)
+        XCTAssertFalse(c.tiedEmbeddings)
+    }
+
+    func testGemma3() throws {
+        let c = try config("gemma-3-270m-q4_k_m.gguf")
+        XCTAssertEqual(c.architecture, .gemma3)
+        XCTAssertEqual([c.vocabSize, c.dModel, c.nLayers, c.nHeads, c.nKVHeads, c.headDim, c.ffnDim], [262144, 640, 18, 4, 1, 256, 2048])
+        XCTAssertEqual(c.layerWindow.enumerated().filter { $0.element == 0 }.map(\.offset), [5, 11, 17])
+        XCTAssertEqual(c.layerRopeBase[5], 1_000_000)
+        XCTAssertEqual(c.layerRopeBase[4], 10_000)
+        XCTAssertEqual(c.layerWindow[0], 512)
+        XCTAssertEqual(c.queryScale, 1.0 / 16)
+        XCTAssertEqual(c.embeddingScale, Float(640).squareRoot())
+        XCTAssertTrue(c.tiedEmbeddings)
+    }
+}

@@ -427,6 +427,11 @@ final class TinyModelTests: XCTestCase {
         var bad = json
         bad["num_key_value_heads"] = 3
         XCTAssertThrowsError(try ModelConfig(hf: bad, path: "cfg.json")) { e in XCTAssertTrue("\(e)".contains("cfg.json"), "\(e)") }
+        var capped = tinyModel("gemma3", seed: 1).0
+        capped["final_logit_softcapping"] = 30.0
+        XCTAssertThrowsError(try ModelConfig(hf: capped, path: "cfg.json")) { e in XCTAssertTrue("\(e)".contains("final_logit_softcapping"), "\(e)") }
+        capped["final_logit_softcapping"] = NSNull()
+        XCTAssertNoThrow(try ModelConfig(hf: capped, path: "cfg.json"))
         bad["model_type"] = "mamba"
         XCTAssertThrowsError(try ModelConfig(hf: bad, path: "cfg.json")) { e in XCTAssertTrue("\(e)".contains("mamba"), "\(e)") }
     }

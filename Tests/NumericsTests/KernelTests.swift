@@ -64,9 +64,10 @@ final class BLASTests: XCTestCase {
 final class KernelTests: XCTestCase {
     func testLinearWithAndWithoutBias() {
         var rng = TestRNG(seed: 3)
-        // T = 1, 3 take the sgemv path, T = 5 the sgemm path.
-        for T in [1, 3, 5] {
-        let I = 11, O = 7
+        // T = 1: sgemv; T = 3, 9: the skinny kernel (inDim 75 = 9 SIMD blocks + a tail,
+        // outDim 130 split across cores); T = 20: sgemm.
+        for T in [1, 3, 9, 20] {
+        let I = 75, O = 130
         let x = rng.floats(T * I), w = rng.floats(O * I), b = rng.floats(O)
         for useBias in [false, true] {
             var y = [Float](repeating: 9, count: T * O)  // garbage in the output must not leak through

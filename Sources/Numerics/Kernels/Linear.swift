@@ -7,12 +7,16 @@ public func linearForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
         // Seed every output row with the bias, then accumulate the product onto it (beta = 1).
         for t in 0..<T { (out + t * outDim).update(from: bias, count: outDim) }
     }
-    if T < 4 {
-        // Decoding: a few rows. sgemm would repack the whole weight matrix for them, which
-        // costs more than the product itself; sgemv streams the weights once per row.
-        for t in 0..<T {
-            sgemv(M: outDim, N: inDim, A: weight, lda: inDim, x: inp + t * inDim, beta: bias == nil ? 0 : 1, y: out + t * outDim)
-        }
+    // Decoding: one or a few rows. sgemm would repack the whole weight matrix for them, which
+    // costs more than the product itself; sgemv (one row) and the skinny kernel (a few rows)
+    // stream the weights once.
+    if T == 1 {
+        sgemv(M: outDim, N: inDim, A: weight, lda: inDim, x: inp, beta: bias == nil ? 0 : 1, y: out)
+        return
+    }
+    if T <= 16 {
+        if bias == nil { out.initialize(repeating: 0, count: T * outDim) }
+        skinnyLinearAccumulate(out: out, inp: inp, weight: weight, T: T, inDim: inDim, outDim: outDim)
         return
     }
     sgemm(transB: true, M: T, N: outDim, K: inDim, A: inp, lda: inDim, B: weight, ldb: inDim,

@@ -1,1 +1,0 @@
-// Numerics: see the files beside this one.
