@@ -18,11 +18,11 @@ struct LogprobsCommand: ParsableCommand {
             (invalid JSON, unknown key, missing/empty text, non-boolean flag) stops with FILE:LINE and exit 1.
 
             Output: one group case_<i> per line (i from 0), n = number of tokens:
-              token_ids            int32   [n]
-              next_token_logprob   float64 [n-1]     row t = log p(token_ids[t+1] | token_ids[0...t])
-              topk_ids             int32   [n-1, k]  row t = the k most likely tokens after token_ids[0...t]
-              topk_logprob         float64 [n-1, k]  their log-probabilities, descending (ties: lower id first)
-            Rows are aligned with next_token_logprob; the distribution after the last token is not stored. \
+              token_ids           int32 [n]
+              next_token_logprob  float64 [n-1]: row t = log p(ids[t+1] | ids[0...t])
+              topk_ids            int32 [n-1, k]: the k likeliest tokens after ids[0...t]
+              topk_logprob        float64 [n-1, k]: their log-probs, descending
+            Ties in the top k: lower id first. Rows are aligned with next_token_logprob; the distribution after the last token is not stored. \
             Computed in float32 with dequantised weights; stored as float64.
             """)
 
