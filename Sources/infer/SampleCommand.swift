@@ -91,8 +91,14 @@ struct SampleCommand: ParsableCommand {
                                      nSamples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP,
                                      temperature: temperature, modelPath: model, modelSHA256: modelHash)
         header.notes["seed_rule"] = seedRule
-        if let e = example {
-            header.notes["one_shot_example"] = "text \(e.textID) word \(e.wordNumber): \(PaperBPrompt.oneShot(example: e, context: "<CONTEXT>"))"
+        // The prompt as written for every context (<CONTEXT> stands for the context); chat styles
+        // send it as the user message through the model's chat template with the generation prompt.
+        switch style {
+        case .plain: header.notes["prompt"] = "<CONTEXT>"
+        case .instruction: header.notes["prompt"] = PaperBPrompt.instruction(context: "<CONTEXT>")
+        case .oneShot:
+            header.notes["prompt"] = PaperBPrompt.oneShot(example: example!, context: "<CONTEXT>")
+            header.notes["one_shot_example"] = "text_id \(example!.textID), word_number \(example!.wordNumber) (train split)"
         }
 
         // Chunk plan over the (limited) contexts: [first, last] inclusive.

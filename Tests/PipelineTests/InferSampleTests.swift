@@ -174,16 +174,18 @@ final class InferSampleTests: XCTestCase {
     func testChatPromptsAndOneShotExample() throws {
         let r1 = try sample("instr.h5", ["--limit", "2", "--prompt", "instruction", "--variant", "Base"])
         XCTAssertEqual(r1.status, 0, r1.stderr)
-        let a = try SamplesArtifact.read(path: dir + "/instr.h5")
+        let a = try SamplesArtifact.read(path: dir + "/instr.h5", notes: ["prompt"])
         XCTAssertEqual(a.promptStyle, "instruction")
+        XCTAssertEqual(a.notes["prompt"], "Instruction: Return one plausible next word for the following context.\nContext: <CONTEXT>\nContinuation:")
         XCTAssertTrue(a.logq.allSatisfy { $0.isFinite && $0 < 0 })
 
         let r2 = try sample("shot.h5", ["--limit", "2", "--prompt", "one-shot"])
         XCTAssertEqual(r2.status, 0, r2.stderr)
-        let b = try SamplesArtifact.read(path: dir + "/shot.h5", notes: ["one_shot_example"])
+        let b = try SamplesArtifact.read(path: dir + "/shot.h5", notes: ["prompt", "one_shot_example"])
         XCTAssertEqual(b.variant, "1-Shot")
+        XCTAssertEqual(b.notes["one_shot_example"], "text_id 1, word_number 6 (train split)")
         // The fixture's text 1 word 6 ("The cat sat on the"): answers and, the, a with counts 5, 3, 2.
-        let example = try XCTUnwrap(b.notes["one_shot_example"])
+        let example = try XCTUnwrap(b.notes["prompt"])
         XCTAssertTrue(example.contains("Context: The cat sat on the, Continuations: [and, and, and, and, and, the, the, the, a, a]."), example)
         XCTAssertTrue(example.contains("group of 10 people"), example)
         XCTAssertTrue(example.hasSuffix("Context: <CONTEXT>\nContinuation:"), example)
