@@ -76,7 +76,9 @@ final class ContextSampler {
     func run(_ c: ClozeContext, seed: UInt64) throws -> ContextResult {
         let prompt = try promptText(c.context)
         let ids = encode(prompt)
-        guard !ids.isEmpty else { throw StageError.input("context \(c.textID)/\(c.wordNumber)", "the prompt has no tokens") }
+        guard !ids.isEmpty else {
+            throw StageError.input("context text_id \(c.textID) word_number \(c.wordNumber)", "the prompt has no tokens")
+        }
         let t0 = ProcessInfo.processInfo.systemUptime
         let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed, stop: stop)
         let texts = gen.map { tok.decode($0, skipSpecial: true) }
