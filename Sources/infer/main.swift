@@ -1,6 +1,13 @@
 import ArgumentParser
-struct Stage: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "infer", abstract: "distlab stage infer (not yet implemented)")
-    func run() throws { throw ValidationError("infer: not implemented yet") }
+import StageKit
+
+/// `infer`: run a language model over inputs — next-token log-probabilities of texts
+/// (`logprobs`) and paper B's Monte-Carlo next-word samples of cloze contexts (`sample`).
+struct Infer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Run a language model: log-probabilities of texts, or sampled next words of cloze contexts.",
+        subcommands: [LogprobsCommand.self, SampleCommand.self])
 }
-Stage.main()
+
+runStage(Infer.self)

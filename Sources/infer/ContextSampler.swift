@@ -1,0 +1,123 @@
+import Datasets
+import Foundation
+import Metrics
+import Models
+import StageKit
+import Tokenizers
+
+/// Paper B's Monte-Carlo model CPD of one cloze context: S sampled continuations with their
+/// extracted words, and the exact log q(w|c) of each human answer (eq. 3).
+struct ContextResult {
+    var words: [String]
+    var texts: [String]
+    var responses: [String]
+    var logq: [Double]
+    /// Human answers whose joint tokenisation with the prompt did not start with the prompt's
+    /// tokens, so the answer was tokenised on its own (see `continuationTokens`).
+    var separatelyTokenized: Int
+    var generateSeconds: Double
+    var scoreSeconds: Double
+}
+
+/// Everything fixed across contexts: the model, tokenizer, prompt style and sampling settings.
+final class ContextSampler {
+    let lm: LanguageModel
+    let tok: Tokenizer
+    let style: PromptStyle
+    let template: ChatTemplate?
+    let example: OneShotExample?
+    let settings: SamplingSettings
+    let samples: Int
+    let maxNewTokens: Int
+    let scoreHumans: Bool
+    let stop: Set<Int32>
+    let scorer: WordScorer
+
+    init(lm: LanguageModel, tok: Tokenizer, style: PromptStyle, example: OneShotExample?, settings: SamplingSettings,
+         samples: Int, maxNewTokens: Int, scoreHumans: Bool) throws {
+        self.lm = lm; self.tok = tok; self.style = style; self.example = example; self.settings = settings
+        self.samples = samples; self.maxNewTokens = maxNewTokens; self.scoreHumans = scoreHumans
+        template = style.isChat ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
+        stop = Set(tok.stopTokenIDs)
+        scorer = WordScorer(model: lm)
+    }
+
+    /// The prompt as text, and whether it is encoded as a chat prompt (specials parsed, no extra BOS).
+    func promptText(_ context: String) throws -> String {
+        switch style {
+        case .plain: return context
+        case .instruction: return try template!.format([.user(PaperBPrompt.instruction(context: context))], addGenerationPrompt: true)
+        case .oneShot: return try template!.format([.user(PaperBPrompt.oneShot(example: example!, context: context))], addGenerationPrompt: true)
+        }
+    }
+
+    func encode(_ text: String) -> [Int32] {
+        style.isChat ? tok.encode(text, addBOS: false, parseSpecial: true) : tok.encode(text, addBOS: nil)
+    }
+
+    /// Tokens of `piece` as it follows `prompt`: the tail of the joint tokenisation when that starts
+    /// with the prompt's own tokens (the usual case: byte-level BPE and SentencePiece split before
+    /// a space), otherwise the piece tokenised alone (flagged).
+    func continuationTokens(prompt: String, promptTokens: [Int32], piece: String) -> (tokens: [Int32], separate: Bool) {
+        let joint = encode(prompt + piece)
+        if joint.count > promptTokens.count && joint.starts(with: promptTokens) {
+            return (Array(joint[promptTokens.count...]), false)
+        }
+        return (tok.encode(piece, addBOS: false, parseSpecial: false), true)
+    }
+
+    /// The text scored for a human answer: after a plain context the word with a leading space unless
+    /// it starts with punctuation; as a chat reply the word itself.
+    func answerPiece(_ word: String) -> String {
+        guard style == .plain, let first = word.unicodeScalars.first else { return word }
+        return isPythonWordCharacter(first) ? " " + word : word
+    }
+
+    func run(_ c: ClozeContext, seed: UInt64) throws -> ContextResult {
+        let prompt = try promptText(c.context)
+        let ids = encode(prompt)
+        guard !ids.isEmpty else {
+            throw StageError.input("context text_id \(c.textID) word_number \(c.wordNumber)", "the prompt has no tokens")
+        }
+        let t0 = ProcessInfo.processInfo.systemUptime
+        let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed, stop: stop)
+        let texts = gen.map { tok.decode($0, skipSpecial: true) }
+        // The decoded tokens are only the continuation (or the assistant's reply), so no context to strip.
+        let words = texts.map { extractWord(sample: $0, context: "") ?? "" }
+        let t1 = ProcessInfo.processInfo.systemUptime
+        let responses = c.responses.map(\.response)
+        var logq = [Double](repeating: .nan, count: responses.count)
+        var separate = 0
+        if scoreHumans {
+            var which: [Int] = [], cands: [[Int32]] = []
+            for (j, r) in responses.enumerated() where !r.isEmpty {
+                let ct = continuationTokens(prompt: prompt, promptTokens: ids, piece: answerPiece(r))
+                if ct.tokens.isEmpty { continue }
+                if ct.separate { separate += 1 }
+                which.append(j); cands.append(ct.tokens)
+            }
+            if !cands.isEmpty {
+                for (j, s) in zip(which, try scorer.score(context: ids, candidates: cands)) { logq[j] = s }
+            }
+        }
+        let t2 = ProcessInfo.processInfo.systemUptime
+        return ContextResult(words: words, texts: texts, responses: responses, logq: logq, separatelyTokenized: separate,
+                             generateSeconds: t1 - t0, scoreSeconds: t2 - t1)
+    }
+}
+
+/// The sampling seed of one context, from (run seed, text id, word number) only, so a context's
+/// samples do not depend on chunking, `--limit` or resuming. SplitMix64 finaliser rounds.
+func contextSeed(seed: Int, textID: Int, wordNumber: Int) -> UInt64 {
+    func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    var h = mix(UInt64(bitPattern: Int64(seed)))
+    h = mix(h ^ UInt64(bitPattern: Int64(textID)))
+    return mix(h ^ UInt64(bitPattern: Int64(wordNumber)))
+}
+
+let seedRule = "context seed = splitmix(splitmix(splitmix(seed) ^ text_id) ^ word_number); sample i uses context seed + i"
