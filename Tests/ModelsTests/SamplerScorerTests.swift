@@ -94,3 +94,19 @@ final class WordScorerTests: XCTestCase {
         XCTAssertEqual(stopped, Array(g[0...1]))
     }
 }
+
+final class TopKSelectionTests: XCTestCase {
+    /// Partial selection must give exactly the first k of a full sort (logit descending, ties by id).
+    func testTopKIndicesEqualsSortedPrefixWithTies() {
+        var rng = Sampler(seed: 7)
+        for vocab in [1, 5, 50, 1000, 4096] {
+            // Few distinct values, so ties are everywhere.
+            let logits = (0..<vocab).map { _ in Float(Int(rng.uniform() * 8)) - 4 }
+            let sorted = Array(0..<vocab).sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+            for k in [1, 2, 3, 50, vocab] where k <= vocab {
+                let got = logits.withUnsafeBufferPointer { topKIndices($0.baseAddress!, vocab: vocab, k: k) }
+                XCTAssertEqual(got, Array(sorted.prefix(k)), "vocab \(vocab) k \(k)")
+            }
+        }
+    }
+}
