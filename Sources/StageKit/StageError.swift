@@ -73,6 +73,8 @@ public func stageExit<C: ParsableCommand>(for error: Error, command: C.Type) -> 
 /// `error: <file>: <what>` for data errors, 2 with usage text for command-line errors.
 /// Every stage's `main` is `runStage(MyStage.self)`, so no error ends in a Swift trap.
 public func runStage<C: ParsableCommand>(_ command: C.Type, arguments: [String]? = nil) -> Never {
+    // Line-buffered stdout, so progress lines reach a log file or pipe as they are printed.
+    setvbuf(stdout, nil, _IOLBF, 0)
     do {
         var cmd = try command.parseAsRoot(arguments)
         try cmd.run()
