@@ -194,7 +194,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
     }
     bar.finish()
     let secondsPerStep = loop.stepsDone > startStep ? (ProcessInfo.processInfo.systemUptime - start) / Double(loop.stepsDone - startStep) : 0
-    for (e, v) in log.valLoss.enumerated() { print(String(format: "validation loss after epoch %d: %.5f", e, v)) }
+    for (e, v) in log.valLoss.enumerated().dropFirst() { print(String(format: "validation loss after epoch %d: %.5f", e, v)) }
 
     // The fine-tuned model folder other stages load with loadModel(path:) / Tokenizer.load(path:).
     let modelDir = out + "/model"
