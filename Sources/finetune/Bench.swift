@@ -47,7 +47,8 @@ struct Bench: ParsableCommand {
         let flops = fwd * (lora ? 2 : 3)
 
         let n = 1024
-        var a = [Float](repeating: 0.5, count: n * n), b = a, out = a
+        let a = [Float](repeating: 0.5, count: n * n), b = a
+        var out = a
         var best = Double.infinity
         for _ in 0..<5 {
             let s = ProcessInfo.processInfo.systemUptime
@@ -56,7 +57,6 @@ struct Bench: ParsableCommand {
             } } }
             best = min(best, ProcessInfo.processInfo.systemUptime - s)
         }
-        a[0] = out[0]; b[0] = a[0]
         let sgemmGF = 2 * Double(n * n * n) / best / 1e9
         print("model \(model) (\(c.architecture), \(lora ? "LoRA r 8" : "full fine-tuning")), \(contexts) contexts/step, \(tree.T) tokens/tree")
         print(String(format: "%.2f s/step, %.0f tokens/s, %.1f effective GFLOP/s (sgemm 1024³: %.1f GFLOP/s, %.0f%%), BLAS threads %d",

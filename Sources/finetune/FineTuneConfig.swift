@@ -48,6 +48,11 @@ struct FineTuneConfig: Codable, Equatable {
     var checkpointEvery: Int?
     /// Quick runs: only the first N training and N validation contexts.
     var limitContexts: Int?
+    /// Hugging Face export in <output>/hf/: `f32` (exact), `bf16` (default; half the size) or `none`.
+    var hfExport: String?
+    /// Keep <output>/checkpoint/ after a completed run (default false: a full-fine-tuning
+    /// checkpoint with AdamW moments is 3× the model; the finished model is in model/).
+    var keepCheckpoint: Bool?
     /// Test hook: the trainable weights are poisoned with NaN before this (1-based) step.
     var injectNanAtStep: Int?
     /// Test hook: stop with an error after this step, as if the run were killed.
@@ -58,6 +63,7 @@ struct FineTuneConfig: Codable, Equatable {
         case answersPerContext = "answers_per_context", batchSize = "batch_size", gradClip = "grad_clip"
         case warmupSteps = "warmup_steps", checkpointEvery = "checkpoint_every", limitContexts = "limit_contexts"
         case injectNanAtStep = "inject_nan_at_step", stopAfterStep = "stop_after_step"
+        case hfExport = "hf_export", keepCheckpoint = "keep_checkpoint"
     }
 
     func validate(file: String) throws {
@@ -75,6 +81,7 @@ struct FineTuneConfig: Codable, Equatable {
         if let c = checkpointEvery, c <= 0 { throw bad("checkpoint_every", "must be positive") }
         if let w = warmupSteps, w < 0 { throw bad("warmup_steps", "must be non-negative") }
         if let l = limitContexts, l <= 0 { throw bad("limit_contexts", "must be positive") }
+        if let h = hfExport, !["f32", "bf16", "none"].contains(h) { throw bad("hf_export", "expected f32, bf16 or none, got '\(h)'") }
         guard seed >= 0 && seed <= Int(UInt32.max) else { throw bad("seed", "must be in 0...\(UInt32.max)") }
     }
 
@@ -82,7 +89,7 @@ struct FineTuneConfig: Codable, Equatable {
     /// test hooks): a resume refuses a checkpoint written under another hash.
     var trainingHash: String {
         var c = self
-        c.output = ""; c.injectNanAtStep = nil; c.stopAfterStep = nil
+        c.output = ""; c.injectNanAtStep = nil; c.stopAfterStep = nil; c.hfExport = nil; c.keepCheckpoint = nil
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let data = (try? enc.encode(c)) ?? Data()

@@ -112,6 +112,14 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
     let stepsPerEpoch = (units.count + B - 1) / B
     let totalSteps = stepsPerEpoch * cfg.epochs
 
+    let hash = cfg.trainingHash
+    // A finished run (model written under the same configuration) is not redone.
+    let mergedPath = out + "/model/" + FineTunedModel.weightsFile
+    if FileManager.default.fileExists(atPath: out + "/train_log.h5"), FileManager.default.fileExists(atPath: mergedPath),
+       (try? SafetensorsFile(path: mergedPath))?.metadata["config_hash"] == hash {
+        print("finetune: \(out) is already complete (same configuration); nothing to do")
+        return
+    }
     let trainer = try makeTrainer(cfg, modelPath: modelPath)
     let betas = cfg.optimizer.betas
     let optimizer = AdamW(beta1: betas[0], beta2: betas[1], eps: cfg.optimizer.eps, weightDecay: cfg.optimizer.weightDecay)
@@ -120,7 +128,6 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
         ? LinearSchedule(peak: peak, warmupSteps: 0, totalSteps: Int.max / 2)
         : LinearSchedule(peak: peak, warmupSteps: cfg.warmupSteps ?? 0, totalSteps: totalSteps)
     let loop = TrainingLoop(trainer: trainer, optimizer: optimizer, schedule: schedule, maxGradNorm: cfg.gradClip)
-    let hash = cfg.trainingHash
     var log = TrainLog()
 
     // Resume from the last checkpoint of this output folder.
@@ -161,7 +168,8 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
     bar.update(done: loop.stepsDone)
     var order: (epoch: Int, perm: [Int]) = (-1, [])
     var lastCheckpointStep = loop.stepsDone
-    let start = ProcessInfo.processInfo.systemUptime, startStep = loop.stepsDone
+    let startStep = loop.stepsDone
+    var stepSeconds = 0.0      // optimiser steps only (not validation or checkpoint writes)
     while loop.stepsDone < totalSteps {
         let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
         if order.epoch != epoch { order = (epoch, epochOrder(count: units.count, seed: UInt64(cfg.seed), epoch: epoch)) }
@@ -171,9 +179,11 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
         let where_ = "step \(t + 1) (epoch \(epoch + 1), batch \(b + 1) of \(stepsPerEpoch))"
         let keep = "the last good checkpoint (step \(lastCheckpointStep)) is kept in \(ckptDir)"
         let report: StepReport
+        let t0 = ProcessInfo.processInfo.systemUptime
         do { report = try loop.step(seqs) } catch {
             throw FineTuneError("training stopped at \(where_): \(error); \(keep)")
         }
+        stepSeconds += ProcessInfo.processInfo.systemUptime - t0
         guard report.loss.isFinite, report.gradNorm.isFinite else {
             throw FineTuneError("training stopped at \(where_): loss \(report.loss), gradient norm \(report.gradNorm); \(keep)")
         }
@@ -193,17 +203,23 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
         }
     }
     bar.finish()
-    let secondsPerStep = loop.stepsDone > startStep ? (ProcessInfo.processInfo.systemUptime - start) / Double(loop.stepsDone - startStep) : 0
+    let secondsPerStep = loop.stepsDone > startStep ? stepSeconds / Double(loop.stepsDone - startStep) : 0
     for (e, v) in log.valLoss.enumerated().dropFirst() { print(String(format: "validation loss after epoch %d: %.5f", e, v)) }
 
     // The fine-tuned model folder other stages load with loadModel(path:) / Tokenizer.load(path:).
     let modelDir = out + "/model"
     try FileManager.default.createDirectory(atPath: modelDir, withIntermediateDirectories: true)
-    try Checkpoint.saveMergedModel(trainer, path: modelDir + "/" + FineTunedModel.weightsFile,
-                                   metadata: ["base_model": modelPath, "config_hash": hash])
+    // The manifest is written first and the weights last, so a folder whose weights carry this
+    // run's config_hash is complete.
     try FineTunedModel.writeManifest(.init(baseModel: modelPath, method: cfg.method, target: cfg.target.rawValue), folder: modelDir)
-    let merged = try SafetensorsFile(path: modelDir + "/" + FineTunedModel.weightsFile)
-    try HFExport.write(merged: merged, config: trainer.config, to: out + "/hf")
+    try Checkpoint.saveMergedModel(trainer, path: mergedPath + ".tmp", metadata: ["base_model": modelPath, "config_hash": hash])
+    try? FileManager.default.removeItem(atPath: mergedPath)
+    try FileManager.default.moveItem(atPath: mergedPath + ".tmp", toPath: mergedPath)
+    let hfDType = cfg.hfExport ?? "bf16"
+    if hfDType != "none" {
+        let merged = try SafetensorsFile(path: mergedPath)
+        try HFExport.write(merged: merged, config: trainer.config, to: out + "/hf", dtype: hfDType == "f32" ? .f32 : .bf16)
+    }
 
     try ctx.writeArtifact(to: out + "/train_log.h5") { w in
         try w.setAttribute("model", .string(modelPath))
@@ -219,6 +235,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
         try w.write(log.lr.map(Double.init), shape: [log.lr.count], at: "step/lr")
         try w.write(log.valLoss, shape: [log.valLoss.count], at: "epoch/val_loss")
     }
+    if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
     print(String(format: "finetune: %d steps, %.2f s/step, peak RSS %.0f MB", loop.stepsDone, secondsPerStep,
                  peakRSSMegabytes()) + " → \(modelDir)")
 }

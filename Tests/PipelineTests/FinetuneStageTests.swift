@@ -98,6 +98,8 @@ final class FinetuneStageTests: XCTestCase {
             schedule: linear
             seed: 7
             checkpoint_every: 2
+            hf_export: f32
+            keep_checkpoint: \(lora ? "false" : "true")
             \(extra)
             """
         let p = s.dir + "/\(name).yaml"
@@ -138,6 +140,11 @@ final class FinetuneStageTests: XCTestCase {
         let hf = try loadModel(path: s.dir + "/a/hf")
         let lh = try hf.forward(tokens: ids, cache: hf.makeCache())
         for (x, y) in zip(logits, lh) { XCTAssertEqual(x, y, accuracy: 1e-4) }
+
+        // A finished run is not redone.
+        let again = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/a"], environment: env)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("already complete"), again.stdout)
 
         // Same seed ⇒ byte-identical weights and log.
         let b = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/b"], environment: env)
@@ -189,6 +196,9 @@ final class FinetuneStageTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("lora mul"), r.stdout)
         let v = try valLoss(s.dir + "/l")
         XCTAssertLessThan(v.last!, v.first!, "\(v)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.dir + "/l/checkpoint"))   // removed after a finished run
+        let hfConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.dir + "/l/hf/config.json"))) as? [String: Any]
+        XCTAssertEqual(hfConfig?["model_type"] as? String, "llama")
         let m = try loadModel(path: s.dir + "/l/model")
         XCTAssertEqual(m.config.vocabSize, 260)
     }
