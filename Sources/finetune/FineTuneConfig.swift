@@ -23,7 +23,7 @@ struct FineTuneConfig: Codable, Equatable {
     var model: String
     /// `prepare-splits` artifact of the cloze corpus.
     var splits: String
-    /// Output folder: checkpoint/, model/, hf/, train_log.h5.
+    /// Output folder: checkpoint/, model/, hf/, train_log.h5 ("{seed}" is replaced by the seed).
     var output: String
     /// `full` (every weight trainable) or `lora`.
     var method: String

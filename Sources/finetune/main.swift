@@ -36,6 +36,8 @@ struct Run: ParsableCommand {
         if let limitContexts { cfg.limitContexts = limitContexts }
         if let splits { cfg.splits = splits }
         if let model { cfg.model = model }
+        // "{seed}" in the output path names the run's seed, so --seed alone gives a separate folder.
+        cfg.output = cfg.output.replacingOccurrences(of: "{seed}", with: String(cfg.seed))
         try cfg.validate(file: config)
         ctx.seed = cfg.seed
         try runFineTune(cfg, ctx: ctx)

@@ -50,6 +50,21 @@ final class FineTuneExportTests: XCTestCase {
         }
     }
 
+    /// A fine-tuned folder with a bad manifest or a missing base model is a clear error naming the file.
+    func testFineTunedFolderErrors() throws {
+        let dir = try tempDir("manifest")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(#"{"format": "something-else", "base_model": "/x", "weights": "model.safetensors"}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir + "/" + FineTunedModel.manifestFile))
+        XCTAssertTrue(FineTunedModel.isFineTunedFolder(dir))
+        XCTAssertThrowsError(try loadModel(path: dir)) { e in
+            XCTAssertTrue("\(e)".contains("finetuned.json") && "\(e)".contains("something-else"), "\(e)")
+        }
+        try FineTunedModel.writeManifest(.init(baseModel: dir + "/missing.gguf"), folder: dir)
+        XCTAssertEqual(try FineTunedModel.readManifest(folder: dir).base_model, dir + "/missing.gguf")
+        XCTAssertThrowsError(try loadModel(path: dir)) { e in XCTAssertTrue("\(e)".contains("missing.gguf"), "\(e)") }
+    }
+
     /// hf[c·D/2 + i] = gguf[2i + c] within each head (hand-made 2 heads × D 4, one column).
     func testUnpermuteRows() {
         let gguf: [Float] = [0, 1, 2, 3, 10, 11, 12, 13]
