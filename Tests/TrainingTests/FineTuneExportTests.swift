@@ -31,6 +31,8 @@ final class FineTuneExportTests: XCTestCase {
             let a = try loadModel(weights: merged, config: config, naming: .gguf)
             try HFExport.write(merged: merged, config: config, to: dir + "/hf")
             let b = try loadModel(path: dir + "/hf")
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/hf/config.json"))) as? [String: Any]
+            XCTAssertEqual(json?["torch_dtype"] as? String, "float32", name)
             XCTAssertEqual(b.config.ropeLayout, .neox, name)
             XCTAssertEqual(b.config.layerWindow, config.layerWindow, name)
             XCTAssertEqual(b.config.layerRopeBase, config.layerRopeBase, name)

@@ -67,7 +67,8 @@ public enum HFExport {
             }
         }
         try SafetensorsWriter.write(out, metadata: ["format": "pt"], to: dir + "/model.safetensors")
-        let json = try configJSON(c, tied: !source.has("output.weight"))
+        var json = try configJSON(c, tied: !source.has("output.weight"))
+        json["torch_dtype"] = dtype == .bf16 ? "bfloat16" : dtype == .f16 ? "float16" : "float32"
         do {
             let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: dir + "/config.json"), options: .atomic)
@@ -92,10 +93,11 @@ public enum HFExport {
     /// A `config.json` that `ModelConfig(hf:)` reads back to `c` (apart from the RoPE layout,
     /// which is `.neox` for HF weights by construction).
     public static func configJSON(_ c: ModelConfig, tied: Bool) throws -> [String: Any] {
+        // rms_norm_eps via the Float's shortest decimal: 1e-05 rather than 9.99999974e-06.
         var j: [String: Any] = [
             "vocab_size": c.vocabSize, "hidden_size": c.dModel, "num_hidden_layers": c.nLayers,
             "num_attention_heads": c.nHeads, "num_key_value_heads": c.nKVHeads, "head_dim": c.headDim,
-            "intermediate_size": c.ffnDim, "rms_norm_eps": Double(c.normEps), "tie_word_embeddings": tied,
+            "intermediate_size": c.ffnDim, "rms_norm_eps": Double("\(c.normEps)") ?? Double(c.normEps), "tie_word_embeddings": tied,
             "max_position_embeddings": c.maxPositions, "torch_dtype": "float32",
         ]
         guard c.layerRopeScaling.allSatisfy({ $0 == .none }) else {
