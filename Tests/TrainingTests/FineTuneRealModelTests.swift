@@ -10,6 +10,21 @@ import Training
 final class FineTuneRealModelTests: XCTestCase {
     static let smol = ProcessInfo.processInfo.environment["DISTLAB_SMOLLM2"] ?? "/work/main/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
+    static let gemma = ProcessInfo.processInfo.environment["DISTLAB_GEMMA3"] ?? "/work/main/models/gemma-3-270m-q4_k_m.gguf"
+
+    /// Base-LM data on Gemma 3: the context starts with BOS (as the runtime scores it) and the
+    /// target word is one " word" token sequence without BOS.
+    func testPlainTokensOnGemma() throws {
+        guard FileManager.default.fileExists(atPath: Self.gemma) else { throw XCTSkip("no \(Self.gemma)") }
+        let tok = try Tokenizer.load(path: Self.gemma)
+        let ctx = tok.encode("The cat sat on the")
+        XCTAssertEqual(ctx.first, tok.bosID)
+        let word = tok.encode(PaperBPrompts.plainContinuation(word: "mat"), addBOS: false)
+        XCTAssertFalse(word.contains { tok.isSpecial($0) })
+        XCTAssertEqual(tok.decode(word), " mat")
+        XCTAssertEqual(tok.decode(tok.encode(PaperBPrompts.plainContinuation(word: ","), addBOS: false)), ",")
+    }
+
     func testInstructionPromptTokensAndLoss() throws {
         guard FileManager.default.fileExists(atPath: Self.smol) else { throw XCTSkip("no \(Self.smol)") }
         let tok = try Tokenizer.load(path: Self.smol)
