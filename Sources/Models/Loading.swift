@@ -43,11 +43,13 @@ public func loadModel(hfDirectory dir: HFModelDirectory) throws -> Transformer {
     try loadModel(hfWeights: dir, config: dir.config.raw, configPath: dir.path + "/config.json")
 }
 
-/// Opens a model by path: a directory is read as a Hugging Face model directory, a file as GGUF.
+/// Opens a model by path: a fine-tuned model folder (`FineTunedModel`), else a directory is read
+/// as a Hugging Face model directory, a file as GGUF.
 public func loadModel(path: String) throws -> Transformer {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
         throw ModelFileError(path: path, message: "no such model file or directory")
     }
+    if isDir.boolValue && FineTunedModel.isFineTunedFolder(path) { return try FineTunedModel.load(folder: path) }
     return isDir.boolValue ? try loadModel(hfDirectory: HFModelDirectory(path: path)) : try loadModel(gguf: GGUFFile(path: path))
 }

@@ -3,13 +3,22 @@ import ModelIO
 
 extension Tokenizer {
     /// Loads a tokenizer from a GGUF file, a `tokenizer.json`, or a Hugging Face model directory
-    /// (which must contain `tokenizer.json`).
+    /// (which must contain `tokenizer.json`), or a fine-tuned model folder (its base model's tokenizer).
     public static func load(path: String) throws -> Tokenizer {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw TokenizerError(path: path, "no such file or directory")
         }
         if isDir.boolValue {
+            // A fine-tuned model folder (see Models.FineTunedModel) uses its base model's tokenizer.
+            let manifest = (path as NSString).appendingPathComponent("finetuned.json")
+            if let data = FileManager.default.contents(atPath: manifest) {
+                guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                      let base = obj["base_model"] as? String else {
+                    throw TokenizerError(path: manifest, "fine-tuned model manifest has no string base_model")
+                }
+                return try load(path: base)
+            }
             let json = (path as NSString).appendingPathComponent("tokenizer.json")
             guard FileManager.default.fileExists(atPath: json) else {
                 throw TokenizerError(path: path, "model directory has no tokenizer.json")

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Models
+import Numerics
+import Tokenizers
+import Training
+
+/// `finetune bench`: training throughput of one configuration on synthetic Provo-sized batches.
+///
+/// Each step is `contexts` trees of a ~40-token context with 10 two- and three-token words (the
+/// shape of a Provo L_Var tree). Effective FLOPs count the matmuls only: per token row
+/// 2·P_blocks (P_blocks = parameters of the block linears), plus 2·V·C per target row for the
+/// LM head, times 3 for full fine-tuning (forward, input gradient, weight gradient) or 2 for LoRA
+/// (forward, input gradient; the rank-r adapters are negligible). The sgemm reference is a
+/// square 1024³ product in the same process with the same BLAS threads.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Training throughput (tokens/s, GFLOP/s vs sgemm) and peak RSS.")
+    @Option(help: "Model file or folder.") var model: String
+    @Flag(help: "LoRA (r 8, alpha 16, all seven projections) instead of full fine-tuning.") var lora = false
+    @Option(help: "Contexts (trees) per step.") var contexts = 16
+    @Option(help: "Timed steps (after one warm-up step).") var steps = 3
+
+    func run() throws {
+        let tok = try Tokenizer.load(path: model)
+        let text = "With schools still closed, cars still buried and streets still blocked, the city remained"
+        var ctxTokens = tok.encode(text)
+        while ctxTokens.count < 40 { ctxTokens += tok.encode(" and the", addBOS: false) }
+        let words = ["the", "a", "quiet", "closed", "under", "snowbound", "in", "frozen", "empty", "paralysed"]
+            .map { tok.encode(" " + $0, addBOS: false) }
+        let tree = try TreeBatch(context: ctxTokens, words: words, weights: Array(repeating: 0.1, count: words.count))
+        let batch = Array(repeating: TrainingSequence(tree: tree), count: contexts)
+
+        let m = try loadModel(path: model)
+        let weights = try DecoderWeights(model: m, trainable: !lora)
+        let trainer = try DecoderTrainer(weights: weights, loraConfig: lora ? try LoRAConfig(seed: 1) : nil)
+        let loop = TrainingLoop(trainer: trainer, optimizer: AdamW(), schedule: LinearSchedule(peak: 1e-5, warmupSteps: 0, totalSteps: 1000))
+        _ = try loop.step(batch)
+        let t0 = ProcessInfo.processInfo.systemUptime
+        for _ in 0..<steps { _ = try loop.step(batch) }
+        let dt = (ProcessInfo.processInfo.systemUptime - t0) / Double(steps)
+
+        let c = trainer.config
+        let blockParams = c.nLayers * (c.dModel * (2 * c.qDim + 2 * c.kvDim) + 3 * c.dModel * c.ffnDim)
+        let rowsPerStep = Double(tree.T * contexts)
+        let headRows = Double(Set(tree.targets.map(\.row)).count * contexts)
+        let fwd = 2 * Double(blockParams) * rowsPerStep + 2 * Double(c.vocabSize * c.dModel) * headRows
+        let flops = fwd * (lora ? 2 : 3)
+
+        let n = 1024
+        let a = [Float](repeating: 0.5, count: n * n), b = a
+        var out = a
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let s = ProcessInfo.processInfo.systemUptime
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in out.withUnsafeMutableBufferPointer { op in
+                sgemm(M: n, N: n, K: n, A: ap.baseAddress!, lda: n, B: bp.baseAddress!, ldb: n, C: op.baseAddress!, ldc: n)
+            } } }
+            best = min(best, ProcessInfo.processInfo.systemUptime - s)
+        }
+        let sgemmGF = 2 * Double(n * n * n) / best / 1e9
+        print("model \(model) (\(c.architecture), \(lora ? "LoRA r 8" : "full fine-tuning")), \(contexts) contexts/step, \(tree.T) tokens/tree")
+        print(String(format: "%.2f s/step, %.0f tokens/s, %.1f effective GFLOP/s (sgemm 1024³: %.1f GFLOP/s, %.0f%%), BLAS threads %d",
+                     dt, rowsPerStep / dt, flops / dt / 1e9, sgemmGF, 100 * flops / dt / 1e9 / sgemmGF, blasThreads))
+        print(String(format: "peak RSS %.0f MB", peakRSSMegabytes()))
+    }
+}

@@ -1,0 +1,241 @@
+import Artifacts
+import Datasets
+import Foundation
+import ModelIO
+import Models
+import Numerics
+import StageKit
+import Tokenizers
+import Training
+
+struct FineTuneError: Error, CustomStringConvertible, LocalizedError {
+    let description: String
+    init(_ d: String) { description = d }
+    var errorDescription: String? { description }
+}
+
+/// Per-step and per-epoch numbers of a run; saved next to each checkpoint (log.json) so that a
+/// resumed run writes the same train_log.h5 as an uninterrupted one.
+struct TrainLog: Codable, Equatable {
+    var loss: [Double] = []
+    var gradNorm: [Float] = []
+    var lr: [Float] = []
+    /// val_loss[0] before training, val_loss[e] after epoch e.
+    var valLoss: [Double] = []
+
+    mutating func truncate(steps: Int) {
+        loss = Array(loss.prefix(steps)); gradNorm = Array(gradNorm.prefix(steps)); lr = Array(lr.prefix(steps))
+    }
+}
+
+/// Tokenised training and validation data of a run.
+struct RunData {
+    var train: [TokenizedClozeItem]
+    var validation: [TokenizedClozeItem]
+    var mode: ClozeLossMode
+}
+
+/// Builds the run's data: targets per context (orig / maj / mul, or N sampled answers), then
+/// tokens (plain: context + " word"; instruction: appendix-A chat prompt + reply + end of turn).
+func buildRunData(_ cfg: FineTuneConfig, splits: ClozeSplits, splitsPath: String, tokenizer: Tokenizer,
+                  architecture: String?) throws -> RunData {
+    var train = splits.contexts(in: "train"), val = splits.contexts(in: "validation")
+    if let n = cfg.limitContexts { train = Array(train.prefix(n)); val = Array(val.prefix(n)) }
+    guard !train.isEmpty else { throw StageError.input(splitsPath, "no training contexts") }
+    guard !val.isEmpty else { throw StageError.input(splitsPath, "no validation contexts") }
+    let template: ChatTemplate? = cfg.prompt == "instruction" ? try ChatTemplate.detect(for: tokenizer, architecture: architecture) : nil
+    // The ablation draws N answers per training context from one NumPy RandomState seeded by the
+    // run seed, in corpus order (as `rng.choice` over the contexts in a loop would).
+    var rng = NumpyRandomState(seed: UInt32(cfg.seed))
+    func tokenize(_ c: ClozeContext, sample: Bool) throws -> TokenizedClozeItem {
+        let answers: [(response: String, count: Int)]
+        if sample, let n = cfg.answersPerContext {
+            answers = c.sampleResponses(n, rng: &rng).map { (response: $0, count: 1) }
+        } else {
+            answers = c.responses.map { (response: $0.response, count: $0.count) }
+        }
+        do {
+            let t = try ClozeWordTargets(context: c.context, corpusWord: c.word, answers: answers, kind: cfg.target)
+            if let template {
+                let prompt = try PaperBPrompts.instructionPromptTokens(context: c.context, tokenizer: tokenizer, template: template)
+                let targets = try t.words.map { try PaperBPrompts.responseTokens(word: $0, tokenizer: tokenizer, template: template) }
+                return try TokenizedClozeItem(prompt: prompt, targets: targets, counts: t.counts)
+            }
+            let prompt = tokenizer.encode(c.context)
+            let targets = t.words.map { tokenizer.encode(PaperBPrompts.plainContinuation(word: $0), addBOS: false) }
+            return try TokenizedClozeItem(prompt: prompt, targets: targets, counts: t.counts)
+        } catch {
+            throw StageError.input(splitsPath, "context text \(c.textID) word \(c.wordNumber) (line \(c.firstLine)): \(error)")
+        }
+    }
+    return RunData(train: try train.map { try tokenize($0, sample: true) },
+                   validation: try val.map { try tokenize($0, sample: false) },
+                   mode: template == nil ? .wordDistribution : .expandedExamples)
+}
+
+/// The trainer for a config: full fine-tuning (all weights trainable) or LoRA on frozen weights.
+func makeTrainer(_ cfg: FineTuneConfig, modelPath: String) throws -> DecoderTrainer {
+    let weights: DecoderWeights
+    do {
+        let model = try loadModel(path: modelPath)
+        weights = try DecoderWeights(model: model, trainable: cfg.method == "full")
+    }
+    guard cfg.method == "lora", let l = cfg.lora else { return try DecoderTrainer(weights: weights) }
+    let lc = try LoRAConfig(rank: l.r, alpha: l.alpha, dropout: l.dropout,
+                            targets: try l.modules.map { try LoRATarget(name: $0) }, seed: UInt64(cfg.seed))
+    return try DecoderTrainer(weights: weights, loraConfig: lc)
+}
+
+func peakRSSMegabytes() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_maxrss) / 1024   // Linux: kilobytes
+}
+
+/// `finetune run`: train, checkpoint, resume, export.
+func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
+    let out = cfg.output
+    let ckptDir = out + "/checkpoint"
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let modelPath = URL(fileURLWithPath: cfg.model).standardizedFileURL.path
+    try ctx.addInput(cfg.splits)
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDir), !isDir.boolValue { try ctx.addInput(modelPath) }
+
+    let splits = try ClozeSplits.read(path: cfg.splits)
+    let tokenizer = try Tokenizer.load(path: modelPath)
+    let arch = isDir.boolValue ? nil : try? GGUFFile(path: modelPath).architecture
+    let data = try buildRunData(cfg, splits: splits, splitsPath: cfg.splits, tokenizer: tokenizer, architecture: arch)
+    let units = clozeUnits(data.train, mode: data.mode)
+    let valSeqs = try clozeBatchSequences(clozeUnits(data.validation, mode: data.mode), items: data.validation, mode: data.mode)
+    let B = cfg.batchSize
+    let stepsPerEpoch = (units.count + B - 1) / B
+    let totalSteps = stepsPerEpoch * cfg.epochs
+
+    let hash = cfg.trainingHash
+    // A finished run (model written under the same configuration) is not redone.
+    let mergedPath = out + "/model/" + FineTunedModel.weightsFile
+    if FileManager.default.fileExists(atPath: out + "/train_log.h5"), FileManager.default.fileExists(atPath: mergedPath),
+       (try? SafetensorsFile(path: mergedPath))?.metadata["config_hash"] == hash {
+        print("finetune: \(out) is already complete (same configuration); nothing to do")
+        return
+    }
+    let trainer = try makeTrainer(cfg, modelPath: modelPath)
+    let betas = cfg.optimizer.betas
+    let optimizer = AdamW(beta1: betas[0], beta2: betas[1], eps: cfg.optimizer.eps, weightDecay: cfg.optimizer.weightDecay)
+    let peak = Float(cfg.optimizer.lr)
+    let schedule = cfg.schedule == "constant"
+        ? LinearSchedule(peak: peak, warmupSteps: 0, totalSteps: Int.max / 2)
+        : LinearSchedule(peak: peak, warmupSteps: cfg.warmupSteps ?? 0, totalSteps: totalSteps)
+    let loop = TrainingLoop(trainer: trainer, optimizer: optimizer, schedule: schedule, maxGradNorm: cfg.gradClip)
+    var log = TrainLog()
+
+    // Resume from the last checkpoint of this output folder.
+    if FileManager.default.fileExists(atPath: ckptDir + "/" + Checkpoint.trainableFile) {
+        let meta = try Checkpoint.load(trainer, optimizer: optimizer, directory: ckptDir)
+        guard meta["config_hash"] == hash else {
+            throw StageError.input(ckptDir, "checkpoint was written by a different configuration (config_hash \(meta["config_hash"] ?? "missing") ≠ \(hash)); use a new --output or delete the folder")
+        }
+        guard let data = FileManager.default.contents(atPath: ckptDir + "/log.json"),
+              let l = try? JSONDecoder().decode(TrainLog.self, from: data) else {
+            throw StageError.input(ckptDir + "/log.json", "missing or unreadable training log of the checkpoint")
+        }
+        log = l
+        log.truncate(steps: loop.stepsDone)
+        FileHandle.standardError.write(Data("finetune: resuming \(out) at step \(loop.stepsDone)/\(totalSteps)\n".utf8))
+    }
+    print("finetune: \(cfg.method) \(cfg.target.rawValue) on \(data.train.count) contexts (\(units.count) units), "
+          + "\(data.validation.count) validation contexts; \(stepsPerEpoch) steps/epoch × \(cfg.epochs) epochs; "
+          + "\(trainer.trainableParameters.reduce(0) { $0 + $1.count }) trainable parameters")
+
+    func saveCheckpoint() throws {
+        let tmp = out + "/checkpoint.tmp"
+        try? FileManager.default.removeItem(atPath: tmp)
+        let t = loop.stepsDone
+        try Checkpoint.save(trainer, optimizer: optimizer, directory: tmp, metadata: [
+            "config_hash": hash, "step": String(t), "epoch": String(t / stepsPerEpoch),
+            "batch_in_epoch": String(t % stepsPerEpoch), "seed": String(cfg.seed),
+            "data_order": "epochOrder(count: \(units.count), seed: \(cfg.seed), epoch: e)"])
+        let enc = JSONEncoder()
+        try enc.encode(log).write(to: URL(fileURLWithPath: tmp + "/log.json"))
+        try? FileManager.default.removeItem(atPath: ckptDir)
+        try FileManager.default.moveItem(atPath: tmp, toPath: ckptDir)
+    }
+
+    if log.valLoss.isEmpty { log.valLoss.append(try loop.evaluate(valSeqs)) }
+    print(String(format: "validation loss before training: %.5f", log.valLoss[0]))
+    let bar = ProgressBar(total: totalSteps, label: "finetune")
+    bar.update(done: loop.stepsDone)
+    var order: (epoch: Int, perm: [Int]) = (-1, [])
+    var lastCheckpointStep = loop.stepsDone
+    let startStep = loop.stepsDone
+    var stepSeconds = 0.0      // optimiser steps only (not validation or checkpoint writes)
+    while loop.stepsDone < totalSteps {
+        let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
+        if order.epoch != epoch { order = (epoch, epochOrder(count: units.count, seed: UInt64(cfg.seed), epoch: epoch)) }
+        let batch = order.perm[(b * B)..<min(units.count, (b + 1) * B)].map { units[$0] }
+        let seqs = try clozeBatchSequences(batch, items: data.train, mode: data.mode)
+        if cfg.injectNanAtStep == t + 1, let p = trainer.trainableParameters.first { p.value[0] = .nan }
+        let where_ = "step \(t + 1) (epoch \(epoch + 1), batch \(b + 1) of \(stepsPerEpoch))"
+        let keep = "the last good checkpoint (step \(lastCheckpointStep)) is kept in \(ckptDir)"
+        let report: StepReport
+        let t0 = ProcessInfo.processInfo.systemUptime
+        do { report = try loop.step(seqs) } catch {
+            throw FineTuneError("training stopped at \(where_): \(error); \(keep)")
+        }
+        stepSeconds += ProcessInfo.processInfo.systemUptime - t0
+        guard report.loss.isFinite, report.gradNorm.isFinite else {
+            throw FineTuneError("training stopped at \(where_): loss \(report.loss), gradient norm \(report.gradNorm); \(keep)")
+        }
+        log.loss.append(report.loss); log.gradNorm.append(report.gradNorm); log.lr.append(report.learningRate)
+        bar.update(done: report.step, message: String(format: "loss %.4f lr %.2e", report.loss, report.learningRate))
+        let epochEnd = b == stepsPerEpoch - 1
+        if epochEnd {
+            log.valLoss.append(try loop.evaluate(valSeqs))
+            bar.update(done: report.step, message: String(format: "epoch %d val loss %.4f", epoch + 1, log.valLoss.last!))
+        }
+        if epochEnd || (cfg.checkpointEvery.map { report.step % $0 == 0 } ?? false) {
+            try saveCheckpoint()
+            lastCheckpointStep = report.step
+        }
+        if let s = cfg.stopAfterStep, report.step == s, report.step < totalSteps {
+            throw FineTuneError("stopped after step \(s) (stop_after_step test hook); rerun to resume from step \(lastCheckpointStep)")
+        }
+    }
+    bar.finish()
+    let secondsPerStep = loop.stepsDone > startStep ? stepSeconds / Double(loop.stepsDone - startStep) : 0
+    for (e, v) in log.valLoss.enumerated().dropFirst() { print(String(format: "validation loss after epoch %d: %.5f", e, v)) }
+
+    // The fine-tuned model folder other stages load with loadModel(path:) / Tokenizer.load(path:).
+    let modelDir = out + "/model"
+    try FileManager.default.createDirectory(atPath: modelDir, withIntermediateDirectories: true)
+    // The manifest is written first and the weights last, so a folder whose weights carry this
+    // run's config_hash is complete.
+    try FineTunedModel.writeManifest(.init(baseModel: modelPath, method: cfg.method, target: cfg.target.rawValue), folder: modelDir)
+    try Checkpoint.saveMergedModel(trainer, path: mergedPath + ".tmp", metadata: ["base_model": modelPath, "config_hash": hash])
+    try? FileManager.default.removeItem(atPath: mergedPath)
+    try FileManager.default.moveItem(atPath: mergedPath + ".tmp", toPath: mergedPath)
+    let hfDType = cfg.hfExport ?? "bf16"
+    if hfDType != "none" {
+        let merged = try SafetensorsFile(path: mergedPath)
+        try HFExport.write(merged: merged, config: trainer.config, to: out + "/hf", dtype: hfDType == "f32" ? .f32 : .bf16)
+    }
+
+    try ctx.writeArtifact(to: out + "/train_log.h5") { w in
+        try w.setAttribute("model", .string(modelPath))
+        try w.setAttribute("method", .string(cfg.method))
+        try w.setAttribute("target", .string(cfg.target.rawValue))
+        try w.setAttribute("loss_mode", .string(data.mode.rawValue))
+        try w.setAttribute("steps_per_epoch", .int(stepsPerEpoch))
+        try w.setAttribute("train_units", .int(units.count))
+        try w.setAttribute("train_contexts", .int(data.train.count))
+        try w.setAttribute("validation_contexts", .int(data.validation.count))
+        try w.write(log.loss, shape: [log.loss.count], at: "step/loss")
+        try w.write(log.gradNorm.map(Double.init), shape: [log.gradNorm.count], at: "step/grad_norm")
+        try w.write(log.lr.map(Double.init), shape: [log.lr.count], at: "step/lr")
+        try w.write(log.valLoss, shape: [log.valLoss.count], at: "epoch/val_loss")
+    }
+    if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
+    print(String(format: "finetune: %d steps, %.2f s/step, peak RSS %.0f MB", loop.stepsDone, secondsPerStep,
+                 peakRSSMegabytes()) + " → \(modelDir)")
+}
