@@ -14,18 +14,9 @@ public enum PromptStyle: String, CaseIterable, Sendable {
     public var isChat: Bool { self != .plain }
 }
 
-/// The prompt texts of paper B's appendix A.
-///
-/// Line breaks: the PDF text of appendix A separates every line by a blank line (its paragraph
-/// rendering, also applied to the wrapped 1-shot list), while the three prompts printed in appendix
-/// G keep "Context: …" and "Continuation:" on consecutive lines. We therefore join the lines with a
-/// single "\n" and put no space after "Continuation:" (the model writes the word next).
+/// Paper B's 1-shot prompt (appendix A). The zero-shot instruction prompt, which `finetune` trains
+/// on as well, is `PaperBPrompts.instructionText` in the Training module; line breaks follow it.
 public enum PaperBPrompt {
-    /// Appendix A's base prompt for `context`.
-    public static func instruction(context: String) -> String {
-        "Instruction: Return one plausible next word for the following context.\nContext: \(context)\nContinuation:"
-    }
-
     /// Appendix A's 1-shot prompt: the example's context and its human answers (each repeated as
     /// often as it was given, most frequent first), then `context`. The wording, including the
     /// paper's stray "continuations. given", is the paper's.

@@ -4,6 +4,7 @@ import Metrics
 import Models
 import StageKit
 import Tokenizers
+import Training
 
 /// Paper B's Monte-Carlo model CPD of one cloze context: S sampled continuations with their
 /// extracted words, and the exact log q(w|c) of each human answer (eq. 3).
@@ -46,7 +47,7 @@ final class ContextSampler {
     func promptText(_ context: String) throws -> String {
         switch style {
         case .plain: return context
-        case .instruction: return try template!.format([.user(PaperBPrompt.instruction(context: context))], addGenerationPrompt: true)
+        case .instruction: return try template!.format([.user(PaperBPrompts.instructionText(context: context))], addGenerationPrompt: true)
         case .oneShot: return try template!.format([.user(PaperBPrompt.oneShot(example: example!, context: context))], addGenerationPrompt: true)
         }
     }
@@ -66,11 +67,10 @@ final class ContextSampler {
         return (tok.encode(piece, addBOS: false, parseSpecial: false), true)
     }
 
-    /// The text scored for a human answer: after a plain context the word with a leading space unless
-    /// it starts with punctuation; as a chat reply the word itself.
+    /// The text scored for a human answer: after a plain context the word as `finetune` trains it
+    /// (a leading space unless it starts with punctuation); as a chat reply the word itself.
     func answerPiece(_ word: String) -> String {
-        guard style == .plain, let first = word.unicodeScalars.first else { return word }
-        return isPythonWordCharacter(first) ? " " + word : word
+        style == .plain ? PaperBPrompts.plainContinuation(word: word) : word
     }
 
     func run(_ c: ClozeContext, seed: UInt64) throws -> ContextResult {

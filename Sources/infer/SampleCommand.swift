@@ -5,6 +5,7 @@ import Foundation
 import Models
 import StageKit
 import Tokenizers
+import Training
 
 /// `infer sample`: paper B's Monte-Carlo model CPDs over the contexts of one split, resumable by chunks.
 struct SampleCommand: ParsableCommand {
@@ -95,7 +96,7 @@ struct SampleCommand: ParsableCommand {
         // send it as the user message through the model's chat template with the generation prompt.
         switch style {
         case .plain: header.notes["prompt"] = "<CONTEXT>"
-        case .instruction: header.notes["prompt"] = PaperBPrompt.instruction(context: "<CONTEXT>")
+        case .instruction: header.notes["prompt"] = PaperBPrompts.instructionText(context: "<CONTEXT>")
         case .oneShot:
             header.notes["prompt"] = PaperBPrompt.oneShot(example: example!, context: "<CONTEXT>")
             header.notes["one_shot_example"] = "text_id \(example!.textID), word_number \(example!.wordNumber) (train split)"

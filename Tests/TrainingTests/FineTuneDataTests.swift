@@ -48,7 +48,7 @@ final class FineTuneDataTests: XCTestCase {
         XCTAssertEqual(PaperBPrompts.plainContinuation(word: "'s"), "'s")
         XCTAssertEqual(PaperBPrompts.plainContinuation(word: "\"Hello"), "\"Hello")
         XCTAssertEqual(PaperBPrompts.plainContinuation(word: "42"), " 42")
-        XCTAssertTrue(PaperBPrompts.instructionText(context: "The cat").contains("Context: The cat\n\nContinuation:"))
+        XCTAssertTrue(PaperBPrompts.instructionText(context: "The cat").contains("\nContext: The cat\nContinuation:"))
     }
 
     func testUnitsExpandByCount() throws {

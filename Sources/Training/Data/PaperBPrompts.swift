@@ -6,9 +6,12 @@ import Tokenizers
 /// exactly the prompt it was trained on.
 public enum PaperBPrompts {
     /// The appendix-A instruction with the context filled in (the user turn of the chat).
-    /// Blank lines separate the three parts as in the paper's figure.
+    /// Line breaks: the PDF text of appendix A separates every line by a blank line (its paragraph
+    /// rendering, applied even to the wrapped 1-shot list), while the prompts printed in appendix G
+    /// keep "Context: …" and "Continuation:" on consecutive lines; so the lines are joined by a
+    /// single "\n", with no space after "Continuation:" (the model writes the word next).
     public static func instructionText(context: String) -> String {
-        "Instruction: Return one plausible next word for the following context.\n\nContext: \(context)\n\nContinuation:"
+        "Instruction: Return one plausible next word for the following context.\nContext: \(context)\nContinuation:"
     }
 
     /// The instruction prompt as token ids: the user turn rendered by the model's chat template
