@@ -23,7 +23,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB ## everything: fetch models, link data, run every stage, report
@@ -44,6 +44,9 @@ test: deps ## build and run all tests (the CI command); fetches the smallest rea
 	@scripts/fetch-models.sh $(MODELS_DIR) smollm2 || echo "warning: could not fetch SmolLM2; its integration tests will be skipped"
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing $(if $(FILTER),--filter $(FILTER),)
+
+test-full: models ## all tests with every default model fetched (reference log-probs of Gemma-3 and Qwen2.5 too)
+	$(MAKE) test
 
 bench: build ## benchmarks: sgemm, prefill, decode, prefix cache, training throughput
 	$(BIN)/infer bench --models-dir $(MODELS_DIR) --output results/bench/infer.csv --repeats $(BENCH_REPEATS)
