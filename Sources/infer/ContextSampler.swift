@@ -74,18 +74,21 @@ final class ContextSampler {
     }
 
     func run(_ c: ClozeContext, seed: UInt64) throws -> ContextResult {
-        let prompt = try promptText(c.context)
+        try run(prompt: try promptText(c.context), responses: c.responses.map(\.response), seed: seed,
+                what: "context text_id \(c.textID) word_number \(c.wordNumber)")
+    }
+
+    /// Samples and scores after a finished prompt text (already through the chat template for chat
+    /// styles): the one loop behind `infer sample` and `infer qa`. `what` names the item in errors.
+    func run(prompt: String, responses: [String], seed: UInt64, what: String) throws -> ContextResult {
         let ids = encode(prompt)
-        guard !ids.isEmpty else {
-            throw StageError.input("context text_id \(c.textID) word_number \(c.wordNumber)", "the prompt has no tokens")
-        }
+        guard !ids.isEmpty else { throw StageError.input(what, "the prompt has no tokens") }
         let t0 = ProcessInfo.processInfo.systemUptime
         let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed, stop: stop)
         let texts = gen.map { tok.decode($0, skipSpecial: true) }
         // The decoded tokens are only the continuation (or the assistant's reply), so no context to strip.
         let words = texts.map { extractWord(sample: $0, context: "") ?? "" }
         let t1 = ProcessInfo.processInfo.systemUptime
-        let responses = c.responses.map(\.response)
         var logq = [Double](repeating: .nan, count: responses.count)
         var separate = 0
         if scoreHumans {

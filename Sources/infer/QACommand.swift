@@ -1,0 +1,99 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+import Models
+import StageKit
+import Tokenizers
+
+/// `infer qa`: paper B appendix G — S sampled one-word answers per question of a QA set, written as
+/// a samples artifact whose contexts are the questions (read by `evaluate qa`).
+struct QACommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qa",
+        abstract: "Sample one-word answers to the questions of a QA set (paper B appendix G hit rate).",
+        discussion: """
+            Per question: S samples of up to --max-new-tokens tokens (stopping at EOS/end-of-turn), \
+            reduced to one word by paper B's extraction, exactly as `infer sample`. The gold answer is \
+            the question's one human answer, with its log q (after a plain prompt: the answer with a \
+            leading space; after a chat prompt: the reply text).
+
+            Prompts: plain = "Question: <q>\\nAnswer:" (ours, for base LMs; BOS per the model's rule); \
+            qa-instruction = appendix G's QA-prompt "Instruction: Answer the following question with \
+            one word only\\nContext: <q>\\nContinuation:" as a user message through the model's chat \
+            template with the generation prompt.
+
+            Output layout (SamplesArtifact): contexts/text_id = question position in the QA set, \
+            contexts/word_number = 0, split "qa", one human answer per question. Question i's seed is \
+            derived from (--seed, i, 0) as in `infer sample`, so results do not depend on --limit.
+            """)
+
+    @Option(help: "QA set artifact of `prepare-splits webquestions`.") var questions: String
+    @Option(help: "GGUF file or Hugging Face model directory.") var model: String
+    @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
+    @Option(help: "Row label of paper B's Table 3: Base, FT (Orig. corpus), FT (Mul. labels), …") var variant = "Base"
+    @Option(help: "plain | qa-instruction") var prompt: String = "plain"
+    @Option(help: "Samples per question.") var samples = 40
+    @Option(name: .customLong("max-new-tokens"), help: "Tokens per sample.") var maxNewTokens = 5
+    @Option(name: .customLong("top-k"), help: "Top-k cut (0 = off); 50 as paper B's code.") var topK = 50
+    @Option(name: .customLong("top-p"), help: "Nucleus cut (1 = off).") var topP = 1.0
+    @Option(help: "Sampling temperature.") var temperature = 1.0
+    @Option(help: "Run seed (each question's seed derives from it).") var seed = 42
+    @Option(help: "Only the first N questions (quick runs, tests).") var limit: Int?
+    @Option(help: "Output samples artifact.") var output: String
+
+    func validate() throws {
+        guard QAPrompt(rawValue: prompt) != nil else { throw ValidationError("--prompt must be plain or qa-instruction, not '\(prompt)'") }
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be 0 (off) or positive") }
+        guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be finite and >= 0") }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let qaPrompt = QAPrompt(rawValue: prompt)!
+        let ctx = StageContext(stage: "infer", seed: seed)
+        try ctx.addInput(questions)
+        try ctx.addInputs(try modelFiles(model))
+        let set = try QAQuestionSet.read(path: questions)
+        if set.count == 0 { throw StageError.input(questions, "the QA set has no questions") }
+        let n = min(limit ?? set.count, set.count)
+        let modelHash = try modelSHA256(model, fileHashes: ctx.inputHashes)
+        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        ctx.setConfigText("command: qa\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(variant)\nprompt: \(prompt)\n"
+                          + "samples: \(samples)\nmax_new_tokens: \(maxNewTokens)\ntop_k: \(topK)\ntop_p: \(topP)\n"
+                          + "temperature: \(temperature)\nseed: \(seed)\nlimit: \(limit.map(String.init) ?? "none")\n")
+
+        var out = SamplesArtifact(modelLabel: label, variant: variant, promptStyle: prompt, split: "qa",
+                                  nSamples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP,
+                                  temperature: temperature, modelPath: model, modelSHA256: modelHash)
+        out.notes["seed_rule"] = seedRule.replacingOccurrences(of: "text_id", with: "question index")
+            .replacingOccurrences(of: "word_number", with: "0")
+        out.notes["prompt"] = qaPrompt.text(question: "<QUESTION>")
+        out.notes["questions_source"] = set.sourceFile
+
+        let lm = try loadModel(path: model)
+        let tok = try Tokenizer.load(path: model)
+        // The cloze sampler with the matching encoding: plain text (leading-space answers) or chat.
+        let sampler = try ContextSampler(lm: lm, tok: tok, style: qaPrompt == .plain ? .plain : .instruction, example: nil,
+                                         settings: SamplingSettings(temperature: Float(temperature), topK: topK, topP: Float(topP)),
+                                         samples: samples, maxNewTokens: maxNewTokens, scoreHumans: true)
+        let bar = ProgressBar(total: n, label: "qa \(label) \(variant)")
+        var seconds = 0.0
+        for i in 0..<n {
+            let text = qaPrompt.text(question: set.questions[i])
+            let full = qaPrompt == .plain ? text : try sampler.template!.format([.user(text)], addGenerationPrompt: true)
+            let r = try sampler.run(prompt: full, responses: [set.answers[i]], seed: contextSeed(seed: seed, textID: i, wordNumber: 0),
+                                    what: "\(questions): question \(i) (\(set.ids[i]))")
+            out.append(textID: i, wordNumber: 0, words: r.words, texts: r.texts, responses: r.responses, logq: r.logq)
+            seconds += r.generateSeconds + r.scoreSeconds
+            bar.advance(message: String(format: "%.2fs/question", seconds / Double(i + 1)))
+        }
+        bar.finish()
+        try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
+
+        print("\(output): \(n) questions × \(samples) samples, \(out.words.filter(\.isEmpty).count) samples without a word, "
+              + String(format: "%.3f s per question (hit rates: evaluate qa)", seconds / Double(n)))
+    }
+}
