@@ -23,7 +23,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB ## everything: fetch models, link data, run every stage, report
@@ -147,6 +147,43 @@ $(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
 B_FT_EVALS := $(foreach v,ft-orig ft-maj ft-mul,$(EVB)/tvd/gemma3/$(v).h5 $(EVB)/tvd/smollm2/$(v).h5)
 B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/gemma3/ft-n$(n).h5)
 
+# ---------------------------------------------------------------- paper B appendix G (Table 3)
+# Hit rate on WebQuestions test questions with a one-word answer (55 drawn with $(SEED); the
+# paper's 55 hand-rephrased contexts are not published, so the original questions are the prompts).
+# Base LM: "Question: <q>\nAnswer:"; instruct model: appendix G's QA-prompt through its chat template.
+QA        := $(ART)/webquestions/qa.h5
+QSMP      := $(ART)/webquestions/samples
+QEV       := $(ART)/webquestions/eval
+QA_FORMAT := cloze
+
+data/raw/webquestions/test.json:
+	@scripts/link-data.sh $(DATASETS_DIR) data/raw
+
+$(QA): data/raw/webquestions/test.json | $(BIN)/prepare-splits
+	$(BIN)/prepare-splits webquestions --input $< --output $@ --limit 55 --seed $(SEED)
+
+$(QSMP)/gemma3/base/seed%.h5: $(QA) | $(BIN)/infer
+	$(BIN)/infer qa --questions $(QA) --model $(GEMMA) --model-label Gemma-3-270M --variant Base --prompt plain --seed $* --output $@
+$(QSMP)/smollm2/base/seed%.h5: $(QA) | $(BIN)/infer
+	$(BIN)/infer qa --questions $(QA) --model $(SMOL) --model-label SmolLM2-135M-Instruct --variant Base --prompt qa-instruction --seed $* --output $@
+
+define B_QA_FT
+$(QSMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(QA) | $(BIN)/infer
+	$(BIN)/infer qa --questions $(QA) --model $(FT)/$(3)/seed$$*/model --model-label $(4) --variant "$(5)" --prompt $(6) --seed $$* --output $$@
+endef
+$(eval $(call B_QA_FT,gemma3,ft-orig,gemma-full-orig,Gemma-3-270M,FT (Orig. corpus),plain))
+$(eval $(call B_QA_FT,gemma3,ft-mul,gemma-full-mul,Gemma-3-270M,FT (Mul. labels),plain))
+$(eval $(call B_QA_FT,smollm2,ft-orig,smollm2-lora-orig,SmolLM2-135M-Instruct,FT (Orig. corpus),qa-instruction))
+$(eval $(call B_QA_FT,smollm2,ft-mul,smollm2-lora-mul,SmolLM2-135M-Instruct,FT (Mul. labels),qa-instruction))
+
+q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/seed$(s).h5)
+define B_QA_EVAL
+$(QEV)/$(1)/$(2).h5: $(call q_samples,$(1),$(2)) | $(BIN)/evaluate
+	$(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2)) --output $$@ --format $(QA_FORMAT)
+endef
+$(foreach m,gemma3 smollm2,$(foreach v,base ft-orig ft-mul,$(eval $(call B_QA_EVAL,$(m),$(v)))))
+B_QA_EVALS := $(foreach m,gemma3 smollm2,$(foreach v,base ft-orig ft-mul,$(QEV)/$(m)/$(v).h5))
+
 prepare-provo: $(SPLITS) ## Provo contexts, human distributions, paragraph split
 oracle-provo: $(ORACLE) ## paper B split-half human oracle TVD
 samples-base: $(call b_samples,gemma3,base) $(call b_samples,smollm2,base) $(call b_samples,smollm2,1-shot) ## paper B model samples before fine-tuning (resumable; ~15 min per run)
@@ -154,11 +191,12 @@ eval-base: $(B_BASE_EVALS) ## paper B TVD of the models before fine-tuning
 finetune-paperB: $(foreach c,$(FT_GEMMA) $(FT_SMOL),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) ## paper B fine-tuning runs (3 targets x 2 models x seeds; resumable)
 eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
 eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
+eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3)
 finetune-bench: | build ## training throughput (full fine-tuning and LoRA) against same-run sgemm
 	$(BIN)/finetune bench --model $(GEMMA)
 	$(BIN)/finetune bench --model $(SMOL) --lora
 
-paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation ## paper B end to end
+paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
 
 paperB-quick: ## paper B with one seed (42) for every row; the ablation with the same seed
