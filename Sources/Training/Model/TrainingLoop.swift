@@ -35,10 +35,10 @@ public struct StepReport: Sendable {
     public var learningRate: Float
 }
 
-/// The optimisation loop around a `DecoderTrainer`: a batch is split into one micro-batch per
-/// sequence whose gradients accumulate (dlossScale 1/B, so the step follows the mean loss over
-/// the batch), then global-norm clipping, then AdamW at the scheduled learning rate.
-/// Dropout keys are (step, index in batch), so a resumed run draws the same masks.
+/// The optimisation loop around a `DecoderTrainer`: the batch goes through the trainer in one
+/// stacked call (dlossScale 1/B, so the step follows the mean loss over the batch), then
+/// global-norm clipping, then AdamW at the scheduled learning rate.
+/// The dropout key is the step number, so a resumed run draws the same masks.
 public final class TrainingLoop {
     public let trainer: DecoderTrainer
     public let optimizer: AdamW
@@ -57,13 +57,12 @@ public final class TrainingLoop {
         let params = trainer.trainableParameters
         zeroGrads(params)
         let scale = 1 / Float(batch.count)
+        // The whole batch in one trainer call (rows stacked, attention per sequence); dropout key
+        // = the step, so a resumed run draws the same masks.
+        let key = UInt64(stepsDone) << 24
+        let lps = try trainer.run(batch: batch, dlossScale: scale, dropoutKey: key)
         var loss = 0.0
-        for (i, s) in batch.enumerated() {
-            let key = UInt64(stepsDone) << 24 | UInt64(i)
-            let lp = try trainer.run(tokens: s.tokens, positions: s.positions, mask: s.mask, targets: s.targets,
-                                     dlossScale: scale, dropoutKey: key)
-            loss += weightedNegativeLogLikelihood(lp, s.targets) / Double(batch.count)
-        }
+        for (lp, s) in zip(lps, batch) { loss += weightedNegativeLogLikelihood(lp, s.targets) / Double(batch.count) }
         let norm = maxGradNorm.map { clipGradNorm(params, maxNorm: $0) } ?? clipGradNorm(params, maxNorm: .infinity)
         guard norm.isFinite else { throw TrainingError("step \(stepsDone + 1): gradient norm is \(norm) (loss \(loss))") }
         let lr = schedule.lr(step: stepsDone)
@@ -76,9 +75,10 @@ public final class TrainingLoop {
     public func evaluate(_ sequences: [TrainingSequence]) throws -> Double {
         guard !sequences.isEmpty else { return 0 }
         var loss = 0.0
-        for s in sequences {
-            let lp = try trainer.run(tokens: s.tokens, positions: s.positions, mask: s.mask, targets: s.targets, backward: false)
-            loss += weightedNegativeLogLikelihood(lp, s.targets)
+        for start in stride(from: 0, to: sequences.count, by: 16) {   // 16 sequences per trainer call
+            let chunk = Array(sequences[start..<min(start + 16, sequences.count)])
+            let lps = try trainer.run(batch: chunk, backward: false)
+            for (lp, s) in zip(lps, chunk) { loss += weightedNegativeLogLikelihood(lp, s.targets) }
         }
         return loss / Double(sequences.count)
     }

@@ -52,14 +52,20 @@ public final class AdamW {
             guard p.trainable else { throw TrainingError("AdamW: parameter \(p.name) is frozen") }
             let decay: Float = p.weightDecay ? Float(1 - Double(lr) * weightDecay) : 1
             let w = p.valuePointer, g = p.grad.baseAddress!, n = p.count
-            m[i].withUnsafeMutableBufferPointer { mm in
-                v[i].withUnsafeMutableBufferPointer { vv in
-                    for j in 0..<n {
-                        let gj = g[j]
-                        let mj = b1 * mm[j] + c1 * gj
-                        let vj = b2 * vv[j] + c2 * gj * gj
-                        mm[j] = mj; vv[j] = vj
-                        w[j] = w[j] * decay - lr * (mj / bc1) / ((vj / bc2).squareRoot() + e)
+            m[i].withUnsafeMutableBufferPointer { mmb in
+                v[i].withUnsafeMutableBufferPointer { vvb in
+                    let mm = mmb.baseAddress!, vv = vvb.baseAddress!
+                    // Elementwise, so chunks on both cores give bit-identical results; a full
+                    // Gemma step updates 268M values, worth ~5% of the step when serial.
+                    let chunk = 1 << 16, nChunks = (n + chunk - 1) / chunk
+                    DispatchQueue.concurrentPerform(iterations: nChunks) { ci in
+                        for j in (ci * chunk)..<min(n, (ci + 1) * chunk) {
+                            let gj = g[j]
+                            let mj = b1 * mm[j] + c1 * gj
+                            let vj = b2 * vv[j] + c2 * gj * gj
+                            mm[j] = mj; vv[j] = vj
+                            w[j] = w[j] * decay - lr * (mj / bc1) / ((vj / bc2).squareRoot() + e)
+                        }
                     }
                 }
             }
