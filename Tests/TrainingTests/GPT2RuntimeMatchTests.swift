@@ -70,6 +70,7 @@ final class GPT2RuntimeMatchTests: XCTestCase {
         var maxDiff = 0.0
         for (g, e) in zip(got, expected) { maxDiff = max(maxDiff, abs(g - e)) }
         XCTAssertLessThan(maxDiff, 1e-5, "trainer vs runtime log-prob max |diff| \(maxDiff)")
+        print("GPT-2 trainer vs runtime log-prob max |diff|: \(maxDiff)")
         XCTAssertGreaterThan(expected.map(abs).max()!, 0.5, "log-probs are not trivially equal")
     }
 }
