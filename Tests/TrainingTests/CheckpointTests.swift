@@ -59,6 +59,27 @@ final class CheckpointTests: XCTestCase {
                                                      targets: batch.targets, backward: false), "training changed the model")
     }
 
+    /// GPT-2 after full fine-tuning steps: the merged file (wpe, LayerNorm biases, q/k/v fused back
+    /// into attn_qkv) loads in the runtime and gives the trainer's log-probs.
+    func testMergedGPT2LoadsInRuntimeWithTheTrainedOutputs() throws {
+        let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: DecoderTrainerTests.tinyGPT2(), seed: 5, scale: 0.4))
+        let opt = AdamW()
+        for s in 0..<3 { try step(tr, opt, s) }
+        let path = dir + ".gpt2.safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.saveMergedModel(tr, path: path)
+        let file = try SafetensorsFile(path: path)
+        XCTAssertEqual(try file.shape(of: "blk.1.attn_qkv.weight"), [24, 8])
+        XCTAssertFalse(file.has("blk.0.attn_q.weight"))
+        let model = try loadModel(weights: file, config: tr.config, naming: .gguf)
+        let reloaded = try DecoderTrainer(weights: try DecoderWeights(model: model, trainable: false))
+        let lp1 = try tr.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets, backward: false)
+        let lp2 = try reloaded.run(tokens: batch.tokens, positions: batch.positions, mask: batch.mask, targets: batch.targets, backward: false)
+        XCTAssertEqual(lp1.count, lp2.count)
+        for (x, y) in zip(lp1, lp2) { XCTAssertEqual(x, y, accuracy: 1e-6) }
+        XCTAssertEqual(reloaded.weights.positionEmbedding?.values, tr.weights.positionEmbedding?.values)
+    }
+
     func testLoadReportsMissingFiles() throws {
         XCTAssertThrowsError(try Checkpoint.load(try makeTrainer(), optimizer: AdamW(), directory: dir + "-absent")) {
             XCTAssertTrue("\($0)".contains("trainable.safetensors"), "\($0)")

@@ -33,6 +33,12 @@ final class DecoderTrainerTests: XCTestCase {
                     "tie_word_embeddings": false])
     }
 
+    /// GPT-2: LayerNorm with bias, learned positions (more than the 7 used, so some wpe rows get no gradient), GELU MLP.
+    static func tinyGPT2() throws -> ModelConfig {
+        try config(["model_type": "gpt2", "vocab_size": 11, "n_embd": 8, "n_layer": 2, "n_head": 2, "n_inner": 12,
+                    "n_positions": 9, "layer_norm_epsilon": 1e-5])
+    }
+
     private let tokens: [Int32] = [1, 5, 2, 7, 3, 9, 4]
     private var targets: [TokenTarget] {
         [TokenTarget(row: 6, token: 0, weight: 0.5), TokenTarget(row: 6, token: 8, weight: 0.5),
@@ -50,7 +56,9 @@ final class DecoderTrainerTests: XCTestCase {
     /// gradient. The model runs in float32, so a small step drowns in rounding noise and a large one
     /// in curvature; Richardson extrapolation of central differences at h and h/2 cancels the h²
     /// term, leaving O(h⁴) truncation with h = 1e-2.
-    private func checkGradients(_ tr: DecoderTrainer, params: [Parameter], dropoutKey: UInt64?, what: String) throws {
+    /// `zeroGradient` names parameters whose gradient is exactly zero in theory (checked to be ~0).
+    private func checkGradients(_ tr: DecoderTrainer, params: [Parameter], dropoutKey: UInt64?, what: String,
+                                zeroGradient: (String) -> Bool = { _ in false }) throws {
         let T = tokens.count
         zeroGrads(params)
         _ = try tr.run(tokens: tokens, positions: (0..<T).map { Int32($0) }, mask: .causal(T: T), targets: targets,
@@ -60,7 +68,11 @@ final class DecoderTrainerTests: XCTestCase {
         var checked = 0
         for p in params {
             let scale = p.grad.map { abs($0) }.max() ?? 0
-            XCTAssertGreaterThan(scale, 1e-5, "\(what): \(p.name) got no gradient")
+            if zeroGradient(p.name) {
+                XCTAssertLessThan(scale, 1e-6, "\(what): \(p.name) should get no gradient")
+            } else {
+                XCTAssertGreaterThan(scale, 1e-5, "\(what): \(p.name) got no gradient")
+            }
             for _ in 0..<4 {
                 let i = Int(rng.next() % UInt64(p.count))
                 let old = p.value[i]
@@ -102,6 +114,30 @@ final class DecoderTrainerTests: XCTestCase {
         try checkGradients(tr, params: tr.trainableParameters, dropoutKey: nil, what: "gemma3")
     }
 
+    func testGPT2FullGradientIncludingPositionsAndBiases() throws {
+        let w = try DecoderWeights.random(config: Self.tinyGPT2(), seed: 8, scale: 0.4)
+        let tr = try DecoderTrainer(weights: w)
+        XCTAssertEqual(tr.trainableParameters.count, 4 + 2 * 16, "wte, ln_f w/b, wpe; per block 2 LayerNorms, 4 linears, all with bias")
+        XCTAssertNil(w.layers[0].wGate)
+        XCTAssertEqual(w.positionEmbedding?.shape, [9, 8])
+        XCTAssertEqual(w.layers[1].bDown?.weightDecay, false)
+        // Without RoPE, the key bias adds q·bk to every key's score of a query alike, which the
+        // softmax cancels: its true gradient is 0 (it is still trained, as in HF, and stays put).
+        try checkGradients(tr, params: tr.trainableParameters, dropoutKey: nil, what: "gpt2",
+                           zeroGradient: { $0.hasSuffix("attn_k.bias") })
+    }
+
+    func testGPT2RejectsPositionsBeyondTableAndGateLoRA() throws {
+        let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: Self.tinyGPT2(), seed: 8))
+        XCTAssertThrowsError(try tr.run(tokens: [1, 2], positions: [8, 9], mask: .causal(T: 2), targets: [])) {
+            XCTAssertTrue("\($0)".contains("position 9"), "\($0)")
+        }
+        let frozen = try DecoderWeights.random(config: Self.tinyGPT2(), seed: 8, trainable: false)
+        XCTAssertThrowsError(try DecoderTrainer(weights: frozen, loraConfig: try LoRAConfig(targets: [.gateProj], seed: 1))) {
+            XCTAssertTrue("\($0)".contains("gate"), "\($0)")
+        }
+    }
+
     func testLoRAGradientThroughWholeModelWithDropout() throws {
         let w = try DecoderWeights.random(config: Self.tinyGemma(), seed: 3, scale: 0.4, trainable: false)
         let tr = try DecoderTrainer(weights: w, loraConfig: try LoRAConfig(rank: 2, alpha: 4, dropout: 0.1, seed: 5))
@@ -120,7 +156,7 @@ final class DecoderTrainerTests: XCTestCase {
     /// Word log-probabilities from one tree batch equal those of each word appended to the context
     /// in its own causal sequence — through real blocks, RoPE, and (Gemma) the positional sliding window.
     func testTreeBatchMatchesSeparateSequencesThroughModel() throws {
-        for config in [try Self.tinyLlama(), try Self.tinyQwen2(), try Self.tinyGemma()] {
+        for config in [try Self.tinyLlama(), try Self.tinyQwen2(), try Self.tinyGemma(), try Self.tinyGPT2()] {
             let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: config, seed: 4, scale: 0.4))
             let context: [Int32] = [1, 2, 3, 4, 5]      // longer than Gemma's window of 3
             let words: [[Int32]] = [[6, 7, 8], [9], [2, 10]]

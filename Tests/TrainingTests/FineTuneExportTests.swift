@@ -6,7 +6,7 @@ import Training
 
 /// The Hugging Face export of merged fine-tuned weights reads back through the runtime's HF
 /// loader to the same logits as the merged weights in GGUF layout (llama with GGUF's permuted
-/// q/k rows, qwen2 with biases, Gemma 3 with its 1 + w norms).
+/// q/k rows, qwen2 with biases, Gemma 3 with its 1 + w norms, GPT-2 with fused q/k/v and Conv1D layouts).
 final class FineTuneExportTests: XCTestCase {
     func tempDir(_ name: String) throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("distlab-ftexport-\(getpid())-\(name)").path
@@ -18,7 +18,8 @@ final class FineTuneExportTests: XCTestCase {
     func testExportReadsBackToSameLogits() throws {
         let cases: [(String, ModelConfig, Bool)] = [("llama", try DecoderTrainerTests.tinyLlama(), true),
                                                     ("qwen2", try DecoderTrainerTests.tinyQwen2(), false),
-                                                    ("gemma3", try DecoderTrainerTests.tinyGemma(), false)]
+                                                    ("gemma3", try DecoderTrainerTests.tinyGemma(), false),
+                                                    ("gpt2", try DecoderTrainerTests.tinyGPT2(), false)]
         for (name, config, lora) in cases {
             let dir = try tempDir(name)
             defer { try? FileManager.default.removeItem(atPath: dir) }

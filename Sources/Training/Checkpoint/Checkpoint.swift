@@ -74,22 +74,35 @@ public enum Checkpoint {
     /// (W + (alpha/r)·B·A), under GGUF tensor names, as one safetensors file. `dtype` .bf16 or
     /// .f16 halves the size; .f32 keeps the weights exactly. Read it back for inference with the
     /// base model's config: `loadModel(weights: SafetensorsFile(path: p), config: trainer.config, naming: .gguf)`
-    /// (the values are in the runtime's layouts, e.g. llama q/k rows in GGUF's interleaved order).
+    /// (the values are in the runtime's layouts, e.g. llama q/k rows in GGUF's interleaved order;
+    /// GPT-2's q, k, v are fused back into `attn_qkv` [3C, C] rows q, k, v, as its GGUF loader expects).
     public static func saveMergedModel(_ trainer: DecoderTrainer, path: String, dtype: SafetensorsDType = .f32,
                                        metadata: [String: String] = [:]) throws {
         var tensors: [SafetensorsWriter.Tensor] = []
         let w = trainer.weights
-        for p in [w.tokenEmbedding, w.outputNorm] + (w.output.map { [$0] } ?? []) {
+        for p in [w.tokenEmbedding, w.outputNorm] + [w.outputNormBias, w.positionEmbedding, w.output].compactMap({ $0 }) {
             tensors.append(.init(name: p.name, shape: p.shape, dtype: dtype, values: p.values))
         }
+        let fuseQKV = trainer.config.architecture == .gpt2
         for (l, layer) in w.layers.enumerated() {
+            var merged: [String: [Float]] = [:]
             for p in layer.all {
                 var values = p.values
                 if let target = LoRATarget.allCases.first(where: { layer.weight(for: $0) === p }),
                    let adapter = trainer.lora[l][target] {
                     values = adapter.mergedWeight(p.valuePointer)
                 }
-                tensors.append(.init(name: p.name, shape: p.shape, dtype: dtype, values: values))
+                merged[p.name] = values
+                if !(fuseQKV && [layer.wq, layer.wk, layer.wv, layer.bq, layer.bk, layer.bv].contains(where: { $0 === p })) {
+                    tensors.append(.init(name: p.name, shape: p.shape, dtype: dtype, values: values))
+                }
+            }
+            if fuseQKV, let bq = layer.bq, let bk = layer.bk, let bv = layer.bv {
+                let qkv = [layer.wq, layer.wk, layer.wv].flatMap { merged[$0.name]! }
+                let bias = [bq, bk, bv].flatMap { merged[$0.name]! }
+                tensors.append(.init(name: "blk.\(l).attn_qkv.weight", shape: [bias.count, layer.wq.shape[1]],
+                                     dtype: dtype, values: qkv))
+                tensors.append(.init(name: "blk.\(l).attn_qkv.bias", shape: [bias.count], dtype: dtype, values: bias))
             }
         }
         try SafetensorsWriter.write(tensors, metadata: metadata, to: path)

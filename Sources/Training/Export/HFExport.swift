@@ -14,16 +14,65 @@ import Models
 ///   HF row c·D/2 + i (c ∈ {0, 1}), so the export un-permutes when the config says `.interleaved`.
 /// - Gemma 3 multiplies by (1 + w) in every RMSNorm and HF stores w, while the runtime (like
 ///   GGUF) holds 1 + w: the export subtracts 1 from the seven norm kinds.
+/// - GPT-2 uses HF's `Conv1D` modules, whose weights are stored [in, out]: the fused
+///   attn_qkv [3C, C], attn_output, ffn_up and ffn_down are transposed on export.
 public enum HFExport {
     /// Writes `dir/model.safetensors` and `dir/config.json` (creating `dir`).
     public static func write(merged source: WeightSource, config c: ModelConfig, to dir: String,
                              dtype: SafetensorsDType = .f32) throws {
-        guard c.architecture == .llama || c.architecture == .qwen2 || c.architecture == .gemma3 else {
-            throw TrainingError("HF export: architecture \(c.architecture) not supported (llama, qwen2, gemma3)")
-        }
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw TrainingError("HF export \(dir): cannot create directory (\(error.localizedDescription))")
         }
+        let out = c.architecture == .gpt2 ? try gpt2Tensors(merged: source, config: c, dtype: dtype)
+                                          : try decoderTensors(merged: source, config: c, dtype: dtype)
+        try SafetensorsWriter.write(out, metadata: ["format": "pt"], to: dir + "/model.safetensors")
+        var json = try configJSON(c, tied: !source.has("output.weight"))
+        json["torch_dtype"] = dtype == .bf16 ? "bfloat16" : dtype == .f16 ? "float16" : "float32"
+        do {
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: dir + "/config.json"), options: .atomic)
+        } catch { throw TrainingError("HF export \(dir)/config.json: \(error.localizedDescription)") }
+    }
+
+    /// GPT-2 tensors under GPT2LMHeadModel's names (as on the Hub, without the "transformer."
+    /// prefix); the head is tied to wte, so there is no lm_head tensor.
+    static func gpt2Tensors(merged source: WeightSource, config c: ModelConfig,
+                            dtype: SafetensorsDType) throws -> [SafetensorsWriter.Tensor] {
+        let C = c.dModel, F = c.ffnDim
+        guard !source.has("output.weight") else { throw TrainingError("HF export: gpt2 with an untied output head") }
+        var out: [SafetensorsWriter.Tensor] = []
+        func add(_ gguf: String, _ hf: String, _ shape: [Int]) throws {
+            out.append(.init(name: hf, shape: shape, dtype: dtype, values: try source.floats(gguf, shape: shape)))
+        }
+        /// A linear [out, in] stored as HF Conv1D [in, out].
+        func conv(_ gguf: String, _ hf: String, outDim: Int, inDim: Int) throws {
+            let w = try source.floats(gguf, shape: [outDim, inDim])
+            var t = [Float](repeating: 0, count: w.count)
+            for o in 0..<outDim { for i in 0..<inDim { t[i * outDim + o] = w[o * inDim + i] } }
+            out.append(.init(name: hf, shape: [inDim, outDim], dtype: dtype, values: t))
+        }
+        try add("token_embd.weight", "wte.weight", [c.vocabSize, C])
+        try add("position_embd.weight", "wpe.weight", [c.maxPositions, C])
+        try add("output_norm.weight", "ln_f.weight", [C]); try add("output_norm.bias", "ln_f.bias", [C])
+        for l in 0..<c.nLayers {
+            let g = "blk.\(l).", h = "h.\(l)."
+            try add(g + "attn_norm.weight", h + "ln_1.weight", [C]); try add(g + "attn_norm.bias", h + "ln_1.bias", [C])
+            try conv(g + "attn_qkv.weight", h + "attn.c_attn.weight", outDim: 3 * C, inDim: C)
+            try add(g + "attn_qkv.bias", h + "attn.c_attn.bias", [3 * C])
+            try conv(g + "attn_output.weight", h + "attn.c_proj.weight", outDim: C, inDim: C)
+            try add(g + "attn_output.bias", h + "attn.c_proj.bias", [C])
+            try add(g + "ffn_norm.weight", h + "ln_2.weight", [C]); try add(g + "ffn_norm.bias", h + "ln_2.bias", [C])
+            try conv(g + "ffn_up.weight", h + "mlp.c_fc.weight", outDim: F, inDim: C)
+            try add(g + "ffn_up.bias", h + "mlp.c_fc.bias", [F])
+            try conv(g + "ffn_down.weight", h + "mlp.c_proj.weight", outDim: C, inDim: F)
+            try add(g + "ffn_down.bias", h + "mlp.c_proj.bias", [C])
+        }
+        return out
+    }
+
+    /// llama / qwen2 / gemma3 tensors under their HF (`model.layers.N…`) names.
+    static func decoderTensors(merged source: WeightSource, config c: ModelConfig,
+                               dtype: SafetensorsDType) throws -> [SafetensorsWriter.Tensor] {
         let gemma = c.architecture == .gemma3
         var out: [SafetensorsWriter.Tensor] = []
         func add(_ gguf: String, _ hf: String, _ shape: [Int], transform: (([Float]) -> [Float])? = nil) throws {
@@ -66,13 +115,7 @@ public enum HFExport {
                 try add(g + "ffn_norm.weight", h + "post_attention_layernorm.weight", [C])
             }
         }
-        try SafetensorsWriter.write(out, metadata: ["format": "pt"], to: dir + "/model.safetensors")
-        var json = try configJSON(c, tied: !source.has("output.weight"))
-        json["torch_dtype"] = dtype == .bf16 ? "bfloat16" : dtype == .f16 ? "float16" : "float32"
-        do {
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: URL(fileURLWithPath: dir + "/config.json"), options: .atomic)
-        } catch { throw TrainingError("HF export \(dir)/config.json: \(error.localizedDescription)") }
+        return out
     }
 
     /// GGUF's interleaved q/k rows back to HF's order, per head: hf[c·D/2 + i] = gguf[2i + c].
@@ -94,10 +137,17 @@ public enum HFExport {
     /// which is `.neox` for HF weights by construction).
     public static func configJSON(_ c: ModelConfig, tied: Bool) throws -> [String: Any] {
         // rms_norm_eps via the Float's shortest decimal: 1e-05 rather than 9.99999974e-06.
+        let eps = Double("\(c.normEps)") ?? Double(c.normEps)
+        if c.architecture == .gpt2 {
+            return ["model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": c.vocabSize,
+                    "n_embd": c.dModel, "n_layer": c.nLayers, "n_head": c.nHeads, "n_inner": c.ffnDim,
+                    "n_positions": c.maxPositions, "n_ctx": c.maxPositions, "layer_norm_epsilon": eps,
+                    "activation_function": "gelu_new", "tie_word_embeddings": true, "torch_dtype": "float32"]
+        }
         var j: [String: Any] = [
             "vocab_size": c.vocabSize, "hidden_size": c.dModel, "num_hidden_layers": c.nLayers,
             "num_attention_heads": c.nHeads, "num_key_value_heads": c.nKVHeads, "head_dim": c.headDim,
-            "intermediate_size": c.ffnDim, "rms_norm_eps": Double("\(c.normEps)") ?? Double(c.normEps), "tie_word_embeddings": tied,
+            "intermediate_size": c.ffnDim, "rms_norm_eps": eps, "tie_word_embeddings": tied,
             "max_position_embeddings": c.maxPositions, "torch_dtype": "float32",
         ]
         guard c.layerRopeScaling.allSatisfy({ $0 == .none }) else {
@@ -123,7 +173,7 @@ public enum HFExport {
             let scalar = 1 / (Double(c.queryScale) * Double(c.queryScale))
             j["query_pre_attn_scalar"] = abs(scalar - scalar.rounded()) < 1e-3 ? Int(scalar.rounded()) : scalar   // Float round-trip noise
         case .gpt2:
-            throw TrainingError("HF export: gpt2 not supported")
+            preconditionFailure("gpt2 returned above")
         }
         return j
     }

@@ -16,6 +16,8 @@ import Numerics
 /// Gemma 3 adds per-head rmsnorm on q and k before RoPE, rmsnorm on the attention and MLP
 /// outputs before each residual add, gelu-tanh gating, √C embedding scale, sliding-window
 /// local layers with their own RoPE base.
+/// GPT-2: x = wte[token] + wpe[position]; LayerNorm (with bias) in place of rmsnorm; no RoPE;
+///        biases on every linear; MLP x += gelu(h·Wuᵀ + bu)·Wdᵀ + bd; head tied to wte.
 public final class DecoderTrainer {
     public let config: ModelConfig
     public let weights: DecoderWeights
@@ -25,7 +27,7 @@ public final class DecoderTrainer {
     private let acts: [BlockActivations]
     /// RoPE inverse frequencies per layer (Gemma 3's local and global layers differ in base).
     private let invFreq: [[Double]]
-    private let x0 = Scratch(), xL = Scratch(), hF = Scratch(), rstdF = Scratch()
+    private let x0 = Scratch(), xL = Scratch(), hF = Scratch(), rstdF = Scratch(), meanF = Scratch()
     private let hSel = Scratch(), logits = Scratch(), dlogits = Scratch(), dhSel = Scratch()
     private let dx = Scratch(), dx2 = Scratch(), dtmp = Scratch(), dh = Scratch()
     private let dF1 = Scratch(), dF2 = Scratch(), dF3 = Scratch()
@@ -45,7 +47,9 @@ public final class DecoderTrainer {
             lora = try weights.layers.enumerated().map { (l, w) in
                 var d: [LoRATarget: LoRALinear] = [:]
                 for (ti, t) in lc.targets.enumerated() {
-                    let base = w.weight(for: t)
+                    guard let base = w.weight(for: t) else {
+                        throw TrainingError("LoRA target \(t) does not exist in \(c.architecture)")
+                    }
                     let seed = SplitMix64.mix(lc.seed ^ SplitMix64.mix(UInt64(l * 16 + ti + 1)))
                     d[t] = try LoRALinear(name: "blk.\(l).\(t.ggufName)", inDim: base.shape[1], outDim: base.shape[0],
                                           rank: lc.rank, alpha: lc.alpha, dropout: lc.dropout, seed: seed)
@@ -103,6 +107,9 @@ public final class DecoderTrainer {
             for (i, p) in s.positions.enumerated() where p < 0 {
                 throw TrainingError("\(where_)token \(i): negative position \(p)")
             }
+            if let pe = weights.positionEmbedding, let i = s.positions.firstIndex(where: { Int($0) >= pe.shape[0] }) {
+                throw TrainingError("\(where_)token \(i): position \(s.positions[i]) beyond the \(pe.shape[0]) learned positions")
+            }
             for t in s.targets where t.row < 0 || t.row >= Ts {
                 throw TrainingError("\(where_)target row \(t.row) outside 0..<\(Ts)")
             }
@@ -119,6 +126,9 @@ public final class DecoderTrainer {
         // Embedding.
         let x = x0.get(T * C)
         embeddingForward(out: x, tokens: tokens, table: weights.tokenEmbedding.valuePointer, T: T, C: C, scale: c.embeddingScale)
+        if let pe = weights.positionEmbedding {
+            addPositionEmbedding(out: x, positions: positions, table: pe.valuePointer, T: T, C: C)
+        }
         var cur = UnsafePointer(x)
         for l in 0..<c.nLayers {
             cur = blockForward(l, inp: cur, T: T, positions: positions, segments: segments, dropoutKey: dropoutKey)
@@ -127,8 +137,8 @@ public final class DecoderTrainer {
         precondition(UnsafePointer(xl) == cur)
 
         // Final norm and the LM head on the target rows only.
-        let hf = hF.get(T * C), rf = rstdF.get(T)
-        rmsnormForward(out: hf, rstd: rf, inp: xl, weight: weights.outputNorm.valuePointer, T: T, C: C, eps: c.normEps)
+        let hf = hF.get(T * C)
+        normForward(weights.outputNorm, weights.outputNormBias, out: hf, mean: meanF, rstd: rstdF, inp: xl, T: T)
         let rows = Array(Set(targets.map(\.row))).sorted()
         var compact = [Int: Int]()
         for (i, r) in rows.enumerated() { compact[r] = i }
@@ -152,22 +162,53 @@ public final class DecoderTrainer {
         let dhf = dh.zeroed(T * C)
         for (i, r) in rows.enumerated() { (dhf + r * C).update(from: dhs + i * C, count: C) }
         var g = dx.zeroed(T * C)
-        rmsnormBackward(dinp: g, dweight: weights.outputNorm.gradPointer, dout: dhf, inp: xl,
-                        weight: weights.outputNorm.valuePointer, rstd: rf, T: T, C: C)
+        normBackward(weights.outputNorm, weights.outputNormBias, dinp: g, dout: dhf, inp: xl, mean: meanF, rstd: rstdF, T: T)
         for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
             g = try blockBackward(l, dout: g, T: T, positions: positions, segments: segments)
         }
         if let dwte = weights.tokenEmbedding.gradPointer {
             embeddingBackward(dwte: dwte, dout: g, tokens: tokens, T: T, C: C, scale: c.embeddingScale)
         }
+        if let dwpe = weights.positionEmbedding?.gradPointer {
+            // wpe is a lookup table indexed by position: the same scatter-add as the token embedding.
+            embeddingBackward(dwte: dwpe, dout: g, tokens: positions, T: T, C: C)
+        }
         return perSequence
     }
 
     // MARK: blocks
 
+    /// A [T, C] pre-norm: RMSNorm (llama, qwen2, gemma3) or LayerNorm with bias (GPT-2, which
+    /// also keeps the row means for its backward).
+    private func normForward(_ w: Parameter, _ b: Parameter?, out: UnsafeMutablePointer<Float>, mean: Scratch,
+                             rstd: Scratch, inp: UnsafePointer<Float>, T: Int) {
+        let C = config.dModel
+        switch config.norm {
+        case .rms:
+            rmsnormForward(out: out, rstd: rstd.get(T), inp: inp, weight: w.valuePointer, T: T, C: C, eps: config.normEps)
+        case .layer:
+            layernormForward(out: out, mean: mean.get(T), rstd: rstd.get(T), inp: inp, weight: w.valuePointer,
+                             bias: b?.valuePointer, T: T, C: C, eps: config.normEps)
+        }
+    }
+
+    /// Backward of `normForward`; accumulates into dinp and the weight (and bias) gradients.
+    private func normBackward(_ w: Parameter, _ b: Parameter?, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                              inp: UnsafePointer<Float>, mean: Scratch, rstd: Scratch, T: Int) {
+        let C = config.dModel
+        switch config.norm {
+        case .rms:
+            rmsnormBackward(dinp: dinp, dweight: w.gradPointer, dout: dout, inp: inp, weight: w.valuePointer,
+                            rstd: rstd.pointer, T: T, C: C)
+        case .layer:
+            layernormBackward(dinp: dinp, dweight: w.gradPointer, dbias: b?.gradPointer, dout: dout, inp: inp,
+                              weight: w.valuePointer, mean: mean.pointer, rstd: rstd.pointer, T: T, C: C)
+        }
+    }
+
     private func project(_ l: Int, _ target: LoRATarget, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                          T: Int, dropoutKey: UInt64?) {
-        let w = weights.layers[l].weight(for: target)
+        let w = weights.layers[l].weight(for: target)!   // LoRA init checked the target exists
         let b = weights.layers[l].bias(for: target)?.valuePointer
         if let ad = lora[l][target] {
             ad.forward(out: out, inp: inp, weight: w.valuePointer, bias: b, T: T, dropoutKey: dropoutKey)
@@ -178,7 +219,7 @@ public final class DecoderTrainer {
 
     private func projectBackward(_ l: Int, _ target: LoRATarget, dinp: UnsafeMutablePointer<Float>,
                                  dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, T: Int) throws {
-        let w = weights.layers[l].weight(for: target)
+        let w = weights.layers[l].weight(for: target)!   // LoRA init checked the target exists
         if let ad = lora[l][target] {
             try ad.backward(dinp: dinp, dout: dout, weight: w.valuePointer, T: T)   // base (and its bias) frozen
         } else {
@@ -194,7 +235,7 @@ public final class DecoderTrainer {
         let x = a.xIn.get(T * C)
         if x != inp { x.update(from: inp, count: T * C) }   // block l−1 already wrote here
         let h1 = a.h1.get(T * C)
-        rmsnormForward(out: h1, rstd: a.rstd1.get(T), inp: x, weight: w.attnNorm.valuePointer, T: T, C: C, eps: c.normEps)
+        normForward(w.attnNorm, w.attnNormBias, out: h1, mean: a.mean1, rstd: a.rstd1, inp: x, T: T)
         let q = a.q.get(T * c.qDim), k = a.k.get(T * c.kvDim), v = a.v.get(T * c.kvDim)
         let qPre = a.qPre.get(T * c.qDim), kPre = a.kPre.get(T * c.kvDim)
         project(l, .qProj, out: qPre, inp: h1, T: T, dropoutKey: dropoutKey)
@@ -209,10 +250,12 @@ public final class DecoderTrainer {
             q.update(from: qPre, count: T * c.qDim)
             k.update(from: kPre, count: T * c.kvDim)
         }
-        ropeForward(x: q, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                    invFreq: invFreq[l], layout: c.ropeLayout)
-        ropeForward(x: k, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                    invFreq: invFreq[l], layout: c.ropeLayout)
+        if c.rotaryDim > 0 {   // GPT-2 has learned positions instead
+            ropeForward(x: q, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                        invFreq: invFreq[l], layout: c.ropeLayout)
+            ropeForward(x: k, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                        invFreq: invFreq[l], layout: c.ropeLayout)
+        }
         let att = a.att.get(T * c.qDim)
         for sg in segments {   // attention never crosses sequences
             let qo = sg.offset * c.qDim, ko = sg.offset * c.kvDim
@@ -230,11 +273,17 @@ public final class DecoderTrainer {
             residualAdd(x: x2, y: o, N: T * C)
         }
         let h2 = a.h2.get(T * C)
-        rmsnormForward(out: h2, rstd: a.rstd2.get(T), inp: x2, weight: w.ffnNorm.valuePointer, T: T, C: C, eps: c.normEps)
-        let gate = a.gate.get(T * F), up = a.up.get(T * F), act = a.act.get(T * F)
-        project(l, .gateProj, out: gate, inp: h2, T: T, dropoutKey: dropoutKey)
+        normForward(w.ffnNorm, w.ffnNormBias, out: h2, mean: a.mean2, rstd: a.rstd2, inp: x2, T: T)
+        let up = a.up.get(T * F), act = a.act.get(T * F)
         project(l, .upProj, out: up, inp: h2, T: T, dropoutKey: dropoutKey)
-        if c.ffn == .geglu { gegluTanhForward(out: act, gate: gate, up: up, N: T * F) } else { swigluForward(out: act, gate: gate, up: up, N: T * F) }
+        switch c.ffn {
+        case .gelu:
+            geluTanhForward(out: act, inp: up, N: T * F)
+        case .geglu, .swiglu:
+            let gate = a.gate.get(T * F)
+            project(l, .gateProj, out: gate, inp: h2, T: T, dropoutKey: dropoutKey)
+            if c.ffn == .geglu { gegluTanhForward(out: act, gate: gate, up: up, N: T * F) } else { swigluForward(out: act, gate: gate, up: up, N: T * F) }
+        }
         let m = a.m.get(T * C)
         project(l, .downProj, out: m, inp: act, T: T, dropoutKey: dropoutKey)
         // out = x2 + post(m), written straight into the next block's input buffer.
@@ -272,17 +321,21 @@ public final class DecoderTrainer {
         }
         let dact = dF1.zeroed(T * F)
         try projectBackward(l, .downProj, dinp: dact, dout: dm, inp: a.act.pointer, T: T)
-        let dgate = dF2.zeroed(T * F), dup = dF3.zeroed(T * F)
-        if c.ffn == .geglu {
-            gegluTanhBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
-        } else {
-            swigluBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
+        let dup = dF3.zeroed(T * F), dh2 = dh.zeroed(T * C)
+        switch c.ffn {
+        case .gelu:
+            geluTanhBackward(dinp: dup, dout: dact, inp: a.up.pointer, N: T * F)
+        case .geglu, .swiglu:
+            let dgate = dF2.zeroed(T * F)
+            if c.ffn == .geglu {
+                gegluTanhBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
+            } else {
+                swigluBackward(dgate: dgate, dup: dup, dout: dact, gate: a.gate.pointer, up: a.up.pointer, N: T * F)
+            }
+            try projectBackward(l, .gateProj, dinp: dh2, dout: dgate, inp: a.h2.pointer, T: T)
         }
-        let dh2 = dh.zeroed(T * C)
-        try projectBackward(l, .gateProj, dinp: dh2, dout: dgate, inp: a.h2.pointer, T: T)
         try projectBackward(l, .upProj, dinp: dh2, dout: dup, inp: a.h2.pointer, T: T)
-        rmsnormBackward(dinp: dres, dweight: w.ffnNorm.gradPointer, dout: dh2, inp: x2, weight: w.ffnNorm.valuePointer,
-                        rstd: a.rstd2.pointer, T: T, C: C)
+        normBackward(w.ffnNorm, w.ffnNormBias, dinp: dres, dout: dh2, inp: x2, mean: a.mean2, rstd: a.rstd2, T: T)
 
         // Attention branch. dout is reused as the block input's gradient (starts as the residual).
         let dxIn = dout
@@ -304,10 +357,12 @@ public final class DecoderTrainer {
                                     k: a.k.pointer + ko, v: a.v.pointer + ko, mask: sg.masks[c.layerWindow[l]]!,
                                     nHeads: c.nHeads, nKVHeads: c.nKVHeads, headDim: c.headDim, scale: c.queryScale)
         }
-        ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                     invFreq: invFreq[l], layout: c.ropeLayout)
-        ropeBackward(dx: gk, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                     invFreq: invFreq[l], layout: c.ropeLayout)
+        if c.rotaryDim > 0 {
+            ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                         invFreq: invFreq[l], layout: c.ropeLayout)
+            ropeBackward(dx: gk, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                         invFreq: invFreq[l], layout: c.ropeLayout)
+        }
         var dqPre = gq, dkPre = gk
         if let qNorm = w.qNorm, let kNorm = w.kNorm {
             dqPre = dF2.zeroed(T * c.qDim)
@@ -321,8 +376,7 @@ public final class DecoderTrainer {
         try projectBackward(l, .qProj, dinp: dh1, dout: dqPre, inp: a.h1.pointer, T: T)
         try projectBackward(l, .kProj, dinp: dh1, dout: dkPre, inp: a.h1.pointer, T: T)
         try projectBackward(l, .vProj, dinp: dh1, dout: gv, inp: a.h1.pointer, T: T)
-        rmsnormBackward(dinp: dxIn, dweight: w.attnNorm.gradPointer, dout: dh1, inp: x, weight: w.attnNorm.valuePointer,
-                        rstd: a.rstd1.pointer, T: T, C: C)
+        normBackward(w.attnNorm, w.attnNormBias, dinp: dxIn, dout: dh1, inp: x, mean: a.mean1, rstd: a.rstd1, T: T)
         return dxIn
     }
 }

@@ -3,24 +3,30 @@ import Models
 
 /// One transformer block's parameters, under their GGUF names (blk.N.<name>.weight).
 public final class DecoderLayerWeights {
-    public let attnNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown: Parameter
+    public let attnNorm, wq, wk, wv, wo, ffnNorm, wUp, wDown: Parameter
+    /// The gate of a gated MLP (SwiGLU / GeGLU); nil for GPT-2's plain GELU MLP.
+    public let wGate: Parameter?
     /// Gemma 3 only: per-head q/k RMSNorm and the norms after attention / MLP.
     public let qNorm, kNorm, postAttnNorm, postFfnNorm: Parameter?
-    /// Qwen2 only: q/k/v projection biases.
+    /// Qwen2 and GPT-2: q/k/v projection biases.
     public let bq, bk, bv: Parameter?
+    /// GPT-2 only: LayerNorm biases and the attention-output / MLP biases.
+    public let attnNormBias, ffnNormBias, bo, bUp, bDown: Parameter?
 
     init(attnNorm: Parameter, wq: Parameter, wk: Parameter, wv: Parameter, wo: Parameter, ffnNorm: Parameter,
-         wGate: Parameter, wUp: Parameter, wDown: Parameter, qNorm: Parameter?, kNorm: Parameter?,
-         postAttnNorm: Parameter?, postFfnNorm: Parameter?, bq: Parameter?, bk: Parameter?, bv: Parameter?) {
+         wGate: Parameter?, wUp: Parameter, wDown: Parameter, qNorm: Parameter?, kNorm: Parameter?,
+         postAttnNorm: Parameter?, postFfnNorm: Parameter?, bq: Parameter?, bk: Parameter?, bv: Parameter?,
+         attnNormBias: Parameter?, ffnNormBias: Parameter?, bo: Parameter?, bUp: Parameter?, bDown: Parameter?) {
         self.attnNorm = attnNorm; self.wq = wq; self.wk = wk; self.wv = wv; self.wo = wo; self.ffnNorm = ffnNorm
         self.wGate = wGate; self.wUp = wUp; self.wDown = wDown
         self.qNorm = qNorm; self.kNorm = kNorm; self.postAttnNorm = postAttnNorm; self.postFfnNorm = postFfnNorm
         self.bq = bq; self.bk = bk; self.bv = bv
+        self.attnNormBias = attnNormBias; self.ffnNormBias = ffnNormBias; self.bo = bo; self.bUp = bUp; self.bDown = bDown
     }
 
     public var all: [Parameter] {
-        [attnNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown]
-            + [qNorm, kNorm, postAttnNorm, postFfnNorm, bq, bk, bv].compactMap { $0 }
+        [attnNorm, wq, wk, wv, wo, ffnNorm] + (wGate.map { [$0] } ?? []) + [wUp, wDown]
+            + [qNorm, kNorm, postAttnNorm, postFfnNorm, bq, bk, bv, attnNormBias, ffnNormBias, bo, bUp, bDown].compactMap { $0 }
     }
 
     /// The bias of a LoRA target's projection, if it has one.
@@ -29,12 +35,15 @@ public final class DecoderLayerWeights {
         case .qProj: return bq
         case .kProj: return bk
         case .vProj: return bv
-        default: return nil
+        case .oProj: return bo
+        case .gateProj: return nil
+        case .upProj: return bUp
+        case .downProj: return bDown
         }
     }
 
-    /// The weight a LoRA target adapts.
-    public func weight(for target: LoRATarget) -> Parameter {
+    /// The weight a LoRA target adapts (nil: the architecture has no such projection, e.g. GPT-2's gate).
+    public func weight(for target: LoRATarget) -> Parameter? {
         switch target {
         case .qProj: return wq
         case .kProj: return wk
@@ -52,18 +61,25 @@ public final class DecoderWeights {
     public let config: ModelConfig
     public let tokenEmbedding: Parameter      // token_embd.weight [vocab, dim]
     public let outputNorm: Parameter          // output_norm.weight [dim]
+    public let outputNormBias: Parameter?     // output_norm.bias [dim] (GPT-2's final LayerNorm)
+    public let positionEmbedding: Parameter?  // position_embd.weight [maxPositions, dim] (GPT-2)
     public let output: Parameter?             // output.weight [vocab, dim], nil when tied
     public let layers: [DecoderLayerWeights]
 
     /// Every parameter, in a fixed order (the order the optimiser state and checkpoints use).
-    public var all: [Parameter] { [tokenEmbedding, outputNorm] + (output.map { [$0] } ?? []) + layers.flatMap(\.all) }
+    public var all: [Parameter] {
+        [tokenEmbedding, outputNorm] + [outputNormBias, positionEmbedding, output].compactMap { $0 } + layers.flatMap(\.all)
+    }
 
-    /// Which decoders the trainer runs: RMSNorm, gated FFN, RoPE; llama, qwen2 (q/k/v biases)
-    /// and gemma3 (q/k norms, post-norms). GPT-2 (LayerNorm, learned positions, biases
-    /// everywhere) is not trainable here; it throws.
+    /// Which decoders the trainer runs: RMSNorm, gated FFN, RoPE for llama, qwen2 (q/k/v biases)
+    /// and gemma3 (q/k norms, post-norms); LayerNorm with bias, GELU MLP, learned positions and
+    /// biases on every linear for gpt2.
     public static func checkTrainable(_ c: ModelConfig) throws {
-        guard c.architecture != .gpt2, c.norm == .rms, c.ffn != .gelu, c.rotaryDim > 0 else {
-            throw TrainingError("architecture \(c.architecture) is not supported for training (llama, qwen2, gemma3)")
+        let ok = c.architecture == .gpt2
+            ? c.norm == .layer && c.ffn == .gelu && c.rotaryDim == 0 && c.nKVHeads == c.nHeads && c.maxPositions > 0
+            : c.norm == .rms && c.ffn != .gelu && c.rotaryDim > 0
+        guard ok else {
+            throw TrainingError("architecture \(c.architecture) with norm \(c.norm), ffn \(c.ffn), rotaryDim \(c.rotaryDim) is not supported for training (llama, qwen2, gemma3, gpt2)")
         }
     }
 
@@ -71,18 +87,27 @@ public final class DecoderWeights {
     /// marks norms and biases (no weight decay, HF convention).
     public static func shapes(_ c: ModelConfig) -> [(name: String, shape: [Int], noDecay: Bool)] {
         let C = c.dModel, V = c.vocabSize, F = c.ffnDim
+        let gpt2 = c.architecture == .gpt2
         var s: [(String, [Int], Bool)] = [("token_embd.weight", [V, C], false), ("output_norm.weight", [C], true)]
         if !c.tiedEmbeddings { s.append(("output.weight", [V, C], false)) }
+        if gpt2 {
+            // Learned positions decay like the token embedding (HF/nanoGPT decay every 2-D tensor).
+            s += [("output_norm.bias", [C], true), ("position_embd.weight", [c.maxPositions, C], false)]
+        }
         for l in 0..<c.nLayers {
             let p = "blk.\(l)."
             s += [(p + "attn_norm.weight", [C], true), (p + "attn_q.weight", [c.qDim, C], false),
                   (p + "attn_k.weight", [c.kvDim, C], false), (p + "attn_v.weight", [c.kvDim, C], false),
-                  (p + "attn_output.weight", [C, c.qDim], false), (p + "ffn_norm.weight", [C], true),
-                  (p + "ffn_gate.weight", [F, C], false), (p + "ffn_up.weight", [F, C], false),
-                  (p + "ffn_down.weight", [C, F], false)]
-            if c.architecture == .qwen2 {
+                  (p + "attn_output.weight", [C, c.qDim], false), (p + "ffn_norm.weight", [C], true)]
+            if !gpt2 { s.append((p + "ffn_gate.weight", [F, C], false)) }
+            s += [(p + "ffn_up.weight", [F, C], false), (p + "ffn_down.weight", [C, F], false)]
+            if c.architecture == .qwen2 || gpt2 {
                 s += [(p + "attn_q.bias", [c.qDim], true), (p + "attn_k.bias", [c.kvDim], true),
                       (p + "attn_v.bias", [c.kvDim], true)]
+            }
+            if gpt2 {
+                s += [(p + "attn_norm.bias", [C], true), (p + "attn_output.bias", [C], true),
+                      (p + "ffn_norm.bias", [C], true), (p + "ffn_up.bias", [F], true), (p + "ffn_down.bias", [C], true)]
             }
             if c.architecture == .gemma3 {
                 s += [(p + "attn_q_norm.weight", [c.headDim], true), (p + "attn_k_norm.weight", [c.headDim], true),
@@ -107,45 +132,47 @@ public final class DecoderWeights {
         config = c
         tokenEmbedding = byName["token_embd.weight"]!
         outputNorm = byName["output_norm.weight"]!
+        outputNormBias = byName["output_norm.bias"]
+        positionEmbedding = byName["position_embd.weight"]
         output = byName["output.weight"]
         layers = (0..<c.nLayers).map { l in
             let g = { (n: String) in byName["blk.\(l).\(n).weight"] }
+            let b = { (n: String) in byName["blk.\(l).\(n).bias"] }
             return DecoderLayerWeights(attnNorm: g("attn_norm")!, wq: g("attn_q")!, wk: g("attn_k")!, wv: g("attn_v")!,
-                                       wo: g("attn_output")!, ffnNorm: g("ffn_norm")!, wGate: g("ffn_gate")!,
+                                       wo: g("attn_output")!, ffnNorm: g("ffn_norm")!, wGate: g("ffn_gate"),
                                        wUp: g("ffn_up")!, wDown: g("ffn_down")!, qNorm: g("attn_q_norm"),
                                        kNorm: g("attn_k_norm"), postAttnNorm: g("post_attention_norm"),
                                        postFfnNorm: g("post_ffw_norm"),
-                                       bq: byName["blk.\(l).attn_q.bias"], bk: byName["blk.\(l).attn_k.bias"],
-                                       bv: byName["blk.\(l).attn_v.bias"])
+                                       bq: b("attn_q"), bk: b("attn_k"), bv: b("attn_v"),
+                                       attnNormBias: b("attn_norm"), ffnNormBias: b("ffn_norm"), bo: b("attn_output"),
+                                       bUp: b("ffn_up"), bDown: b("ffn_down"))
         }
     }
 
     /// Copies the float32 weights of a loaded model (`Models.loadModel(path:)`: GGUF or a Hugging
-    /// Face directory, already in the runtime's layouts) into trainable parameters. The model
-    /// can be released afterwards. Throws if the model has parameters this trainer does not
-    /// implement (e.g. biases on the output projection or the MLP).
+    /// Face directory, already in the runtime's layouts — GPT-2's fused q/k/v is split into
+    /// q, k, v at load) into trainable parameters. The model can be released afterwards.
+    /// Throws if the model has a tensor this trainer's architecture does not implement.
     public convenience init(model: Transformer, trainable: Bool) throws {
         let w = model.weights
         var byName: [String: WeightTensor] = ["token_embd.weight": w.tokenEmbedding, "output_norm.weight": w.finalNorm]
-        if let o = w.output { byName["output.weight"] = o }
+        byName["output.weight"] = w.output; byName["output_norm.bias"] = w.finalNormBias
+        byName["position_embd.weight"] = w.positionEmbedding
         for (l, L) in w.layers.enumerated() {
             let p = "blk.\(l)."
-            let unsupported: [(String, WeightTensor?)] = [("attn_norm bias", L.attnNormBias), ("attn_output bias", L.bo),
-                                                          ("ffn_norm bias", L.ffnNormBias), ("ffn_up bias", L.bUp),
-                                                          ("ffn_down bias", L.bDown)]
-            if let (what, _) = unsupported.first(where: { $0.1 != nil }) {
-                throw TrainingError("layer \(l) has a \(what), which the trainer does not implement")
-            }
-            byName[p + "attn_norm.weight"] = L.attnNorm; byName[p + "attn_q.weight"] = L.wq
-            byName[p + "attn_k.weight"] = L.wk; byName[p + "attn_v.weight"] = L.wv; byName[p + "attn_output.weight"] = L.wo
-            byName[p + "ffn_norm.weight"] = L.ffnNorm; byName[p + "ffn_gate.weight"] = L.wGate
-            byName[p + "ffn_up.weight"] = L.wUp; byName[p + "ffn_down.weight"] = L.wDown
-            byName[p + "attn_q.bias"] = L.bq; byName[p + "attn_k.bias"] = L.bk; byName[p + "attn_v.bias"] = L.bv
-            byName[p + "attn_q_norm.weight"] = L.qNorm; byName[p + "attn_k_norm.weight"] = L.kNorm
-            byName[p + "post_attention_norm.weight"] = L.postAttnNorm; byName[p + "post_ffw_norm.weight"] = L.postFFNNorm
+            let named: [(String, WeightTensor?)] = [
+                ("attn_norm.weight", L.attnNorm), ("attn_norm.bias", L.attnNormBias), ("attn_q.weight", L.wq),
+                ("attn_k.weight", L.wk), ("attn_v.weight", L.wv), ("attn_q.bias", L.bq), ("attn_k.bias", L.bk),
+                ("attn_v.bias", L.bv), ("attn_output.weight", L.wo), ("attn_output.bias", L.bo),
+                ("ffn_norm.weight", L.ffnNorm), ("ffn_norm.bias", L.ffnNormBias), ("ffn_gate.weight", L.wGate),
+                ("ffn_up.weight", L.wUp), ("ffn_up.bias", L.bUp), ("ffn_down.weight", L.wDown), ("ffn_down.bias", L.bDown),
+                ("attn_q_norm.weight", L.qNorm), ("attn_k_norm.weight", L.kNorm),
+                ("post_attention_norm.weight", L.postAttnNorm), ("post_ffw_norm.weight", L.postFFNNorm)]
+            for (n, t) in named { byName[p + n] = t }
         }
-        if w.positionEmbedding != nil || w.finalNormBias != nil {
-            throw TrainingError("model has learned positions or a final-norm bias, which the trainer does not implement")
+        let expected = Set(DecoderWeights.shapes(model.config).map(\.name))
+        if let extra = byName.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw TrainingError("model has tensor \(extra), which the trainer does not implement for \(model.config.architecture)")
         }
         try self.init(config: model.config, trainable: trainable) { name, shape in
             guard let t = byName[name] else { throw TrainingError("model has no tensor \(name)") }

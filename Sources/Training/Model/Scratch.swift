@@ -27,7 +27,7 @@ final class Scratch {
 
 /// The activations one block keeps from the forward pass for its backward pass.
 final class BlockActivations {
-    let xIn = Scratch(), h1 = Scratch(), rstd1 = Scratch()
+    let xIn = Scratch(), h1 = Scratch(), rstd1 = Scratch(), mean1 = Scratch(), mean2 = Scratch()
     let qPre = Scratch(), qRstd = Scratch(), kPre = Scratch(), kRstd = Scratch()
     let q = Scratch(), k = Scratch(), v = Scratch(), att = Scratch()
     let o = Scratch(), oRstd = Scratch(), x2 = Scratch(), h2 = Scratch(), rstd2 = Scratch()
