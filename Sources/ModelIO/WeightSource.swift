@@ -22,3 +22,19 @@ extension WeightSource {
         return try floats(name)
     }
 }
+
+/// Weights held in memory under whatever names the caller gives them: for models built in code
+/// (tests, tiny random models) rather than read from a file. Shapes are row-major as above.
+public final class InMemoryWeights: WeightSource {
+    public let path: String
+    /// name → (row-major shape, values).
+    public var tensors: [String: ([Int], [Float])] = [:]
+    public init(path: String = "<memory>") { self.path = path }
+    public var tensorNames: [String] { tensors.keys.sorted() }
+    public func shape(of name: String) throws -> [Int] { try entry(name).0 }
+    public func floats(_ name: String) throws -> [Float] { try entry(name).1 }
+    private func entry(_ name: String) throws -> ([Int], [Float]) {
+        guard let t = tensors[name] else { throw ModelFileError(path: path, message: "missing tensor \(name)") }
+        return t
+    }
+}

@@ -4,21 +4,6 @@ import ModelIO
 import Models
 import Numerics
 
-/// Weights held in memory under whatever names a test gives them.
-final class MemoryWeights: WeightSource {
-    let path = "<memory>"
-    var tensors: [String: ([Int], [Float])] = [:]
-    var tensorNames: [String] { tensors.keys.sorted() }
-    func shape(of name: String) throws -> [Int] {
-        guard let t = tensors[name] else { throw ModelFileError(path: path, message: "missing tensor \(name)") }
-        return t.0
-    }
-    func floats(_ name: String) throws -> [Float] {
-        guard let t = tensors[name] else { throw ModelFileError(path: path, message: "missing tensor \(name)") }
-        return t.1
-    }
-}
-
 /// Deterministic pseudo-random numbers for test weights.
 struct SeededRNG {
     var s: UInt64
@@ -195,9 +180,9 @@ struct RefModel {
 // MARK: - Tiny models
 
 /// HF config and random HF-named weights for a tiny model of each architecture.
-func tinyModel(_ kind: String, seed: UInt64) -> ([String: Any], MemoryWeights) {
+func tinyModel(_ kind: String, seed: UInt64) -> ([String: Any], InMemoryWeights) {
     var rng = SeededRNG(s: seed)
-    let src = MemoryWeights()
+    let src = InMemoryWeights()
     func add(_ name: String, _ shape: [Int], scale: Float = 0.4, offset: Float = 0) {
         src.tensors[name] = (shape, (0..<shape.reduce(1, *)).map { _ in offset + scale * rng.uniform() })
     }
@@ -289,7 +274,7 @@ final class TinyModelTests: XCTestCase {
     func testLlamaGGUFPermutedLayoutMatchesHF() throws {
         let (json, src) = tinyModel("llama", seed: 7)
         let hf = try loadModel(hfWeights: src, config: json, configPath: "<llama>")
-        let g = MemoryWeights()
+        let g = InMemoryWeights()
         let c = hf.config, D = c.headDim
         /// HF row (head, j·D/2 + i) → GGUF row (head, 2i + j).
         func permute(_ w: [Float], heads: Int) -> [Float] {
@@ -337,7 +322,7 @@ final class TinyModelTests: XCTestCase {
             for i in 0..<r { for j in 0..<k { out[j * r + i] = t.1[i * k + j] } }
             return ([k, r], out)
         }
-        let g = MemoryWeights()
+        let g = InMemoryWeights()
         g.tensors["token_embd.weight"] = src.tensors["wte.weight"]; g.tensors["position_embd.weight"] = src.tensors["wpe.weight"]
         g.tensors["output_norm.weight"] = src.tensors["ln_f.weight"]; g.tensors["output_norm.bias"] = src.tensors["ln_f.bias"]
         for l in 0..<c.nLayers {

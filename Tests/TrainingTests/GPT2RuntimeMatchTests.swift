@@ -5,21 +5,6 @@ import Models
 import Numerics
 import Training
 
-/// Hugging Face GPT-2 tensors held in memory (Conv1D weights stored [in, out], fused c_attn).
-private final class HFTensors: WeightSource {
-    let path = "<tiny gpt2>"
-    var tensors: [String: ([Int], [Float])] = [:]
-    var tensorNames: [String] { tensors.keys.sorted() }
-    func shape(of name: String) throws -> [Int] {
-        guard let t = tensors[name] else { throw ModelFileError(path: path, message: "missing tensor \(name)") }
-        return t.0
-    }
-    func floats(_ name: String) throws -> [Float] {
-        guard let t = tensors[name] else { throw ModelFileError(path: path, message: "missing tensor \(name)") }
-        return t.1
-    }
-}
-
 /// The trainer's GPT-2 forward against the inference runtime's `Transformer` on the same tiny
 /// model, loaded the way a real checkpoint is (HF names, Conv1D [in, out] layout, fused q/k/v
 /// split by `Models`, then copied by `DecoderWeights(model:)`).
@@ -28,7 +13,7 @@ final class GPT2RuntimeMatchTests: XCTestCase {
         let V = 11, C = 8, L = 2, F = 12, P = 9
         let json: [String: Any] = ["model_type": "gpt2", "vocab_size": V, "n_embd": C, "n_layer": L, "n_head": 2,
                                    "n_inner": F, "n_positions": P, "layer_norm_epsilon": 1e-5]
-        let src = HFTensors()
+        let src = InMemoryWeights(path: "<tiny gpt2>")  // Hugging Face GPT-2 names and layouts
         var seed: UInt64 = 40
         func put(_ name: String, _ shape: [Int], norm: Bool = false) {
             seed += 1
