@@ -63,3 +63,18 @@ public func extractWord(sample: String, context: String = "") -> String? {
     if piece.isEmpty { return nil }
     return String(piece).lowercased()
 }
+
+/// Whether more text appended to `continuation` can no longer change `extractWord` of it: a word
+/// character has been seen and whitespace follows it. Used to stop sampling a continuation once
+/// its first word is known (whitespace is one byte, so the text before it is fully decoded).
+public func firstWordIsComplete(_ continuation: String) -> Bool {
+    var seenWord = false
+    for u in continuation.unicodeScalars {
+        if isPythonWhitespace(u) {
+            if seenWord { return true }
+        } else if isPythonWordCharacter(u) {
+            seenWord = true
+        }
+    }
+    return false
+}

@@ -95,9 +95,12 @@ extension LanguageModel {
     /// `stop`. The prompt is prefilled once; each sample continues from a fork of its cache, and
     /// all unfinished samples decode together (one batched step per token). Sample i draws from
     /// its own sampler seeded with seed + i, so results do not depend on the batching.
+    /// `isDone`, when given, ends a sample early once its tokens so far satisfy it (e.g. its first
+    /// word is complete): the sample's remaining tokens could not change what the caller keeps, and
+    /// since each sample has its own sampler, the other samples are unaffected.
     /// Returns the generated tokens of each sample (a stop token included).
     public func generate(prompt: [Int32], samples n: Int = 1, maxTokens: Int, settings: SamplingSettings,
-                         seed: UInt64, stop: Set<Int32> = []) throws -> [[Int32]] {
+                         seed: UInt64, stop: Set<Int32> = [], isDone: (([Int32]) -> Bool)? = nil) throws -> [[Int32]] {
         guard !prompt.isEmpty else { throw ModelInputError("generate needs a non-empty prompt") }
         guard n >= 1, maxTokens >= 0 else { throw ModelInputError("generate: samples \(n) must be ≥ 1 and maxTokens \(maxTokens) ≥ 0") }
         let V = config.vocabSize
@@ -115,7 +118,9 @@ extension LanguageModel {
             for (row, i) in active.enumerated() {
                 let tok = logits.withUnsafeBufferPointer { samplers[i].sample(logits: $0.baseAddress! + row * V, vocab: V, settings: settings) }
                 results[i].append(tok)
-                if !stop.contains(tok) && results[i].count < maxTokens { stepTokens.append(tok); stepSeqs.append(i) }
+                if !stop.contains(tok) && results[i].count < maxTokens && !(isDone?(results[i]) ?? false) {
+                    stepTokens.append(tok); stepSeqs.append(i)
+                }
             }
             active = stepSeqs
             if active.isEmpty { break }

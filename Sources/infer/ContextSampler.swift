@@ -31,13 +31,17 @@ final class ContextSampler {
     let samples: Int
     let maxNewTokens: Int
     let scoreHumans: Bool
+    /// Stop a sample once its first word is complete (`firstWordIsComplete`); the extracted words
+    /// are the same as with all `maxNewTokens` tokens, the stored texts end at that token.
+    let stopAfterWord: Bool
     let stop: Set<Int32>
     let scorer: WordScorer
 
     init(lm: LanguageModel, tok: Tokenizer, style: PromptStyle, example: OneShotExample?, settings: SamplingSettings,
-         samples: Int, maxNewTokens: Int, scoreHumans: Bool) throws {
+         samples: Int, maxNewTokens: Int, scoreHumans: Bool, stopAfterWord: Bool = true) throws {
         self.lm = lm; self.tok = tok; self.style = style; self.example = example; self.settings = settings
         self.samples = samples; self.maxNewTokens = maxNewTokens; self.scoreHumans = scoreHumans
+        self.stopAfterWord = stopAfterWord
         template = style.isChat ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
         stop = Set(tok.stopTokenIDs)
         scorer = WordScorer(model: lm)
@@ -84,7 +88,10 @@ final class ContextSampler {
         let ids = encode(prompt)
         guard !ids.isEmpty else { throw StageError.input(what, "the prompt has no tokens") }
         let t0 = ProcessInfo.processInfo.systemUptime
-        let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed, stop: stop)
+        let tok = self.tok
+        let done: (([Int32]) -> Bool)? = stopAfterWord ? { firstWordIsComplete(tok.decode($0, skipSpecial: true)) } : nil
+        let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed,
+                                  stop: stop, isDone: done)
         let texts = gen.map { tok.decode($0, skipSpecial: true) }
         // The decoded tokens are only the continuation (or the assistant's reply), so no context to strip.
         let words = texts.map { extractWord(sample: $0, context: "") ?? "" }

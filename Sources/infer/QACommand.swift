@@ -63,7 +63,8 @@ struct QACommand: ParsableCommand {
         let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
         ctx.setConfigText("command: qa\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(variant)\nprompt: \(prompt)\n"
                           + "samples: \(samples)\nmax_new_tokens: \(maxNewTokens)\ntop_k: \(topK)\ntop_p: \(topP)\n"
-                          + "temperature: \(temperature)\nseed: \(seed)\nlimit: \(limit.map(String.init) ?? "none")\n")
+                          + "temperature: \(temperature)\nseed: \(seed)\nlimit: \(limit.map(String.init) ?? "none")\n"
+                          + "continuations: until-first-word\n")
 
         var out = SamplesArtifact(modelLabel: label, variant: variant, promptStyle: prompt, split: "qa",
                                   nSamples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP,

@@ -51,6 +51,9 @@ struct SampleCommand: ParsableCommand {
     @Flag(name: .customLong("no-human-scores"), help: "Skip log q of the human answers (stored as NaN).") var noHumanScores = false
     @Option(name: .customLong("example-text-id"), help: "1-shot example: text id of a train context.") var exampleTextID = 1
     @Option(name: .customLong("example-word-number"), help: "1-shot example: its word number.") var exampleWordNumber = 6
+    @Flag(name: .customLong("full-continuations"),
+          help: "Generate all --max-new-tokens tokens of every sample (slower; same words). By default a sample stops once its first word is complete.")
+    var fullContinuations = false
     @Flag(name: .customLong("keep-chunks"), help: "Keep the chunk folder after assembling (debugging, resume tests).") var keepChunks = false
 
     func validate() throws {
@@ -83,6 +86,7 @@ struct SampleCommand: ParsableCommand {
         var settingsText = "format: infer-sample-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(modelHash)\n"
         settingsText += "prompt: \(style.rawValue)\nsplit: \(split)\nsamples: \(samples)\nmax_new_tokens: \(maxNewTokens)\n"
         settingsText += "top_k: \(topK)\ntop_p: \(topP)\ntemperature: \(temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
+        settingsText += "continuations: \(fullContinuations ? "full" : "until-first-word")\n"
         if let e = example { settingsText += "one_shot_example: [\(e.textID), \(e.wordNumber)]\n" }
         let configHash = SHA256.hexDigest(settingsText)
         ctx.setConfigText("command: sample\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(rowLabel)\nlimit: \(limit.map(String.init) ?? "none")\n"
@@ -123,7 +127,8 @@ struct SampleCommand: ParsableCommand {
                 let tok = try Tokenizer.load(path: model)
                 sampler = try ContextSampler(lm: lm, tok: tok, style: style, example: example,
                                              settings: SamplingSettings(temperature: Float(temperature), topK: topK, topP: Float(topP)),
-                                             samples: samples, maxNewTokens: maxNewTokens, scoreHumans: !noHumanScores)
+                                             samples: samples, maxNewTokens: maxNewTokens, scoreHumans: !noHumanScores,
+                                             stopAfterWord: !fullContinuations)
             }
             var part = header
             part.notes = [:]

@@ -33,4 +33,43 @@ final class WordExtractionTests: XCTestCase {
     func testRemovePunctuation() {
         XCTAssertEqual(removePunctuation("a-b, c's (d)!\n"), "ab cs d\n")
     }
+
+    func testFirstWordIsComplete() {
+        XCTAssertFalse(firstWordIsComplete(""))
+        XCTAssertFalse(firstWordIsComplete("   "))
+        XCTAssertFalse(firstWordIsComplete(" the"))
+        XCTAssertTrue(firstWordIsComplete(" the "))
+        XCTAssertTrue(firstWordIsComplete(" the\ncat"))
+        XCTAssertFalse(firstWordIsComplete(" ... \"")) // punctuation only: no word yet
+        XCTAssertFalse(firstWordIsComplete(" don'"))    // "don't" may still follow
+        XCTAssertTrue(firstWordIsComplete("U.S. "))
+        XCTAssertTrue(firstWordIsComplete("caf\u{E9}\u{A0}")) // NBSP is Python whitespace
+    }
+
+    /// The property early stopping relies on: once a prefix's first word is complete, no
+    /// continuation changes the extracted word.
+    func testCompletedFirstWordIsStableUnderAppending() {
+        let pieces = [" ", "a", "b", ".", "'", "\n", "\u{E9}", "-", "1", "\u{301}", "\u{3000}", "\u{FFFD}"]
+        var rng = FixedSeedGenerator(state: 2026)
+        for _ in 0..<3000 {
+            let s = (0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let tail = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            if firstWordIsComplete(s) {
+                XCTAssertEqual(extractWord(sample: s + tail), extractWord(sample: s), "prefix \(s.debugDescription)")
+                XCTAssertNotNil(extractWord(sample: s))
+            }
+        }
+    }
+}
+
+/// A fixed-seed generator (SplitMix64) so the property test sees the same strings every run.
+struct FixedSeedGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -93,6 +93,26 @@ final class WordScorerTests: XCTestCase {
         let stopped = try m.generate(prompt: prompt, maxTokens: 6, settings: .greedy, seed: 0, stop: [g[1]])[0]
         XCTAssertEqual(stopped, Array(g[0...1]))
     }
+
+    /// Ending samples early (isDone) truncates each sample and leaves every other sample's tokens
+    /// unchanged: each sample draws from its own sampler, whatever the batch around it.
+    func testEarlyDoneSamplesArePrefixesOfFullSamples() throws {
+        let (json, src) = tinyModel("llama", seed: 11)
+        let m = try loadModel(hfWeights: src, config: json, configPath: "<llama>")
+        let settings = SamplingSettings(temperature: 1.3, topK: 20)
+        let full = try m.generate(prompt: [3, 1, 4, 1, 5], samples: 12, maxTokens: 6, settings: settings, seed: 77)
+        // Done after a token id divisible by 3 appears: samples end at different steps.
+        let early = try m.generate(prompt: [3, 1, 4, 1, 5], samples: 12, maxTokens: 6, settings: settings, seed: 77,
+                                   isDone: { $0.contains { $0 % 3 == 0 } })
+        var shortened = 0
+        for (f, e) in zip(full, early) {
+            let cut = f.firstIndex { $0 % 3 == 0 }.map { $0 + 1 } ?? f.count
+            XCTAssertEqual(e, Array(f[..<cut]))
+            if cut < f.count { shortened += 1 }
+        }
+        XCTAssertGreaterThan(shortened, 2, "the predicate should end several samples early")
+        XCTAssertLessThan(shortened, 12, "and leave some running")
+    }
 }
 
 final class TopKSelectionTests: XCTestCase {
