@@ -1,4 +1,5 @@
 import XCTest
+import Numerics
 import Training
 
 final class OptimTests: XCTestCase {
@@ -59,6 +60,45 @@ final class OptimTests: XCTestCase {
         XCTAssertEqual(a.gradient + b.gradient, [3, 4, 12])
         zeroGrads([a, b])
         XCTAssertEqual(a.gradient + b.gradient, [0, 0, 0])
+    }
+
+    /// Clipping fused into AdamW (gradScale) gives bit-identical parameters and moments to
+    /// clipping the gradients in place and then stepping, over several steps and parameters
+    /// large enough to be chunked across threads.
+    func testFusedClippingEqualsClipThenStep() throws {
+        func params() throws -> [Parameter] {
+            let n = [300_001, 7]
+            return try n.enumerated().map { i, c in
+                try Parameter(name: "p\(i)", shape: [c], value: (0..<c).map { Float(sin(Double($0 * (i + 1)) * 0.37)) })
+            }
+        }
+        func grads(_ step: Int, _ p: Parameter) -> [Float] { (0..<p.count).map { Float(cos(Double($0 + 13 * step) * 0.11)) * 0.01 } }
+        let a = try params(), b = try params()
+        let oa = AdamW(weightDecay: 0.01), ob = AdamW(weightDecay: 0.01)
+        for step in 0..<3 {
+            for p in a { try p.setGradient(grads(step, p)) }
+            for p in b { try p.setGradient(grads(step, p)) }
+            let norm = clipGradNorm(a, maxNorm: 1)
+            try oa.step(a, lr: 1e-3)
+            let nb = globalGradNorm(b)
+            XCTAssertEqual(norm, nb)
+            XCTAssertLessThan(clipCoefficient(norm: nb, maxNorm: 1), 1, "the test should clip")
+            try ob.step(b, lr: 1e-3, gradScale: clipCoefficient(norm: nb, maxNorm: 1))
+        }
+        for (pa, pb) in zip(a, b) { XCTAssertEqual(pa.values, pb.values, pa.name) }
+        XCTAssertEqual(oa.m, ob.m); XCTAssertEqual(oa.v, ob.v)
+    }
+
+    /// The chunked sum of squares does not depend on threads and matches a Double serial sum closely.
+    func testSumOfSquaresChunked() {
+        let x = (0..<200_003).map { Float(sin(Double($0))) }
+        var serial = 0.0
+        for v in x { serial += Double(v) * Double(v) }
+        let s1 = x.withUnsafeBufferPointer { sumOfSquares($0.baseAddress!, $0.count) }
+        let s2 = x.withUnsafeBufferPointer { sumOfSquares($0.baseAddress!, $0.count) }
+        XCTAssertEqual(s1, s2)
+        XCTAssertEqual(s1, serial, accuracy: 1e-9 * serial)
+        XCTAssertEqual(x.withUnsafeBufferPointer { sumOfSquares($0.baseAddress!, 3) }, Double(x[0] * x[0]) + Double(x[1]) * Double(x[1]) + Double(x[2]) * Double(x[2]), accuracy: 1e-12)
     }
 
     func testLinearWarmupDecaySchedule() {

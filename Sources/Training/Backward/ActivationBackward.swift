@@ -1,6 +1,8 @@
 import Foundation
+import Numerics
 
-// Elementwise activations over N = T·C floats. Gradients accumulate (`+=`).
+// Elementwise activations over N = T·C floats. Gradients accumulate (`+=`). Chunked over the
+// cores like the forward kernels (`forEachChunk`), bit-identical to a serial loop.
 
 @inline(__always) private func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
@@ -8,10 +10,12 @@ import Foundation
 ///   dgate += dout · up · σ(g)(1 + g(1 − σ(g))),  dup += dout · silu(g)
 public func swigluBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                            dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int) {
-    for i in 0..<N {
-        let g = gate[i], s = sigmoid(g)
-        dgate[i] += dout[i] * up[i] * s * (1 + g * (1 - s))
-        dup[i] += dout[i] * g * s
+    forEachChunk(N) { r in
+        for i in r {
+            let g = gate[i], s = sigmoid(g)
+            dgate[i] += dout[i] * up[i] * s * (1 + g * (1 - s))
+            dup[i] += dout[i] * g * s
+        }
     }
 }
 
@@ -31,16 +35,18 @@ private let geluC: Float = 0.044715
 /// Backward of `geluTanhForward` (out = gelu_tanh(inp)).
 public func geluTanhBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                              inp: UnsafePointer<Float>, N: Int) {
-    for i in 0..<N { dinp[i] += dout[i] * geluTanhValueAndDerivative(inp[i]).1 }
+    forEachChunk(N) { r in for i in r { dinp[i] += dout[i] * geluTanhValueAndDerivative(inp[i]).1 } }
 }
 
 /// Backward of `gegluTanhForward`, Gemma's gated MLP: out = gelu_tanh(gate) · up.
 public func gegluTanhBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                                   dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int) {
-    for i in 0..<N {
-        let (v, d) = geluTanhValueAndDerivative(gate[i])
-        dgate[i] += dout[i] * up[i] * d
-        dup[i] += dout[i] * v
+    forEachChunk(N) { r in
+        for i in r {
+            let (v, d) = geluTanhValueAndDerivative(gate[i])
+            dgate[i] += dout[i] * up[i] * d
+            dup[i] += dout[i] * v
+        }
     }
 }
 

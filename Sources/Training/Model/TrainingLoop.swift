@@ -37,7 +37,7 @@ public struct StepReport: Sendable {
 
 /// The optimisation loop around a `DecoderTrainer`: the batch goes through the trainer in one
 /// stacked call (dlossScale 1/B, so the step follows the mean loss over the batch), then
-/// global-norm clipping, then AdamW at the scheduled learning rate.
+/// global-norm clipping fused into AdamW at the scheduled learning rate.
 /// The dropout key is the step number, so a resumed run draws the same masks.
 public final class TrainingLoop {
     public let trainer: DecoderTrainer
@@ -63,11 +63,12 @@ public final class TrainingLoop {
         let lps = try trainer.run(batch: batch, dlossScale: scale, dropoutKey: key)
         var loss = 0.0
         for (lp, s) in zip(lps, batch) { loss += weightedNegativeLogLikelihood(lp, s.targets) / Double(batch.count) }
-        let norm = maxGradNorm.map { clipGradNorm(params, maxNorm: $0) } ?? clipGradNorm(params, maxNorm: .infinity)
+        let norm = globalGradNorm(params)
         guard norm.isFinite else { throw TrainingError("step \(stepsDone + 1): gradient norm is \(norm) (loss \(loss))") }
         let lr = schedule.lr(step: stepsDone)
-        try optimizer.step(params, lr: lr)
-        zeroGrads(params)
+        // Clipping is applied inside the update (same products as clipping in place). The
+        // gradients stay as computed until the next step zeroes them.
+        try optimizer.step(params, lr: lr, gradScale: maxGradNorm.map { clipCoefficient(norm: norm, maxNorm: $0) } ?? 1)
         return StepReport(step: stepsDone, loss: loss, gradNorm: norm, learningRate: lr)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// AdamW (Loshchilov & Hutter) as in `torch.optim.AdamW`: decoupled weight decay, bias-corrected
 /// moments, ε added to sqrt(v̂). Deterministic: plain sequential loops, no randomness.
@@ -31,11 +32,16 @@ public final class AdamW {
     }
 
     /// One update of every parameter with learning rate `lr`. The parameter list must be the
-    /// same (same order and sizes) on every call.
-    public func step(_ params: [Parameter], lr: Float) throws {
+    /// same (same order and sizes) on every call. `gradScale` multiplies each gradient as it is
+    /// read (global-norm clipping fused into the update: g·scale is the same Float product that
+    /// clipping in place would store, so the result is bit-identical and saves a pass over the
+    /// gradients).
+    public func step(_ params: [Parameter], lr: Float, gradScale: Float = 1) throws {
         if m.isEmpty && t == 0 {
+            // Two separate allocations: `v = m` would share storage until the first write and
+            // then copy 1 GB (Gemma-3) inside the timed step.
             m = params.map { [Float](repeating: 0, count: $0.count) }
-            v = m
+            v = params.map { [Float](repeating: 0, count: $0.count) }
         }
         guard m.count == params.count else {
             throw TrainingError("AdamW: \(params.count) parameters, optimiser state has \(m.count)")
@@ -48,6 +54,7 @@ public final class AdamW {
         let bc2 = Float(1 - pow(beta2, Double(t)))
         let b1 = Float(beta1), b2 = Float(beta2), e = Float(eps)
         let c1 = Float(1 - beta1), c2 = Float(1 - beta2)
+        let scaled = gradScale != 1
         for (i, p) in params.enumerated() {
             guard p.trainable else { throw TrainingError("AdamW: parameter \(p.name) is frozen") }
             let decay: Float = p.weightDecay ? Float(1 - Double(lr) * weightDecay) : 1
@@ -60,7 +67,7 @@ public final class AdamW {
                     let chunk = 1 << 16, nChunks = (n + chunk - 1) / chunk
                     DispatchQueue.concurrentPerform(iterations: nChunks) { ci in
                         for j in (ci * chunk)..<min(n, (ci + 1) * chunk) {
-                            let gj = g[j]
+                            let gj = scaled ? g[j] * gradScale : g[j]
                             let mj = b1 * mm[j] + c1 * gj
                             let vj = b2 * vv[j] + c2 * gj * gj
                             mm[j] = mj; vv[j] = vj
@@ -78,14 +85,30 @@ public final class AdamW {
 /// Returns the norm before clipping (accumulated in Double).
 @discardableResult
 public func clipGradNorm(_ params: [Parameter], maxNorm: Float) -> Float {
-    var ss = 0.0
-    for p in params { for g in p.grad { ss += Double(g) * Double(g) } }   // frozen: empty grad
-    let norm = Float(ss.squareRoot())
-    let coef = maxNorm / (norm + 1e-6)
-    if coef < 1 {
-        for p in params { for j in p.grad.indices { p.grad[j] *= coef } }
+    let norm = globalGradNorm(params)
+    let coef = clipCoefficient(norm: norm, maxNorm: maxNorm)
+    if coef != 1 {
+        for p in params where p.trainable {
+            let g = p.grad.baseAddress!
+            forEachChunk(p.count) { r in for j in r { g[j] *= coef } }
+        }
     }
     return norm
+}
+
+/// The global L2 norm of all gradients (Double accumulation, deterministic chunked sum; frozen
+/// parameters have no gradient and add nothing).
+public func globalGradNorm(_ params: [Parameter]) -> Float {
+    var ss = 0.0
+    for p in params where p.trainable { ss += sumOfSquares(p.grad.baseAddress!, p.count) }
+    return Float(ss.squareRoot())
+}
+
+/// The factor `clip_grad_norm_` multiplies gradients by: maxNorm / (norm + 1e-6) when that is
+/// below 1, else 1 (no change).
+public func clipCoefficient(norm: Float, maxNorm: Float) -> Float {
+    let coef = maxNorm / (norm + 1e-6)
+    return coef < 1 ? coef : 1
 }
 
 /// Linear warm-up then linear decay to 0, as HF `get_linear_schedule_with_warmup`: the
