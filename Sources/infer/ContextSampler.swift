@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Metrics
+import Numerics
 import Models
 import StageKit
 import Tokenizers
@@ -119,12 +120,7 @@ final class ContextSampler {
 /// The sampling seed of one context, from (run seed, text id, word number) only, so a context's
 /// samples do not depend on chunking, `--limit` or resuming. SplitMix64 finaliser rounds.
 func contextSeed(seed: Int, textID: Int, wordNumber: Int) -> UInt64 {
-    func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    let mix = SplitMix64.hash
     var h = mix(UInt64(bitPattern: Int64(seed)))
     h = mix(h ^ UInt64(bitPattern: Int64(textID)))
     return mix(h ^ UInt64(bitPattern: Int64(wordNumber)))

@@ -1,5 +1,6 @@
 import XCTest
 import Metrics
+import Numerics
 
 /// Expected words come from Python 3: `s = re.sub(r"[^\w\s]", "", t); p = s.split();
 /// p[0].lower() if p else None`.
@@ -50,7 +51,7 @@ final class WordExtractionTests: XCTestCase {
     /// continuation changes the extracted word.
     func testCompletedFirstWordIsStableUnderAppending() {
         let pieces = [" ", "a", "b", ".", "'", "\n", "\u{E9}", "-", "1", "\u{301}", "\u{3000}", "\u{FFFD}"]
-        var rng = FixedSeedGenerator(state: 2026)
+        var rng = SplitMix64(seed: 2026)
         for _ in 0..<3000 {
             let s = (0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
             let tail = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
@@ -62,14 +63,3 @@ final class WordExtractionTests: XCTestCase {
     }
 }
 
-/// A fixed-seed generator (SplitMix64) so the property test sees the same strings every run.
-struct FixedSeedGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import Numerics
 /// One sequence to train on: a tree batch (L_Var, several candidate words sharing a context)
 /// or a causal prompt + response (L_Label), with its targets.
 public struct TrainingSequence: Sendable {

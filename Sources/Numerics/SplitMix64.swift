@@ -1,12 +1,15 @@
-/// SplitMix64: a tiny, fast, fully specified PRNG (Steele et al. 2014), so LoRA initialisation
-/// and dropout masks are bit-identical for the same seed on every machine.
-public struct SplitMix64: Sendable {
+/// SplitMix64: a tiny, fast, fully specified PRNG (Steele et al. 2014), the one seeded generator
+/// of the package: LoRA initialisation, dropout masks, epoch orders, the token sampler's seeding
+/// and the per-context sampling seeds, bit-identical for the same seed on every machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SplitMix64.mix(state)
     }
+    /// One step from `x` as a stateless hash: SplitMix64(seed: x).next().
+    @inline(__always) public static func hash(_ x: UInt64) -> UInt64 { mix(x &+ 0x9E37_79B9_7F4A_7C15) }
     /// The finaliser on its own: a stateless hash, used for counter-based dropout masks.
     @inline(__always) public static func mix(_ x: UInt64) -> UInt64 {
         var z = x
