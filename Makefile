@@ -23,7 +23,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB ## everything: fetch models, link data, run every stage, report
@@ -62,17 +62,34 @@ data: ## check the raw datasets in $(DATASETS_DIR) and link them under data/raw
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
 # ---------------------------------------------------------------- paper B
+# The experiment is pipeline/paperB.yaml (models, seeds, sampling, fine-tuning configs, ablation,
+# QA); `prepare-splits experiment` checks it and writes its Make variables to $(ART)/paperB.mk,
+# included here for the goals that run paper B. Command-line variables still win
+# (`make paperB B_SEEDS=42`).
 # Each stage's output is a file target that depends on its inputs, so a rerun redoes only what is
 # missing or stale. Stage binaries are order-only prerequisites: rebuilding the code does not
 # silently invalidate hours of samples (delete an output, or `make clean-paperB`, to redo it).
-# Long stages are resumable: `infer sample` keeps finished chunks in <output>.chunks/.
-B_SEEDS  := 42 123 456
-GEMMA    := $(MODELS_DIR)/gemma-3-270m-q4_k_m.gguf
-SMOL     := $(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+# Long stages are resumable: `infer sample` keeps finished chunks in <output>.chunks/, `finetune
+# run` its checkpoint.
+EXPERIMENT_B := pipeline/paperB.yaml
+EXPERIMENT_B_MK := $(ART)/paperB.mk
+NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB
+ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(EXPERIMENT_B_MK)
+endif
+$(EXPERIMENT_B_MK): $(EXPERIMENT_B) | $(BIN)/prepare-splits
+	@mkdir -p $(dir $@)
+	$(BIN)/prepare-splits experiment --config $< --output $@
+
+# The rules below need the experiment's variables (not defined on make's first pass, before
+# $(EXPERIMENT_B_MK) exists, nor for goals that do not run paper B).
+ifdef B_BASE_KEY
 SPLITS   := $(ART)/provo/splits.h5
 ORACLE   := $(ART)/provo/eval/oracle.h5
 SMP      := $(ART)/provo/samples
 EVB      := $(ART)/provo/eval
+BK       = $(B_BASE_KEY)
+IK       = $(B_INSTR_KEY)
 
 data/raw/provo/provo_cloze_norms.tsv:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
@@ -81,15 +98,15 @@ $(SPLITS): data/raw/provo/provo_cloze_norms.tsv | $(BIN)/prepare-splits
 	$(BIN)/prepare-splits provo --input $< --output $@ --seed $(SEED)
 
 $(ORACLE): $(SPLITS) | $(BIN)/evaluate
-	$(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS)
+	$(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
 
 # Monte-Carlo model CPDs of the pretrained and instruct models before fine-tuning.
-$(SMP)/gemma3/base/seed%.h5: $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(GEMMA) --model-label Gemma-3-270M --variant Base --prompt plain --seed $* --output $@
-$(SMP)/smollm2/base/seed%.h5: $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(SMOL) --model-label SmolLM2-135M-Instruct --variant Base --prompt instruction --seed $* --output $@
-$(SMP)/smollm2/1-shot/seed%.h5: $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(SMOL) --model-label SmolLM2-135M-Instruct --variant 1-Shot --prompt one-shot --seed $* --output $@
+$(SMP)/$(BK)/base/seed%.h5: $(SPLITS) | $(BIN)/infer
+	$(BIN)/infer sample --splits $(SPLITS) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_PROMPT) $(B_SAMPLING) --seed $* --output $@
+$(SMP)/$(IK)/base/seed%.h5: $(SPLITS) | $(BIN)/infer
+	$(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_PROMPT) $(B_SAMPLING) --seed $* --output $@
+$(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) | $(BIN)/infer
+	$(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant 1-Shot --prompt one-shot $(B_SAMPLING) --seed $* --output $@
 
 # evaluate tvd over the seeds of one (model, variant); FT variants are paired with Base.
 b_samples = $(foreach s,$(B_SEEDS),$(SMP)/$(1)/$(2)/seed$(s).h5)
@@ -97,60 +114,59 @@ define B_TVD
 $(EVB)/tvd/$(1)/$(2).h5: $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),$(call b_samples,$(1),base)) $(SPLITS) $(ORACLE) | $(BIN)/evaluate
 	$(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),--baseline $(call b_samples,$(1),base)) $(3)
 endef
-$(eval $(call B_TVD,gemma3,base))
-$(eval $(call B_TVD,smollm2,base))
-$(eval $(call B_TVD,smollm2,1-shot))
+$(eval $(call B_TVD,$(BK),base))
+$(eval $(call B_TVD,$(IK),base))
+$(eval $(call B_TVD,$(IK),1-shot))
 
-B_BASE_EVALS := $(EVB)/tvd/gemma3/base.h5 $(EVB)/tvd/smollm2/base.h5 $(EVB)/tvd/smollm2/1-shot.h5
+B_BASE_EVALS := $(EVB)/tvd/$(BK)/base.h5 $(EVB)/tvd/$(IK)/base.h5 $(if $(B_INSTR_ONE_SHOT),$(EVB)/tvd/$(IK)/1-shot.h5)
 
 # Fine-tuning (configs in pipeline/finetune/): one run per (config, seed); resumable from
 # <run>/checkpoint/. The run's model/ folder loads like any model (`infer --model <run>/model`).
 FT       := $(ART)/provo/finetune
-FT_GEMMA := gemma-full-orig gemma-full-maj gemma-full-mul
-FT_SMOL  := smollm2-lora-orig smollm2-lora-maj smollm2-lora-mul
-FT_ABL   := 1 2 4 8 16 32
-B_ABL_SEED := 123
+FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
+FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
 $(FT)/$(1)/seed$(2)/model/finetuned.json: pipeline/finetune/$(1).yaml $(SPLITS) | $(BIN)/finetune
 	$(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2)
 endef
-$(foreach c,$(FT_GEMMA),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(GEMMA)))))
-$(foreach c,$(FT_SMOL),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(SMOL)))))
-$(foreach n,$(FT_ABL),$(eval $(call B_FT,gemma-full-ablation-n$(n),$(B_ABL_SEED),$(GEMMA))))
+$(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
+$(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_INSTR_FILE)))))
+$(foreach n,$(FT_ABL),$(eval $(call B_FT,$(call B_ABL_CONFIG,$(n)),$(B_ABL_SEED),$(B_BASE_FILE))))
 
 # Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
 define B_FT_SAMPLES
 $(SMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(FT)/$(3)/seed$$*/model --model-label $(4) --variant "$(5)" --prompt $(6) --seed $$* --output $$@
+	$(BIN)/infer sample --splits $(SPLITS) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) $(B_SAMPLING) --seed $$* --output $$@
 endef
-$(eval $(call B_FT_SAMPLES,gemma3,ft-orig,gemma-full-orig,Gemma-3-270M,FT (Orig. corpus),plain))
-$(eval $(call B_FT_SAMPLES,gemma3,ft-maj,gemma-full-maj,Gemma-3-270M,FT (Maj. label),plain))
-$(eval $(call B_FT_SAMPLES,gemma3,ft-mul,gemma-full-mul,Gemma-3-270M,FT (Mul. labels),plain))
-$(eval $(call B_FT_SAMPLES,smollm2,ft-orig,smollm2-lora-orig,SmolLM2-135M-Instruct,FT (Orig. corpus),instruction))
-$(eval $(call B_FT_SAMPLES,smollm2,ft-maj,smollm2-lora-maj,SmolLM2-135M-Instruct,FT (Maj. label),instruction))
-$(eval $(call B_FT_SAMPLES,smollm2,ft-mul,smollm2-lora-mul,SmolLM2-135M-Instruct,FT (Mul. labels),instruction))
-$(foreach n,$(FT_ABL),$(eval $(call B_FT_SAMPLES,gemma3,ft-n$(n),gemma-full-ablation-n$(n),Gemma-3-270M,FT (Mul. labels) N=$(n),plain)))
+$(eval $(call B_FT_SAMPLES,$(BK),ft-orig,$(B_BASE_FT_ORIG),$(B_BASE_LABEL),FT (Orig. corpus),$(B_BASE_PROMPT)))
+$(eval $(call B_FT_SAMPLES,$(BK),ft-maj,$(B_BASE_FT_MAJ),$(B_BASE_LABEL),FT (Maj. label),$(B_BASE_PROMPT)))
+$(eval $(call B_FT_SAMPLES,$(BK),ft-mul,$(B_BASE_FT_MUL),$(B_BASE_LABEL),FT (Mul. labels),$(B_BASE_PROMPT)))
+$(eval $(call B_FT_SAMPLES,$(IK),ft-orig,$(B_INSTR_FT_ORIG),$(B_INSTR_LABEL),FT (Orig. corpus),$(B_INSTR_PROMPT)))
+$(eval $(call B_FT_SAMPLES,$(IK),ft-maj,$(B_INSTR_FT_MAJ),$(B_INSTR_LABEL),FT (Maj. label),$(B_INSTR_PROMPT)))
+$(eval $(call B_FT_SAMPLES,$(IK),ft-mul,$(B_INSTR_FT_MUL),$(B_INSTR_LABEL),FT (Mul. labels),$(B_INSTR_PROMPT)))
+$(foreach n,$(FT_ABL),$(eval $(call B_FT_SAMPLES,$(BK),ft-n$(n),$(call B_ABL_CONFIG,$(n)),$(B_BASE_LABEL),FT (Mul. labels) N=$(n),$(B_BASE_PROMPT))))
 
-$(eval $(call B_TVD,gemma3,ft-orig))
-$(eval $(call B_TVD,gemma3,ft-maj))
-$(eval $(call B_TVD,gemma3,ft-mul,--labels-per-context all))
-$(eval $(call B_TVD,smollm2,ft-orig))
-$(eval $(call B_TVD,smollm2,ft-maj))
-$(eval $(call B_TVD,smollm2,ft-mul))
+$(eval $(call B_TVD,$(BK),ft-orig))
+$(eval $(call B_TVD,$(BK),ft-maj))
+$(eval $(call B_TVD,$(BK),ft-mul,--labels-per-context all))
+$(eval $(call B_TVD,$(IK),ft-orig))
+$(eval $(call B_TVD,$(IK),ft-maj))
+$(eval $(call B_TVD,$(IK),ft-mul))
 # The ablation (appendix F) runs one seed; its cells are figure 9's.
 define B_ABL_TVD
-$(EVB)/tvd/gemma3/ft-n$(1).h5: $(SMP)/gemma3/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/gemma3/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) | $(BIN)/evaluate
-	$(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/gemma3/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
+$(EVB)/tvd/$(BK)/ft-n$(1).h5: $(SMP)/$(BK)/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) | $(BIN)/evaluate
+	$(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
 endef
 $(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
 
-B_FT_EVALS := $(foreach v,ft-orig ft-maj ft-mul,$(EVB)/tvd/gemma3/$(v).h5 $(EVB)/tvd/smollm2/$(v).h5)
-B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/gemma3/ft-n$(n).h5)
+B_FT_EVALS := $(foreach v,ft-orig ft-maj ft-mul,$(EVB)/tvd/$(BK)/$(v).h5 $(EVB)/tvd/$(IK)/$(v).h5)
+B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/$(BK)/ft-n$(n).h5)
 
 # ---------------------------------------------------------------- paper B appendix G (Table 3)
-# Hit rate on WebQuestions test questions with a one-word answer (55 drawn with $(SEED); the
-# paper's 55 hand-rephrased contexts are not published, so the original questions are the prompts).
-# Base LM: "Question: <q>\nAnswer:"; instruct model: appendix G's QA-prompt through its chat template.
+# Hit rate on WebQuestions test questions with a one-word answer ($(QA_QUESTIONS) drawn with
+# $(QA_SEED); the paper's 55 hand-rephrased contexts are not published, so the original questions
+# are the prompts). Base LM: "Question: <q>\nAnswer:"; instruct model: appendix G's QA prompt
+# through its chat template.
 QA        := $(ART)/webquestions/qa.h5
 QSMP      := $(ART)/webquestions/samples
 QEV       := $(ART)/webquestions/eval
@@ -160,41 +176,46 @@ data/raw/webquestions/test.json:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
 $(QA): data/raw/webquestions/test.json | $(BIN)/prepare-splits
-	$(BIN)/prepare-splits webquestions --input $< --output $@ --limit 55 --seed $(SEED)
+	$(BIN)/prepare-splits webquestions --input $< --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
 
-$(QSMP)/gemma3/base/seed%.h5: $(QA) | $(BIN)/infer
-	$(BIN)/infer qa --questions $(QA) --model $(GEMMA) --model-label Gemma-3-270M --variant Base --prompt plain --seed $* --output $@
-$(QSMP)/smollm2/base/seed%.h5: $(QA) | $(BIN)/infer
-	$(BIN)/infer qa --questions $(QA) --model $(SMOL) --model-label SmolLM2-135M-Instruct --variant Base --prompt qa-instruction --seed $* --output $@
+$(QSMP)/$(BK)/base/seed%.h5: $(QA) | $(BIN)/infer
+	$(BIN)/infer qa --questions $(QA) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_QA_PROMPT) --seed $* --output $@
+$(QSMP)/$(IK)/base/seed%.h5: $(QA) | $(BIN)/infer
+	$(BIN)/infer qa --questions $(QA) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_QA_PROMPT) --seed $* --output $@
 
 define B_QA_FT
 $(QSMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(QA) | $(BIN)/infer
-	$(BIN)/infer qa --questions $(QA) --model $(FT)/$(3)/seed$$*/model --model-label $(4) --variant "$(5)" --prompt $(6) --seed $$* --output $$@
+	$(BIN)/infer qa --questions $(QA) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) --seed $$* --output $$@
 endef
-$(eval $(call B_QA_FT,gemma3,ft-orig,gemma-full-orig,Gemma-3-270M,FT (Orig. corpus),plain))
-$(eval $(call B_QA_FT,gemma3,ft-mul,gemma-full-mul,Gemma-3-270M,FT (Mul. labels),plain))
-$(eval $(call B_QA_FT,smollm2,ft-orig,smollm2-lora-orig,SmolLM2-135M-Instruct,FT (Orig. corpus),qa-instruction))
-$(eval $(call B_QA_FT,smollm2,ft-mul,smollm2-lora-mul,SmolLM2-135M-Instruct,FT (Mul. labels),qa-instruction))
+$(eval $(call B_QA_FT,$(BK),ft-orig,$(B_BASE_FT_ORIG),$(B_BASE_LABEL),FT (Orig. corpus),$(B_BASE_QA_PROMPT)))
+$(eval $(call B_QA_FT,$(BK),ft-mul,$(B_BASE_FT_MUL),$(B_BASE_LABEL),FT (Mul. labels),$(B_BASE_QA_PROMPT)))
+$(eval $(call B_QA_FT,$(IK),ft-orig,$(B_INSTR_FT_ORIG),$(B_INSTR_LABEL),FT (Orig. corpus),$(B_INSTR_QA_PROMPT)))
+$(eval $(call B_QA_FT,$(IK),ft-mul,$(B_INSTR_FT_MUL),$(B_INSTR_LABEL),FT (Mul. labels),$(B_INSTR_QA_PROMPT)))
 
 q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/seed$(s).h5)
 define B_QA_EVAL
 $(QEV)/$(1)/$(2).h5: $(call q_samples,$(1),$(2)) | $(BIN)/evaluate
 	$(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2)) --output $$@ --format $(QA_FORMAT)
 endef
-$(foreach m,gemma3 smollm2,$(foreach v,base ft-orig ft-mul,$(eval $(call B_QA_EVAL,$(m),$(v)))))
-B_QA_EVALS := $(foreach m,gemma3 smollm2,$(foreach v,base ft-orig ft-mul,$(QEV)/$(m)/$(v).h5))
+$(foreach m,$(BK) $(IK),$(foreach v,base ft-orig ft-mul,$(eval $(call B_QA_EVAL,$(m),$(v)))))
+B_QA_EVALS := $(foreach m,$(BK) $(IK),$(foreach v,base ft-orig ft-mul,$(QEV)/$(m)/$(v).h5))
+
+endif
 
 prepare-provo: $(SPLITS) ## Provo contexts, human distributions, paragraph split
 oracle-provo: $(ORACLE) ## paper B split-half human oracle TVD
-samples-base: $(call b_samples,gemma3,base) $(call b_samples,smollm2,base) $(call b_samples,smollm2,1-shot) ## paper B model samples before fine-tuning (resumable; ~15 min per run)
+samples-base: $(call b_samples,$(BK),base) $(call b_samples,$(IK),base) $(if $(B_INSTR_ONE_SHOT),$(call b_samples,$(IK),1-shot)) ## paper B model samples before fine-tuning (resumable; ~10 min per run)
 eval-base: $(B_BASE_EVALS) ## paper B TVD of the models before fine-tuning
-finetune-paperB: $(foreach c,$(FT_GEMMA) $(FT_SMOL),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) ## paper B fine-tuning runs (3 targets x 2 models x seeds; resumable)
+finetune-paperB: $(foreach c,$(FT_BASE) $(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) ## paper B fine-tuning runs (3 targets x 2 models x seeds; resumable)
+finetune-paperB-instruct: $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) ## paper B LoRA runs of the instruct model only
 eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
 eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
 eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3)
+experiment-paperB: $(EXPERIMENT_B_MK) ## check pipeline/paperB.yaml and show the Make variables it sets
+	@cat $(EXPERIMENT_B_MK)
 finetune-bench: | build ## training throughput (full fine-tuning and LoRA) against same-run sgemm
-	$(BIN)/finetune bench --model $(GEMMA)
-	$(BIN)/finetune bench --model $(SMOL) --lora
+	$(BIN)/finetune bench --model $(MODELS_DIR)/gemma-3-270m-q4_k_m.gguf
+	$(BIN)/finetune bench --model $(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf --lora
 
 paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
@@ -207,7 +228,7 @@ clean-paperB:
 
 # ---------------------------------------------------------------- reports
 report: build ## tables, figures and the diff against the published numbers
-	$(BIN)/report --artifacts $(ART) --published data/published --output results
+	$(BIN)/report --artifacts $(ART) --published data/published --experiment $(EXPERIMENT_B) --output results
 
 clean:
 	rm -rf $(ART)

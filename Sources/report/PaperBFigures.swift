@@ -16,17 +16,26 @@ struct PaperBFigures {
     let artifacts: [String]
     let outputDir: String
 
-    /// Our two models in the paper's roles (column labels of the evaluate artifacts).
-    static let models = ["Gemma-3-270M", "SmolLM2-135M-Instruct"]
-    static let roles = ["Gemma-3-270M": "GPT-2", "SmolLM2-135M-Instruct": "Mistral-7B-IT"]
-    /// Table 1 rows in the paper's order; 1-Shot exists for the instruct model only.
-    static let tableRows = ["Base", "1-Shot", "FT (Orig. corpus)", "FT (Maj. label)", "FT (Mul. labels)"]
-    static func expectedRows(_ model: String) -> [String] {
-        model == "Gemma-3-270M" ? tableRows.filter { $0 != "1-Shot" } : tableRows
+    /// The experiment file: which of our models plays which paper column, the ablation counts.
+    let experiment: PaperBExperiment
+
+    /// Our two models (column labels of the evaluate artifacts), base first.
+    var models: [String] { [experiment.models.base.label, experiment.models.instruct.label] }
+    /// Our model label → the paper's model it stands in for.
+    var roles: [String: String] {
+        [experiment.models.base.label: experiment.models.base.paperColumn,
+         experiment.models.instruct.label: experiment.models.instruct.paperColumn]
     }
-    /// Fig. 9 ablation: labels per training context (GPT-2 role only, as in the paper).
-    static let ablationLabels = ["1", "2", "4", "16", "32", "all"]
-    static let ablationModel = "Gemma-3-270M"
+    /// Table 1 rows in the paper's order; 1-Shot only for a model run with the 1-shot prompt.
+    static let tableRows = ["Base", "1-Shot", "FT (Orig. corpus)", "FT (Maj. label)", "FT (Mul. labels)"]
+    func expectedRows(_ model: String) -> [String] {
+        let oneShot = model == experiment.models.instruct.label ? experiment.models.instruct.oneShot
+            : model == experiment.models.base.label ? experiment.models.base.oneShot : true
+        return oneShot ? PaperBFigures.tableRows : PaperBFigures.tableRows.filter { $0 != "1-Shot" }
+    }
+    /// Fig. 9 ablation: labels per training context (the base model only, as the paper's GPT-2).
+    var ablationLabels: [String] { experiment.ablation.answers.map(String.init) + ["all"] }
+    var ablationModel: String { experiment.models.base.label }
 
     /// Status of one figure, a row of figures.csv.
     struct Status {
@@ -84,14 +93,14 @@ struct PaperBFigures {
 
     /// Models to draw: the two expected ones, then any other model found.
     func drawnModels(_ runs: PaperBRuns) -> [String] {
-        var out = PaperBFigures.models
+        var out = models
         for r in runs.tvd where !out.contains(r.model) { out.append(r.model) }
         for r in runs.qa where !out.contains(r.model) { out.append(r.model) }
         return out
     }
 
     func panelTitle(_ model: String) -> String {
-        PaperBFigures.roles[model].map { "\(model) (\($0) role)" } ?? model
+        roles[model].map { "\(model) (\($0) role)" } ?? model
     }
 
     /// Figs. 1 and 2: TVD histograms of every variant and the oracle, for the first seed (fig. 1) or
@@ -104,7 +113,7 @@ struct PaperBFigures {
         let allSeeds = Array(Set(runs.tvd.filter(\.isTableRun).flatMap(\.seeds))).sorted()
         let seeds = first ? (s0.map { [$0] } ?? []) : allSeeds.filter { $0 != s0 }
         for model in drawnModels(runs) {
-            for row in PaperBFigures.expectedRows(model) where runs.run(model, row) == nil && PaperBFigures.models.contains(model) {
+            for row in expectedRows(model) where runs.run(model, row) == nil && models.contains(model) {
                 missing.append("\(model)/\(row)")
             }
             for seed in seeds {
@@ -141,7 +150,7 @@ struct PaperBFigures {
             var series: [HistogramSeries] = []
             for row in PaperBFigures.tableRows {
                 guard let r = runs.run(model, row) else {
-                    if PaperBFigures.models.contains(model) && PaperBFigures.expectedRows(model).contains(row) { missing.append("\(model)/\(row)") }
+                    if models.contains(model) && expectedRows(model).contains(row) { missing.append("\(model)/\(row)") }
                     continue
                 }
                 inputs.insert(r.path)
@@ -167,7 +176,7 @@ struct PaperBFigures {
         var charts: [Chart] = [], missing: [String] = [], inputs: Set<String> = []
         for model in drawnModels(runs) {
             guard let r = runs.run(model, row), let delta = r.delta else {
-                if PaperBFigures.models.contains(model) { missing.append("\(model)/\(row) evaluated with --baseline") }
+                if models.contains(model) { missing.append("\(model)/\(row) evaluated with --baseline") }
                 continue
             }
             inputs.insert(r.path)
@@ -214,7 +223,7 @@ struct PaperBFigures {
         var charts: [Chart] = [], missing: [String] = [], inputs: Set<String> = []
         for model in drawnModels(runs) {
             let found = rows.compactMap { runs.run(model, $0) }
-            if PaperBFigures.models.contains(model) {
+            if models.contains(model) {
                 for row in rows where runs.run(model, row) == nil { missing.append("\(model)/\(row)") }
             }
             guard !found.isEmpty else { continue }
@@ -247,9 +256,9 @@ struct PaperBFigures {
         var series: [LineSeries] = [], missing: [String] = [], inputs: Set<String> = []
         for model in drawnModels(runs) {
             var points: [(x: Double, y: Double, sd: Double)] = []
-            for n in PaperBFigures.ablationLabels {
+            for n in ablationLabels {
                 guard let r = runs.tvd.first(where: { $0.model == model && $0.labelsPerContext == n }) else {
-                    if model == PaperBFigures.ablationModel { missing.append("\(model)/\(n) labels") }
+                    if model == ablationModel { missing.append("\(model)/\(n) labels") }
                     continue
                 }
                 let x = n == "all" ? r.meanTrainAnswers : Double(n)!
@@ -279,7 +288,7 @@ struct PaperBFigures {
             var series: [HistogramSeries] = []
             for row in rows {
                 guard let r = runs.qaRun(model, row, format: format) else {
-                    if PaperBFigures.models.contains(model) { missing.append("\(model)/\(row) (\(format) prompts)") }
+                    if models.contains(model) { missing.append("\(model)/\(row) (\(format) prompts)") }
                     continue
                 }
                 let v = r.meanOverSeeds

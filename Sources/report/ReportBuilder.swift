@@ -11,15 +11,25 @@ struct ReportBuilder {
     let published: PublishedTable
     let mapping: LabelMapping
     let claims: ClaimSet
+    /// Paper B's experiment file: our models in the paper's columns (figures, and the paper B rows
+    /// of the label mapping).
+    let experimentB: PaperBExperiment
     /// Every evaluation artifact found, path-sorted, with its summary rows.
     let evaluations: [(path: String, rows: [SummaryRow])]
 
-    init(artifactsDir: String, publishedDir: String, outputDir: String) throws {
+    init(artifactsDir: String, publishedDir: String, outputDir: String, experimentB: String) throws {
         self.artifactsDir = artifactsDir
         self.publishedDir = publishedDir
         self.outputDir = outputDir
         published = try PublishedTable.loadDirectory(publishedDir)
-        mapping = try LabelMapping.load(path: publishedDir + "/mapping.csv")
+        self.experimentB = try PaperBExperiment.load(experimentB).value
+        // Paper B's model labels come from the experiment file, so swapping a model there is the
+        // only edit; mapping.csv holds the rest (paper A, datasets). A clash is an error.
+        let fromCSV = try LabelMapping.load(path: publishedDir + "/mapping.csv")
+        let models = self.experimentB.models
+        mapping = try LabelMapping(entries: fromCSV.entries + [models.base, models.instruct].map {
+            LabelMapping.Entry(paper: "B", table: "*", ours: $0.label, published: $0.paperColumn)
+        }, context: "\(publishedDir)/mapping.csv + \(experimentB)")
         claims = try ClaimSet.loadDirectory(publishedDir)
         var found: [(String, [SummaryRow])] = []
         for path in ReportBuilder.artifactFiles(under: artifactsDir) {
@@ -81,7 +91,7 @@ struct ReportBuilder {
             print("paper \(paper): \(mine.count) numbers, \(diff.rows.count) of \(pub.cells.count) published cells matched, "
                   + "claims held \(held), not held \(notHeld), not evaluable \(results.count - held - notHeld)")
         }
-        try PaperBFigures(artifacts: evaluations.map(\.path), outputDir: outputDir + "/paperB").write()
+        try PaperBFigures(artifacts: evaluations.map(\.path), outputDir: outputDir + "/paperB", experiment: experimentB).write()
     }
 
     /// Our numbers of one table, with the paper's labels beside ours.

@@ -26,9 +26,11 @@ struct Report: ParsableCommand {
     var published = "data/published"
     @Option(help: "Output folder; each paper gets a subfolder.")
     var output = "results"
+    @Option(help: "Paper B's experiment file: which of our models plays which paper column.")
+    var experiment = "pipeline/paperB.yaml"
 
     func run() throws {
-        let builder = try ReportBuilder(artifactsDir: artifacts, publishedDir: published, outputDir: output)
+        let builder = try ReportBuilder(artifactsDir: artifacts, publishedDir: published, outputDir: output, experimentB: experiment)
         try builder.run()
     }
 }

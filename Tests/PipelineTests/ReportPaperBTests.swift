@@ -67,7 +67,8 @@ final class ReportPaperBTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: out + "/paperB", withIntermediateDirectories: true)
         try "<svg/>".write(toFile: out + "/paperB/fig8_delta_tvd_maj.svg", atomically: true, encoding: .utf8)
         let r = try Stages.run("report", ["--artifacts", dir + "/artifacts", "--output", out,
-                                          "--published", Stages.packageRoot.path + "/data/published"])
+                                          "--published", Stages.packageRoot.path + "/data/published",
+                                          "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let b = out + "/paperB"
         let st = try statuses(b)
@@ -127,7 +128,8 @@ final class ReportPaperBTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: eval, withIntermediateDirectories: true)
         _ = try EvalFixture.writeOracle(splits: splits, in: eval, seeds: [42])
         let out = dir + "/results"
-        let r = try Stages.run("report", ["--artifacts", eval, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        let r = try Stages.run("report", ["--artifacts", eval, "--output", out, "--published", Stages.packageRoot.path + "/data/published",
+                                          "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let st = try statuses(out + "/paperB")
         XCTAssertEqual(st.count, 13)
