@@ -8,6 +8,7 @@ DATASETS_DIR ?= ../shared/datasets
 MODELS_DIR   ?= models
 ART          ?= results/artifacts
 SEED         ?= 42
+RESULTS      ?= results
 BENCH_REPEATS ?= 2
 SWIFT        ?= swift
 CONFIG       ?= release
@@ -38,7 +39,12 @@ build: deps ## release build of the six stages (-Ounchecked, AVX2/FMA)
 	$(SWIFT) build -c $(CONFIG)
 
 # The binaries are rebuilt by `make build`; as prerequisites they only order the stages after it.
+# NO_BUILD=1 uses the binaries in $(BIN) as they are (the end-to-end test runs make from inside
+# `swift test`, which holds the build).
+ifeq ($(NO_BUILD),)
 $(BINARIES): | build
+BUILD_FIRST := build
+endif
 
 test: deps ## build and run all tests (the CI command); fetches the smallest real model for one integration test
 	@scripts/fetch-models.sh $(MODELS_DIR) smollm2 || echo "warning: could not fetch SmolLM2; its integration tests will be skipped"
@@ -71,8 +77,12 @@ data: ## check the raw datasets in $(DATASETS_DIR) and link them under data/raw
 # silently invalidate hours of samples (delete an output, or `make clean-paperB`, to redo it).
 # Long stages are resumable: `infer sample` keeps finished chunks in <output>.chunks/, `finetune
 # run` its checkpoint.
-EXPERIMENT_B := pipeline/paperB.yaml
+EXPERIMENT_B ?= pipeline/paperB.yaml
 EXPERIMENT_B_MK := $(ART)/paperB.mk
+# Inputs, overridable for runs on other data (the end-to-end test points them at fixtures).
+PROVO_TSV ?= data/raw/provo/provo_cloze_norms.tsv
+WEBQ_JSON ?= data/raw/webquestions/test.json
+FT_CONFIG_DIR ?= pipeline/finetune
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
@@ -94,7 +104,7 @@ IK       = $(B_INSTR_KEY)
 data/raw/provo/provo_cloze_norms.tsv:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
-$(SPLITS): data/raw/provo/provo_cloze_norms.tsv | $(BIN)/prepare-splits
+$(SPLITS): $(PROVO_TSV) | $(BIN)/prepare-splits
 	$(BIN)/prepare-splits provo --input $< --output $@ --seed $(SEED)
 
 $(ORACLE): $(SPLITS) | $(BIN)/evaluate
@@ -126,7 +136,7 @@ FT       := $(ART)/provo/finetune
 FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
-$(FT)/$(1)/seed$(2)/model/finetuned.json: pipeline/finetune/$(1).yaml $(SPLITS) | $(BIN)/finetune
+$(FT)/$(1)/seed$(2)/model/finetuned.json: $(FT_CONFIG_DIR)/$(1).yaml $(SPLITS) | $(BIN)/finetune
 	$(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2)
 endef
 $(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
@@ -175,7 +185,7 @@ QA_FORMAT := cloze
 data/raw/webquestions/test.json:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
-$(QA): data/raw/webquestions/test.json | $(BIN)/prepare-splits
+$(QA): $(WEBQ_JSON) | $(BIN)/prepare-splits
 	$(BIN)/prepare-splits webquestions --input $< --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
 
 $(QSMP)/$(BK)/base/seed%.h5: $(QA) | $(BIN)/infer
@@ -227,8 +237,8 @@ clean-paperB:
 	rm -rf $(ART)/provo
 
 # ---------------------------------------------------------------- reports
-report: build ## tables, figures and the diff against the published numbers
-	$(BIN)/report --artifacts $(ART) --published data/published --experiment $(EXPERIMENT_B) --output results
+report: $(BUILD_FIRST) ## tables, figures and the diff against the published numbers
+	$(BIN)/report --artifacts $(ART) --published data/published --experiment $(EXPERIMENT_B) --output $(RESULTS)
 
 clean:
 	rm -rf $(ART)

@@ -93,9 +93,12 @@ final class ContextSampler {
         let done: (([Int32]) -> Bool)? = stopAfterWord ? { firstWordIsComplete(tok.decode($0, skipSpecial: true)) } : nil
         let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed,
                                   stop: stop, isDone: done)
-        let texts = gen.map { tok.decode($0, skipSpecial: true) }
+        let decoded = gen.map { tok.decode($0, skipSpecial: true) }
         // The decoded tokens are only the continuation (or the assistant's reply), so no context to strip.
-        let words = texts.map { extractWord(sample: $0, context: "") ?? "" }
+        let words = decoded.map { extractWord(sample: $0, context: "") ?? "" }
+        // A model can emit a NUL byte (byte-fallback token <0x00>), which HDF5 strings cannot hold;
+        // the stored text shows it as U+2400 (it is never part of a word: not \w, not whitespace).
+        let texts = decoded.map { $0.contains("\u{0}") ? $0.replacingOccurrences(of: "\u{0}", with: "\u{2400}") : $0 }
         let t1 = ProcessInfo.processInfo.systemUptime
         var logq = [Double](repeating: .nan, count: responses.count)
         var separate = 0
@@ -127,3 +130,4 @@ func contextSeed(seed: Int, textID: Int, wordNumber: Int) -> UInt64 {
 }
 
 let seedRule = "context seed = splitmix(splitmix(splitmix(seed) ^ text_id) ^ word_number); sample i uses context seed + i"
+let textNulRule = "a NUL byte in a generated text is stored as U+2400 (HDF5 strings cannot hold NUL); words never contain it"

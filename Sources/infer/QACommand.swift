@@ -71,6 +71,7 @@ struct QACommand: ParsableCommand {
                                   temperature: temperature, modelPath: model, modelSHA256: modelHash)
         out.notes["seed_rule"] = seedRule.replacingOccurrences(of: "text_id", with: "question index")
             .replacingOccurrences(of: "word_number", with: "0")
+        out.notes["text_nul"] = textNulRule
         out.notes["prompt"] = qaPrompt.text(question: "<QUESTION>")
         out.notes["questions_source"] = set.sourceFile
 

@@ -96,6 +96,7 @@ struct SampleCommand: ParsableCommand {
                                      nSamples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP,
                                      temperature: temperature, modelPath: model, modelSHA256: modelHash)
         header.notes["seed_rule"] = seedRule
+        header.notes["text_nul"] = textNulRule
         // The prompt as written for every context (<CONTEXT> stands for the context); chat styles
         // send it as the user message through the model's chat template with the generation prompt.
         switch style {

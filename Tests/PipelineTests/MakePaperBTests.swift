@@ -1,0 +1,139 @@
+import Artifacts
+import Foundation
+import XCTest
+
+/// `make paperB-quick` end to end on fixtures: a 5-passage cloze file, a tiny random llama in both of
+/// the paper's model roles, tiny fine-tuning configs, 10 WebQuestions questions. It runs the real
+/// Makefile (experiment file → Make variables → every stage → report), so the Make graph, the
+/// experiment file and the stages are tested together, the way `make paperB` runs them.
+final class MakePaperBTests: XCTestCase {
+    func testMakePaperBQuickRunsEveryStageAndWritesTheReport() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("no make") }
+        for stage in ["prepare-splits", "infer", "finetune", "evaluate", "report"] {
+            guard FileManager.default.isExecutableFile(atPath: Stages.productsDirectory.appendingPathComponent(stage).path) else {
+                throw XCTSkip("\(stage) not built")
+            }
+        }
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/tiny-llama"
+        try FinetuneStageTests.writeTinyModel(model, seed: 5)
+
+        // Tiny fine-tuning configs: one epoch, small batches; the instruct role uses LoRA.
+        let ftDir = dir + "/ft"
+        try FileManager.default.createDirectory(atPath: ftDir, withIntermediateDirectories: true)
+        func config(_ name: String, lora: Bool, target: String, answers: Int? = nil) throws {
+            let text = """
+                model: \(model)
+                splits: unused-the-makefile-passes-it
+                output: unused
+                method: \(lora ? "lora" : "full")
+                \(lora ? "lora: {r: 2, alpha: 4, dropout: 0.05, modules: [q_proj, v_proj]}\n" : "")target: \(target)
+                \(answers.map { "answers_per_context: \($0)\n" } ?? "")prompt: \(lora ? "instruction" : "plain")
+                optimizer: {lr: 1.0e-3, betas: [0.9, 0.999], eps: 1.0e-8, weight_decay: 0.0}
+                batch_size: 4
+                epochs: 1
+                grad_clip: 1.0
+                warmup_steps: 0
+                schedule: linear
+                seed: 1
+                checkpoint_every: 100
+                hf_export: none
+                keep_checkpoint: false
+                """
+            try text.write(toFile: "\(ftDir)/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        for t in ["orig", "maj", "mul"] {
+            try config("b-\(t)", lora: false, target: t)
+            try config("i-\(t)", lora: true, target: t)
+        }
+        for n in [1, 2] { try config("abl-n\(n)", lora: false, target: "mul", answers: n) }
+
+        let experiment = dir + "/paperB.yaml"
+        try """
+            paper: B
+            seeds: [42, 123]
+            models:
+              base:
+                key: tb
+                file: \(model)
+                label: Tiny-Base
+                paper_column: GPT-2
+                prompt: plain
+                one_shot: false
+                qa_prompt: plain
+                finetune: {orig: b-orig, maj: b-maj, mul: b-mul}
+              instruct:
+                key: ti
+                file: \(model)
+                label: Tiny-Instruct
+                paper_column: Mistral-7B-IT
+                prompt: instruction
+                one_shot: true
+                qa_prompt: qa-instruction
+                finetune: {orig: i-orig, maj: i-maj, mul: i-mul}
+            sampling: {samples: 6, max_new_tokens: 3, top_k: 50, top_p: 1.0, temperature: 1.0}
+            ablation: {answers: [1, 2], seed: 123, config: "abl-n{n}"}
+            qa: {questions: 3, seed: 42}
+            """.write(toFile: experiment, atomically: true, encoding: .utf8)
+
+        let art = dir + "/artifacts", results = dir + "/results"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+        p.currentDirectoryURL = Stages.packageRoot
+        p.arguments = ["--no-print-directory", "paperB-quick", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
+                       "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_B=\(experiment)", "FT_CONFIG_DIR=\(ftDir)",
+                       "PROVO_TSV=\(Stages.fixture("cloze_small.tsv"))", "WEBQ_JSON=\(Stages.fixture("webquestions_small.json"))"]
+        var env = ProcessInfo.processInfo.environment
+        env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
+        p.environment = env
+        let log = dir + "/make.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = fh; p.standardError = fh
+        try p.run(); p.waitUntilExit(); try fh.close()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        XCTAssertEqual(p.terminationStatus, 0, String(output.suffix(4000)))
+        if p.terminationStatus != 0 { return }
+
+        // paperB-quick = one seed (42) for every row, the ablation with it too.
+        let fm = FileManager.default
+        for f in ["paperB.mk", "provo/splits.h5", "provo/eval/oracle.h5",
+                  "provo/samples/tb/base/seed42.h5", "provo/samples/ti/1-shot/seed42.h5", "provo/samples/ti/ft-mul/seed42.h5",
+                  "provo/samples/tb/ft-n2/seed42.h5", "provo/eval/tvd/tb/ft-mul.h5", "provo/eval/tvd/ti/1-shot.h5",
+                  "provo/eval/tvd/tb/ft-n1.h5", "webquestions/eval/ti/ft-orig.h5",
+                  "provo/finetune/b-maj/seed42/model/finetuned.json", "provo/finetune/abl-n2/seed42/model/finetuned.json"] {
+            XCTAssertTrue(fm.fileExists(atPath: art + "/" + f), "missing artifact \(f)")
+        }
+        XCTAssertFalse(fm.fileExists(atPath: art + "/provo/samples/tb/base/seed123.h5"), "quick runs one seed")
+        XCTAssertFalse(output.contains("warning: overriding recipe"), output)
+
+        // The report: Table 1 with every row of both roles (named by the experiment's labels and mapped
+        // to the paper's columns in the diff), the per-context CSV, the figures.
+        let table1 = try String(contentsOfFile: results + "/paperB/table1.csv", encoding: .utf8)
+        for row in ["Base", "1-Shot", "FT (Orig. corpus)", "FT (Maj. label)", "FT (Mul. labels)", "Oracle"] {
+            XCTAssertTrue(table1.contains(row), "table1 lacks \(row):\n\(table1)")
+        }
+        XCTAssertTrue(table1.contains("Tiny-Base") && table1.contains("Tiny-Instruct"), table1)
+        let diff = try String(contentsOfFile: results + "/paperB/diff_table1.csv", encoding: .utf8)
+        XCTAssertTrue(diff.contains("GPT-2") && diff.contains("Mistral-7B-IT"), diff)
+        let perContext = try String(contentsOfFile: results + "/paperB/tvd_per_context.csv", encoding: .utf8)
+            .split(separator: "\n")
+        XCTAssertEqual(perContext.first, "model,variant,seed,text_id,word_number,n_samples,tvd,oracle_tvd,entropy,human_cross_entropy")
+        let variants = Set(perContext.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: "/") })
+        XCTAssertGreaterThanOrEqual(variants.count, 8, "\(variants)")
+        let figures = try String(contentsOfFile: results + "/paperB/figures.csv", encoding: .utf8)
+        XCTAssertTrue(figures.contains("fig1_tvd_hist"), figures)
+        XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig1_tvd_hist.svg"))
+        XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig9_labels_ablation.svg"))
+
+        // Nothing left to do: a second make runs no stage.
+        let again = Process()
+        again.executableURL = p.executableURL; again.currentDirectoryURL = p.currentDirectoryURL
+        again.arguments = ["-q"] + p.arguments!.filter { $0 != "--no-print-directory" && $0 != "paperB-quick" }
+            + ["B_SEEDS=42", "B_ABL_SEED=42", "eval-base", "eval-ft", "eval-ablation", "eval-qa"]
+        again.environment = env
+        try again.run(); again.waitUntilExit()
+        XCTAssertEqual(again.terminationStatus, 0, "make -q: every paper B target is up to date")
+    }
+}
