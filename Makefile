@@ -83,6 +83,9 @@ EXPERIMENT_B_MK := $(ART)/paperB.mk
 PROVO_TSV ?= data/raw/provo/provo_cloze_norms.tsv
 WEBQ_JSON ?= data/raw/webquestions/test.json
 FT_CONFIG_DIR ?= pipeline/finetune
+# Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
+# run that spans sessions is the sum of that column.
+TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
@@ -105,24 +108,24 @@ data/raw/provo/provo_cloze_norms.tsv:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
 $(SPLITS): $(PROVO_TSV) | $(BIN)/prepare-splits
-	$(BIN)/prepare-splits provo --input $< --output $@ --seed $(SEED)
+	$(TIMED) $(BIN)/prepare-splits provo --input $< --output $@ --seed $(SEED)
 
 $(ORACLE): $(SPLITS) | $(BIN)/evaluate
-	$(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
+	$(TIMED) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
 
 # Monte-Carlo model CPDs of the pretrained and instruct models before fine-tuning.
 $(SMP)/$(BK)/base/seed%.h5: $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_PROMPT) $(B_SAMPLING) --seed $* --output $@
+	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_PROMPT) $(B_SAMPLING) --seed $* --output $@
 $(SMP)/$(IK)/base/seed%.h5: $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_PROMPT) $(B_SAMPLING) --seed $* --output $@
+	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_PROMPT) $(B_SAMPLING) --seed $* --output $@
 $(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant 1-Shot --prompt one-shot $(B_SAMPLING) --seed $* --output $@
+	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant 1-Shot --prompt one-shot $(B_SAMPLING) --seed $* --output $@
 
 # evaluate tvd over the seeds of one (model, variant); FT variants are paired with Base.
 b_samples = $(foreach s,$(B_SEEDS),$(SMP)/$(1)/$(2)/seed$(s).h5)
 define B_TVD
 $(EVB)/tvd/$(1)/$(2).h5: $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),$(call b_samples,$(1),base)) $(SPLITS) $(ORACLE) | $(BIN)/evaluate
-	$(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),--baseline $(call b_samples,$(1),base)) $(3)
+	$$(TIMED) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),--baseline $(call b_samples,$(1),base)) $(3)
 endef
 $(eval $(call B_TVD,$(BK),base))
 $(eval $(call B_TVD,$(IK),base))
@@ -137,7 +140,7 @@ FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
 $(FT)/$(1)/seed$(2)/model/finetuned.json: $(FT_CONFIG_DIR)/$(1).yaml $(SPLITS) | $(BIN)/finetune
-	$(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2)
+	$$(TIMED) $(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2)
 endef
 $(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
 $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_INSTR_FILE)))))
@@ -146,7 +149,7 @@ $(foreach n,$(FT_ABL),$(eval $(call B_FT,$(call B_ABL_CONFIG,$(n)),$(B_ABL_SEED)
 # Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
 define B_FT_SAMPLES
 $(SMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(SPLITS) | $(BIN)/infer
-	$(BIN)/infer sample --splits $(SPLITS) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) $(B_SAMPLING) --seed $$* --output $$@
+	$$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) $(B_SAMPLING) --seed $$* --output $$@
 endef
 $(eval $(call B_FT_SAMPLES,$(BK),ft-orig,$(B_BASE_FT_ORIG),$(B_BASE_LABEL),FT (Orig. corpus),$(B_BASE_PROMPT)))
 $(eval $(call B_FT_SAMPLES,$(BK),ft-maj,$(B_BASE_FT_MAJ),$(B_BASE_LABEL),FT (Maj. label),$(B_BASE_PROMPT)))
@@ -165,7 +168,7 @@ $(eval $(call B_TVD,$(IK),ft-mul))
 # The ablation (appendix F) runs one seed; its cells are figure 9's.
 define B_ABL_TVD
 $(EVB)/tvd/$(BK)/ft-n$(1).h5: $(SMP)/$(BK)/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) | $(BIN)/evaluate
-	$(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
+	$$(TIMED) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
 endef
 $(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
 
@@ -186,16 +189,16 @@ data/raw/webquestions/test.json:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
 $(QA): $(WEBQ_JSON) | $(BIN)/prepare-splits
-	$(BIN)/prepare-splits webquestions --input $< --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
+	$(TIMED) $(BIN)/prepare-splits webquestions --input $< --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
 
 $(QSMP)/$(BK)/base/seed%.h5: $(QA) | $(BIN)/infer
-	$(BIN)/infer qa --questions $(QA) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_QA_PROMPT) --seed $* --output $@
+	$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_QA_PROMPT) --seed $* --output $@
 $(QSMP)/$(IK)/base/seed%.h5: $(QA) | $(BIN)/infer
-	$(BIN)/infer qa --questions $(QA) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_QA_PROMPT) --seed $* --output $@
+	$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_QA_PROMPT) --seed $* --output $@
 
 define B_QA_FT
 $(QSMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(QA) | $(BIN)/infer
-	$(BIN)/infer qa --questions $(QA) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) --seed $$* --output $$@
+	$$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) --seed $$* --output $$@
 endef
 $(eval $(call B_QA_FT,$(BK),ft-orig,$(B_BASE_FT_ORIG),$(B_BASE_LABEL),FT (Orig. corpus),$(B_BASE_QA_PROMPT)))
 $(eval $(call B_QA_FT,$(BK),ft-mul,$(B_BASE_FT_MUL),$(B_BASE_LABEL),FT (Mul. labels),$(B_BASE_QA_PROMPT)))
@@ -205,7 +208,7 @@ $(eval $(call B_QA_FT,$(IK),ft-mul,$(B_INSTR_FT_MUL),$(B_INSTR_LABEL),FT (Mul. l
 q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/seed$(s).h5)
 define B_QA_EVAL
 $(QEV)/$(1)/$(2).h5: $(call q_samples,$(1),$(2)) | $(BIN)/evaluate
-	$(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2)) --output $$@ --format $(QA_FORMAT)
+	$$(TIMED) $(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2)) --output $$@ --format $(QA_FORMAT)
 endef
 $(foreach m,$(BK) $(IK),$(foreach v,base ft-orig ft-mul,$(eval $(call B_QA_EVAL,$(m),$(v)))))
 B_QA_EVALS := $(foreach m,$(BK) $(IK),$(foreach v,base ft-orig ft-mul,$(QEV)/$(m)/$(v).h5))

@@ -108,6 +108,16 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertFalse(fm.fileExists(atPath: art + "/provo/samples/tb/base/seed123.h5"), "quick runs one seed")
         XCTAssertFalse(output.contains("warning: overriding recipe"), output)
 
+        // Every stage run is in the timing ledger, named by its target, with exit status 0.
+        let ledger = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t") }
+        XCTAssertEqual(ledger.first?.map(String.init), ["target", "started_utc", "seconds", "exit_status", "cores"])
+        let runs = ledger.dropFirst()
+        XCTAssertGreaterThan(runs.count, 30, "one row per stage run")
+        for r in runs {
+            XCTAssertEqual(r.count, 5); XCTAssertTrue(r[0].hasPrefix(art), "\(r)"); XCTAssertEqual(r[3], "0"); XCTAssertNotNil(Double(r[2]))
+        }
+        XCTAssertTrue(runs.contains { $0[0].hasSuffix("provo/finetune/i-mul/seed42/model/finetuned.json") })
+
         // The report: Table 1 with every row of both roles (named by the experiment's labels and mapped
         // to the paper's columns in the diff), the per-context CSV, the figures.
         let table1 = try String(contentsOfFile: results + "/paperB/table1.csv", encoding: .utf8)
