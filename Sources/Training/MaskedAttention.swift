@@ -47,50 +47,18 @@ public struct AttentionMask: Sendable, Equatable {
     }
 }
 
-/// P = softmax(scale · Q_h K_gᵀ) over the allowed keys of each row (masked entries are 0; a row
-/// with no allowed key is all zeros). Q_h / K_g are strided views (leading dims ldq / ldkv).
-func attentionProbabilities(p: UnsafeMutablePointer<Float>, qh: UnsafePointer<Float>, kg: UnsafePointer<Float>,
-                            allowed: UnsafePointer<UInt8>, T: Int, headDim: Int, ldq: Int, ldkv: Int, scale: Float) {
-    sgemm(transB: true, M: T, N: T, K: headDim, alpha: scale, A: qh, lda: ldq, B: kg, ldb: ldkv, C: p, ldc: T)
-    for i in 0..<T {
-        let row = p + i * T, m = allowed + i * T
-        var mx = -Float.infinity
-        for j in 0..<T where m[j] != 0 { mx = max(mx, row[j]) }
-        if mx == -Float.infinity {
-            for j in 0..<T { row[j] = 0 }
-            continue
-        }
-        var sum: Float = 0
-        for j in 0..<T {
-            let e = m[j] != 0 ? expf(row[j] - mx) : 0
-            row[j] = e; sum += e
-        }
-        let inv = 1 / sum
-        for j in 0..<T { row[j] *= inv }
-    }
-}
-
-/// Multi-head attention with an explicit mask (training forward; the inference kernels in
-/// Numerics handle the causal case without building a T×T mask).
+/// Multi-head attention with an explicit mask (training forward): Numerics' attention kernel,
+/// the one the runtime uses, with the mask deciding visibility instead of positions.
 /// q, out: [T, nHeads·headDim]; k, v: [T, nKVHeads·headDim] (GQA: query head h uses kv head
 /// h / (nHeads / nKVHeads)). RoPE must already have been applied to q and k.
-/// out_h = softmax(scale · Q_h K_gᵀ + mask) · V_g.
-public func maskedAttentionForward(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
-                                   k: UnsafePointer<Float>, v: UnsafePointer<Float>, mask: AttentionMask,
-                                   nHeads: Int, nKVHeads: Int, headDim: Int, scale: Float) {
+/// out_h = softmax(scale · Q_h K_gᵀ + mask) · V_g; `probs` ([nHeads, T, T]), if given, receives P.
+public func maskedAttentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>? = nil,
+                                   q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                   mask: AttentionMask, nHeads: Int, nKVHeads: Int, headDim: Int, scale: Float) {
     let T = mask.T
     if T == 0 { return }
-    precondition(nHeads % nKVHeads == 0, "nHeads must be a multiple of nKVHeads")
-    let ldq = nHeads * headDim, ldkv = nKVHeads * headDim
-    let group = nHeads / nKVHeads
-    let p = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
-    defer { p.deallocate() }
     mask.allowed.withUnsafeBufferPointer { allowed in
-        for h in 0..<nHeads {
-            let g = h / group
-            attentionProbabilities(p: p, qh: q + h * headDim, kg: k + g * headDim, allowed: allowed.baseAddress!,
-                                   T: T, headDim: headDim, ldq: ldq, ldkv: ldkv, scale: scale)
-            sgemm(M: T, N: headDim, K: T, A: p, lda: T, B: v + g * headDim, ldb: ldkv, C: out + h * headDim, ldc: ldq)
-        }
+        attentionForward(out: out, probs: probs, q: q, T: T, k: k, v: v, S: T, mask: allowed.baseAddress!,
+                         nHeads: nHeads, nKVHeads: nKVHeads, headDim: headDim, scale: scale)
     }
 }

@@ -213,6 +213,41 @@ final class KernelTests: XCTestCase {
         attentionForward(out: &out2, q: q, qPositions: qPos, T: T, k: k, v: v, kvPositions: kvPos, S: S,
                          nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.3, window: window)
         XCTAssertEqual(out, out2)
+        // The same visibility as an explicit mask gives the same probabilities and output.
+        var mask = [UInt8](repeating: 0, count: T * S)
+        for t in 0..<T { for j in 0..<S where j <= past + t && (window == 0 || past + t - j < window) { mask[t * S + j] = 1 } }
+        var out3 = [Float](repeating: 0, count: T * H * D), probs3 = [Float](repeating: 7, count: H * T * S)
+        attentionForward(out: &out3, probs: &probs3, q: q, T: T, k: k, v: v, S: S, mask: mask,
+                         nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.3)
+        XCTAssertEqual(out3, out, "mask vs positions, T \(T) window \(window)")
+        XCTAssertEqual(probs3, probs)
+    }
+
+    /// A mask positions cannot express (a row seeing a later key, a row seeing nothing): checked
+    /// against naive loops.
+    func testMaskedAttentionArbitraryMask() {
+        var rng = TestRNG(seed: 3)
+        let H = 2, KVH = 1, D = 4, T = 7, S = 7
+        let q = rng.floats(T * H * D, 2), k = rng.floats(S * KVH * D, 2), v = rng.floats(S * KVH * D)
+        var mask = [UInt8](repeating: 0, count: T * S)
+        for t in 0..<T { for j in 0..<S where (t * 7 + j * 3) % 4 != 0 && t != 5 { mask[t * S + j] = 1 } }
+        var out = [Float](repeating: 9, count: T * H * D), probs = [Float](repeating: 9, count: H * T * S)
+        attentionForward(out: &out, probs: &probs, q: q, T: T, k: k, v: v, S: S, mask: mask, nHeads: H, nKVHeads: KVH, headDim: D, scale: 0.5)
+        for h in 0..<H {
+            for t in 0..<T {
+                let sc = (0..<S).map { j -> Double in
+                    mask[t * S + j] == 0 ? -.infinity : 0.5 * (0..<D).reduce(0.0) { $0 + Double(q[t * H * D + h * D + $1]) * Double(k[j * D + $1]) }
+                }
+                let m = sc.max()!
+                let e = m == -.infinity ? sc.map { _ in 0.0 } : sc.map { exp($0 - m) }
+                let z = max(e.reduce(0, +), 1e-300)
+                for j in 0..<S { XCTAssertEqual(Double(probs[h * T * S + t * S + j]), e[j] / z, accuracy: 1e-6) }
+                for d in 0..<D {
+                    let want = (0..<S).reduce(0.0) { $0 + e[$1] / z * Double(v[$1 * D + d]) }
+                    XCTAssertEqual(Double(out[t * H * D + h * D + d]), want, accuracy: 1e-5, "t \(t) h \(h)")
+                }
+            }
+        }
     }
 
     func testAttentionAgainstNaive() {

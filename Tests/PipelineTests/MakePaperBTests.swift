@@ -88,7 +88,7 @@ final class MakePaperBTests: XCTestCase {
         env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
         p.environment = env
         let log = dir + "/make.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = fh; p.standardError = fh
         try p.run(); p.waitUntilExit(); try fh.close()
