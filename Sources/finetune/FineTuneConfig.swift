@@ -38,6 +38,11 @@ struct FineTuneConfig: Codable, Equatable {
     var optimizer: OptimizerSettings
     /// Contexts per step (plain) or expanded examples per step (instruction).
     var batchSize: Int
+    /// What each epoch shuffles when the units are expanded examples (instruct LM): `example`
+    /// (default; every example on its own, as the paper's HF Trainer) or `context` (contexts are
+    /// shuffled and each context's examples stay together, so a batch holds one or two contexts
+    /// and each prompt is computed about once per epoch: cost scales with contexts, not answers).
+    var shuffle: String?
     var epochs: Int
     var gradClip: Float?
     var warmupSteps: Int?
@@ -59,7 +64,7 @@ struct FineTuneConfig: Codable, Equatable {
     var stopAfterStep: Int?
 
     enum CodingKeys: String, CodingKey {
-        case model, splits, output, method, lora, target, prompt, optimizer, epochs, seed, schedule
+        case model, splits, output, method, lora, target, prompt, optimizer, epochs, seed, schedule, shuffle
         case answersPerContext = "answers_per_context", batchSize = "batch_size", gradClip = "grad_clip"
         case warmupSteps = "warmup_steps", checkpointEvery = "checkpoint_every", limitContexts = "limit_contexts"
         case injectNanAtStep = "inject_nan_at_step", stopAfterStep = "stop_after_step"
@@ -78,6 +83,7 @@ struct FineTuneConfig: Codable, Equatable {
         if let n = answersPerContext, n <= 0 { throw bad("answers_per_context", "must be positive") }
         if answersPerContext != nil && target != .mul { throw bad("answers_per_context", "only applies to target mul") }
         if let s = schedule, s != "linear" && s != "constant" { throw bad("schedule", "expected linear or constant") }
+        if let s = shuffle, ShuffleUnit(rawValue: s) == nil { throw bad("shuffle", "expected example or context, got '\(s)'") }
         if let c = checkpointEvery, c <= 0 { throw bad("checkpoint_every", "must be positive") }
         if let w = warmupSteps, w < 0 { throw bad("warmup_steps", "must be non-negative") }
         if let l = limitContexts, l <= 0 { throw bad("limit_contexts", "must be positive") }

@@ -109,6 +109,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
     let units = clozeUnits(data.train, mode: data.mode)
     let valSeqs = try clozeBatchSequences(clozeUnits(data.validation, mode: data.mode), items: data.validation, mode: data.mode)
     let B = cfg.batchSize
+    let shuffleUnit = ShuffleUnit(rawValue: cfg.shuffle ?? "example")!
     let stepsPerEpoch = (units.count + B - 1) / B
     let totalSteps = stepsPerEpoch * cfg.epochs
 
@@ -155,7 +156,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
         try Checkpoint.save(trainer, optimizer: optimizer, directory: tmp, metadata: [
             "config_hash": hash, "step": String(t), "epoch": String(t / stepsPerEpoch),
             "batch_in_epoch": String(t % stepsPerEpoch), "seed": String(cfg.seed),
-            "data_order": "epochOrder(count: \(units.count), seed: \(cfg.seed), epoch: e)"])
+            "data_order": "clozeEpochOrder(\(units.count) units, shuffle: \(shuffleUnit.rawValue), seed: \(cfg.seed), epoch: e)"])
         let enc = JSONEncoder()
         try enc.encode(log).write(to: URL(fileURLWithPath: tmp + "/log.json"))
         try? FileManager.default.removeItem(atPath: ckptDir)
@@ -172,7 +173,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
     var stepSeconds = 0.0      // optimiser steps only (not validation or checkpoint writes)
     while loop.stepsDone < totalSteps {
         let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
-        if order.epoch != epoch { order = (epoch, epochOrder(count: units.count, seed: UInt64(cfg.seed), epoch: epoch)) }
+        if order.epoch != epoch { order = (epoch, clozeEpochOrder(units, shuffle: shuffleUnit, seed: UInt64(cfg.seed), epoch: epoch)) }
         let batch = order.perm[(b * B)..<min(units.count, (b + 1) * B)].map { units[$0] }
         let seqs = try clozeBatchSequences(batch, items: data.train, mode: data.mode)
         if cfg.injectNanAtStep == t + 1, let p = trainer.trainableParameters.first { p.value[0] = .nan }

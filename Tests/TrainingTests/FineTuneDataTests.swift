@@ -61,6 +61,29 @@ final class FineTuneDataTests: XCTestCase {
         XCTAssertThrowsError(try TokenizedClozeItem(prompt: [1], targets: [[]], counts: [1]))
     }
 
+    /// Context shuffling: a permutation of all units in which each context's units are contiguous,
+    /// the contexts in a seeded order, deterministic; example shuffling is `epochOrder`.
+    func testContextShuffleKeepsContextsTogether() throws {
+        let items = try (0..<12).map { i in
+            try TokenizedClozeItem(prompt: [Int32(i + 1)], targets: [[2], [3], [4]], counts: [i % 3 + 1, 2, i % 2 + 1])
+        }
+        let units = clozeUnits(items, mode: .expandedExamples)
+        let a = clozeEpochOrder(units, shuffle: .context, seed: 42, epoch: 0)
+        XCTAssertEqual(a.sorted(), Array(units.indices))
+        XCTAssertEqual(a, clozeEpochOrder(units, shuffle: .context, seed: 42, epoch: 0))
+        XCTAssertNotEqual(a, clozeEpochOrder(units, shuffle: .context, seed: 42, epoch: 1))
+        let items_ = a.map { units[$0].item }
+        var seen = Set<Int>()
+        for (j, it) in items_.enumerated() where j == 0 || items_[j - 1] != it {
+            XCTAssertFalse(seen.contains(it), "context \(it) split into two runs: \(items_)")
+            seen.insert(it)
+        }
+        XCTAssertEqual(seen.count, 12)
+        XCTAssertNotEqual(items_, items_.sorted(), "contexts are shuffled")
+        XCTAssertEqual(clozeEpochOrder(units, shuffle: .example, seed: 42, epoch: 0), epochOrder(count: units.count, seed: 42, epoch: 0))
+        XCTAssertEqual(clozeEpochOrder([], shuffle: .context, seed: 1, epoch: 0), [])
+    }
+
     /// One batch of expanded (prompt, reply) examples packed into one tree per context gives the
     /// same loss (to 1e-5) and gradients as the mean over the examples run one by one with
     /// `TrainingSequence(prompt:response:)`.

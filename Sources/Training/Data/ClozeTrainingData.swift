@@ -1,3 +1,4 @@
+import Numerics
 import Foundation
 
 /// Which human signal a fine-tuning run learns from (paper B, Table 1 rows).
@@ -137,5 +138,39 @@ public func clozeBatchSequences(_ units: [ClozeUnit], items: [TokenizedClozeItem
                                      weights: ks.map { Float(mult[i]![$0]!) / Float(it.targets[$0].count) * scale })
             return TrainingSequence(tree: tree)
         }
+    }
+}
+
+/// What an epoch's data order shuffles (see `clozeEpochOrder`).
+public enum ShuffleUnit: String, Codable, Sendable {
+    /// Every unit on its own (`epochOrder` over all units).
+    case example
+    /// Contexts, each context's units kept together (in a shuffled order of their own), so
+    /// expanded examples of one context share batches and their prompt is computed once per batch.
+    case context
+}
+
+/// The order of `units` (indices into it) for one epoch. Units of the same item must be
+/// contiguous, as `clozeUnits` returns them. Deterministic in (seed, epoch) on every machine.
+public func clozeEpochOrder(_ units: [ClozeUnit], shuffle: ShuffleUnit, seed: UInt64, epoch: Int) -> [Int] {
+    switch shuffle {
+    case .example:
+        return epochOrder(count: units.count, seed: seed, epoch: epoch)
+    case .context:
+        if units.isEmpty { return [] }
+        var groups: [Range<Int>] = []
+        var start = 0
+        for i in 1...units.count where i == units.count || units[i].item != units[start].item {
+            groups.append(start..<i); start = i
+        }
+        var out: [Int] = []
+        out.reserveCapacity(units.count)
+        for g in epochOrder(count: groups.count, seed: seed, epoch: epoch) {
+            let r = groups[g]
+            // Within a context: its own permutation, keyed by (seed, epoch, item).
+            let inner = epochOrder(count: r.count, seed: SplitMix64.mix(seed ^ SplitMix64.hash(UInt64(units[r.lowerBound].item))), epoch: epoch)
+            out += inner.map { r.lowerBound + $0 }
+        }
+        return out
     }
 }
