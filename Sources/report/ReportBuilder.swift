@@ -92,6 +92,7 @@ struct ReportBuilder {
                   + "claims held \(held), not held \(notHeld), not evaluable \(results.count - held - notHeld)")
         }
         try PaperBFigures(artifacts: evaluations.map(\.path), outputDir: outputDir + "/paperB", experiment: experimentB).write()
+        try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/wall_time.csv")
     }
 
     /// Our numbers of one table, with the paper's labels beside ours.

@@ -137,6 +137,14 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig1_tvd_hist.svg"))
         XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig9_labels_ablation.svg"))
 
+        // The ledger summed per stage in the report.
+        let wall = try String(contentsOfFile: results + "/paperB/wall_time.csv", encoding: .utf8)
+        XCTAssertTrue(wall.hasPrefix("level,stage,target,invocations,failed,seconds,hours\n"), wall)
+        for stage in ["stage,finetune,", "stage,infer sample,", "stage,evaluate tvd,", "stage,infer qa,", "total,,,"] {
+            XCTAssertTrue(wall.contains(stage), "wall_time.csv lacks \(stage):\n\(wall)")
+        }
+        XCTAssertTrue(wall.contains("target,finetune,provo/finetune/b-mul/seed42/model/finetuned.json,1,0,"), wall)
+
         // Nothing left to do: a second make runs no stage.
         let again = Process()
         again.executableURL = p.executableURL; again.currentDirectoryURL = p.currentDirectoryURL
