@@ -36,6 +36,36 @@ final class BatchedRunTests: XCTestCase {
         XCTAssertLessThan(maxDiff, 1e-5 * max(1, maxAbs), "max |Δgrad| \(maxDiff) (max |grad| \(maxAbs))")
     }
 
+    /// Sequences that start with the same rows (a shared chat prompt) have those rows computed once:
+    /// the same log-probabilities and gradients as computing them per sequence, on Gemma 3 (sliding
+    /// window layers) and llama, with a target inside the shared rows and a tree after them.
+    func testSharedPrefixRowsComputedOnceGiveTheSameResult() throws {
+        let seqs = [TrainingSequence(tree: try TreeBatch(context: [1, 2, 3, 4, 5, 6, 9, 2], words: [[7], [8, 9], [10, 3, 0]], weights: [0.5, 0.3, 0.2])),
+                    try TrainingSequence(prompt: [1, 2], response: [3, 4, 7, 7, 1]),
+                    TrainingSequence(tree: try TreeBatch(context: [1, 2, 3, 4, 8], words: [[1, 8], [4]], weights: [0.7, 0.3]))]
+        XCTAssertEqual(sharedPrefixLength(seqs), 4)
+        XCTAssertEqual(sharedPrefixLength([seqs[0]]), 0)
+        for config in [try DecoderTrainerTests.tinyGemma(), try DecoderTrainerTests.tinyLlama()] {
+            let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: config, seed: 9, scale: 0.4))
+            let params = tr.trainableParameters
+            var results: [[[Double]]] = [], grads: [[Float]] = []
+            for share in [false, true] {
+                tr.sharePrefix = share
+                zeroGrads(params)
+                results.append(try tr.run(batch: seqs, dlossScale: 0.5))
+                grads.append(params.flatMap(\.gradient))
+            }
+            for (a, b) in zip(results[0], results[1]) {
+                XCTAssertEqual(a.count, b.count)
+                for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, "\(config.architecture)") }
+            }
+            var maxAbs: Float = 0, maxDiff: Float = 0
+            for (x, y) in zip(grads[0], grads[1]) { maxAbs = max(maxAbs, abs(x)); maxDiff = max(maxDiff, abs(x - y)) }
+            XCTAssertGreaterThan(maxAbs, 1e-3)
+            XCTAssertLessThan(maxDiff, 1e-5 * max(1, maxAbs), "\(config.architecture): max |Δgrad| \(maxDiff) (max |grad| \(maxAbs))")
+        }
+    }
+
     func testBadSequenceInBatchIsNamed() throws {
         let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: DecoderTrainerTests.tinyLlama(), seed: 1))
         var seqs = try sequences()

@@ -31,11 +31,16 @@ public final class DecoderTrainer {
     private let hSel = Scratch(), logits = Scratch(), dlogits = Scratch(), dhSel = Scratch()
     private let dx = Scratch(), dx2 = Scratch(), dtmp = Scratch(), dh = Scratch()
     private let dF1 = Scratch(), dF2 = Scratch(), dF3 = Scratch()
+    private let kvScratchK = Scratch(), kvScratchV = Scratch(), kvScratchDK = Scratch(), kvScratchDV = Scratch()
     private let dq = Scratch(), dk = Scratch(), dv = Scratch(), dqk = Scratch()
 
     /// - Parameters:
     ///   - loraConfig: if given, adapters are created on `targets` of every block (seeded per
     ///     block and target) and the base weights must be frozen (`trainable: false`).
+    /// Compute the leading rows all sequences of a batch share once (see `run(batch:)`); off
+    /// only to check that sharing changes nothing.
+    public var sharePrefix = true
+
     public init(weights: DecoderWeights, loraConfig: LoRAConfig? = nil) throws {
         let c = weights.config
         self.config = c
@@ -92,8 +97,6 @@ public final class DecoderTrainer {
                     backward: Bool = true) throws -> [[Double]] {
         let c = config, C = c.dModel
         guard !batch.isEmpty else { throw TrainingError("empty batch") }
-        var tokens: [Int32] = [], positions: [Int32] = [], targets: [TokenTarget] = []
-        var segments: [AttentionSegment] = []
         for (si, s) in batch.enumerated() {
             let where_ = batch.count > 1 ? "sequence \(si): " : ""
             let Ts = s.tokens.count
@@ -113,13 +116,35 @@ public final class DecoderTrainer {
             for t in s.targets where t.row < 0 || t.row >= Ts {
                 throw TrainingError("\(where_)target row \(t.row) outside 0..<\(Ts)")
             }
-            // One mask per distinct window (Gemma 3: full attention and the 512 window).
-            var masks: [Int: AttentionMask] = [0: s.mask]
-            for wdw in Set(c.layerWindow) where wdw > 0 { masks[wdw] = try s.mask.windowed(positions: s.positions, window: wdw) }
-            segments.append(AttentionSegment(offset: tokens.count, T: Ts, masks: masks))
-            targets += s.targets.map { TokenTarget(row: $0.row + tokens.count, token: $0.token, weight: $0.weight) }
-            tokens += s.tokens
-            positions += s.positions
+        }
+        // Rows every sequence starts with (same tokens, positions and causal masks, e.g. a chat
+        // template and instruction before each context) are computed once; each sequence's own
+        // rows attend to them as extra keys. Exact: those rows' activations are the same in every
+        // sequence, and their gradients are the sum of what each sequence sends back.
+        let P = sharePrefix ? sharedPrefixLength(batch) : 0
+        var tokens = Array(batch[0].tokens.prefix(P)), positions = Array(batch[0].positions.prefix(P))
+        var targets: [TokenTarget] = []
+        var segments: [AttentionSegment] = []
+        func windowedMasks(_ m: AttentionMask, _ pos: [Int32]) throws -> [Int: AttentionMask] {
+            var masks: [Int: AttentionMask] = [0: m]   // one per distinct window (Gemma 3: full and 512)
+            for wdw in Set(c.layerWindow) where wdw > 0 { masks[wdw] = try m.windowed(positions: pos, window: wdw) }
+            return masks
+        }
+        if P > 0 {
+            let sub = (0..<P).flatMap { i in batch[0].mask.allowed[(i * batch[0].mask.T)..<(i * batch[0].mask.T + P)] }
+            let m = try AttentionMask(T: P, allowed: Array(sub))
+            segments.append(AttentionSegment(offset: 0, T: P, prefix: 0, masks: try windowedMasks(m, positions).mapValues(\.allowed)))
+        }
+        for s in batch {
+            let Ts = s.tokens.count, own = Ts - P, offset = tokens.count
+            if own > 0 {
+                // The sequence's own rows; keys = the shared prefix rows, then its own rows.
+                let full = try windowedMasks(s.mask, s.positions)
+                segments.append(AttentionSegment(offset: offset, T: own, prefix: P, masks: full.mapValues { Array($0.allowed[(P * Ts)...]) }))
+            }
+            targets += s.targets.map { TokenTarget(row: $0.row < P ? $0.row : offset + $0.row - P, token: $0.token, weight: $0.weight) }
+            tokens += s.tokens[P...]
+            positions += s.positions[P...]
         }
         let T = tokens.count
 
@@ -257,10 +282,13 @@ public final class DecoderTrainer {
                         invFreq: invFreq[l], layout: c.ropeLayout)
         }
         let att = a.att.get(T * c.qDim)
-        for sg in segments {   // attention never crosses sequences
-            let qo = sg.offset * c.qDim, ko = sg.offset * c.kvDim
-            maskedAttentionForward(out: att + qo, q: q + qo, k: k + ko, v: v + ko, mask: sg.masks[c.layerWindow[l]]!,
-                                   nHeads: c.nHeads, nKVHeads: c.nKVHeads, headDim: c.headDim, scale: c.queryScale)
+        for sg in segments {   // attention never crosses sequences (except into the shared prefix)
+            let qo = sg.offset * c.qDim
+            let (kk, vv) = sg.keys(k, v, kvDim: c.kvDim, scratchK: kvScratchK, scratchV: kvScratchV)
+            sg.masks[c.layerWindow[l]]!.withUnsafeBufferPointer { m in
+                attentionForward(out: att + qo, q: q + qo, T: sg.T, k: kk, v: vv, S: sg.S, mask: m.baseAddress!,
+                                 nHeads: c.nHeads, nKVHeads: c.nKVHeads, headDim: c.headDim, scale: c.queryScale)
+            }
         }
         let o = a.o.get(T * C)
         project(l, .oProj, out: o, inp: att, T: T, dropoutKey: dropoutKey)
@@ -352,10 +380,23 @@ public final class DecoderTrainer {
         try projectBackward(l, .oProj, dinp: datt, dout: dO, inp: a.att.pointer, T: T)
         let gq = dq.zeroed(T * c.qDim), gk = dk.zeroed(T * c.kvDim), gv = dv.zeroed(T * c.kvDim)
         for sg in segments {
-            let qo = sg.offset * c.qDim, ko = sg.offset * c.kvDim
-            maskedAttentionBackward(dq: gq + qo, dk: gk + ko, dv: gv + ko, dout: datt + qo, q: a.q.pointer + qo,
-                                    k: a.k.pointer + ko, v: a.v.pointer + ko, mask: sg.masks[c.layerWindow[l]]!,
-                                    nHeads: c.nHeads, nKVHeads: c.nKVHeads, headDim: c.headDim, scale: c.queryScale)
+            let qo = sg.offset * c.qDim, ko = sg.offset * c.kvDim, kv = c.kvDim
+            let (kk, vv) = sg.keys(a.k.pointer, a.v.pointer, kvDim: kv, scratchK: kvScratchK, scratchV: kvScratchV)
+            // dK/dV of the keys this segment saw: in place for a plain segment; via a scratch for a
+            // segment that also saw the prefix, then added to the prefix rows and its own rows.
+            let dkk = sg.prefix == 0 ? gk + ko : kvScratchDK.zeroed(sg.S * kv)
+            let dvv = sg.prefix == 0 ? gv + ko : kvScratchDV.zeroed(sg.S * kv)
+            sg.masks[c.layerWindow[l]]!.withUnsafeBufferPointer { m in
+                attentionBackward(dq: gq + qo, dk: dkk, dv: dvv, dout: datt + qo, q: a.q.pointer + qo, T: sg.T, k: kk, v: vv,
+                                  S: sg.S, mask: m.baseAddress!, nHeads: c.nHeads, nKVHeads: c.nKVHeads,
+                                  headDim: c.headDim, scale: c.queryScale)
+            }
+            if sg.prefix > 0 {
+                residualAdd(x: gk, y: dkk, N: sg.prefix * kv)
+                residualAdd(x: gv, y: dvv, N: sg.prefix * kv)
+                residualAdd(x: gk + ko, y: dkk + sg.prefix * kv, N: sg.T * kv)
+                residualAdd(x: gv + ko, y: dvv + sg.prefix * kv, N: sg.T * kv)
+            }
         }
         if c.rotaryDim > 0 {
             ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
@@ -381,9 +422,50 @@ public final class DecoderTrainer {
     }
 }
 
-/// One sequence's rows [offset, offset + T) in a stacked batch, with its attention masks by
-/// window size (0 = no window).
+/// One sequence's rows [offset, offset + T) in a stacked batch. Its queries see `prefix` shared
+/// rows (stacked rows 0..<prefix, computed once for the batch) and then its own rows: S = prefix
+/// + T keys. Masks [T, S] by window size (0 = no window).
 struct AttentionSegment {
-    let offset: Int, T: Int
-    let masks: [Int: AttentionMask]
+    let offset: Int, T: Int, prefix: Int
+    let masks: [Int: [UInt8]]
+    var S: Int { prefix + T }
+
+    /// The segment's keys and values: its own rows in place, or (with a prefix) the prefix rows
+    /// and its own rows copied next to each other into the scratch buffers.
+    func keys(_ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, kvDim: Int, scratchK: Scratch, scratchV: Scratch)
+        -> (UnsafePointer<Float>, UnsafePointer<Float>) {
+        if prefix == 0 { return (k + offset * kvDim, v + offset * kvDim) }
+        let kk = scratchK.get(S * kvDim), vv = scratchV.get(S * kvDim)
+        kk.update(from: k, count: prefix * kvDim); vv.update(from: v, count: prefix * kvDim)
+        (kk + prefix * kvDim).update(from: k + offset * kvDim, count: T * kvDim)
+        (vv + prefix * kvDim).update(from: v + offset * kvDim, count: T * kvDim)
+        return (UnsafePointer(kk), UnsafePointer(vv))
+    }
+}
+
+/// The number of leading rows every sequence of the batch shares: same tokens and positions, each
+/// row seeing exactly the rows before it and itself (so those rows compute the same in every
+/// sequence). 0 for a single sequence. Kept below every sequence's length so each keeps a row
+/// of its own.
+public func sharedPrefixLength(_ batch: [TrainingSequence]) -> Int {
+    guard batch.count > 1 else { return 0 }
+    let first = batch[0]
+    var P = batch.map { $0.tokens.count - 1 }.min()!
+    for s in batch.dropFirst() {
+        var i = 0
+        while i < P && s.tokens[i] == first.tokens[i] && s.positions[i] == first.positions[i] { i += 1 }
+        P = i
+    }
+    // Causal within the prefix in every sequence (row i sees rows 0...i and nothing after them).
+    for s in batch {
+        let T = s.mask.T
+        var ok = 0
+        rows: while ok < P {
+            let i = ok
+            for j in 0..<T where (s.mask.allowed[i * T + j] != 0) != (j <= i) { break rows }
+            ok += 1
+        }
+        P = ok
+    }
+    return P
 }
