@@ -27,8 +27,16 @@ struct Bench: ParsableCommand {
         while ctxTokens.count < 40 { ctxTokens += tok.encode(" and the", addBOS: false) }
         let words = ["the", "a", "quiet", "closed", "under", "snowbound", "in", "frozen", "empty", "paralysed"]
             .map { tok.encode(" " + $0, addBOS: false) }
-        let tree = try TreeBatch(context: ctxTokens, words: words, weights: Array(repeating: 0.1, count: words.count))
-        let batch = Array(repeating: TrainingSequence(tree: tree), count: contexts)
+        // Distinct contexts (each a rotation of the text after its first token), so that, as in a
+        // real batch, the trees share no rows beyond the first token.
+        let trees = try (0..<contexts).map { i -> TreeBatch in
+            let body = Array(ctxTokens.dropFirst())
+            let r = i % max(1, body.count)
+            return try TreeBatch(context: [ctxTokens[0]] + Array(body[r...] + body[..<r]), words: words,
+                                 weights: Array(repeating: 0.1, count: words.count))
+        }
+        let tree = trees[0]
+        let batch = trees.map { TrainingSequence(tree: $0) }
 
         let m = try loadModel(path: model)
         let weights = try DecoderWeights(model: m, trainable: !lora)
