@@ -13,6 +13,7 @@ import Foundation
 /// | `code_version` | str | git commit (`-dirty` if modified) |
 /// | `seed` | int | random seed (absent when the stage uses none) |
 /// | `created_at` | str | ISO-8601 UTC time of writing |
+/// | `compute` | str | BLAS library, threads and kernel set (floats can differ in the last bits across thread counts) |
 public struct Provenance: Equatable, Sendable {
     /// Layout version written by this code; bump when artifact layouts change incompatibly.
     public static let currentFormatVersion = 1
@@ -27,6 +28,8 @@ public struct Provenance: Equatable, Sendable {
     public var seed: Int?
     public var createdAt: String
     public var formatVersion: Int
+    /// The numerical environment, e.g. "OpenBLAS threads 2, OPENBLAS_CORETYPE Haswell" (nil: not recorded).
+    public var compute: String?
 
     /// Build provenance from already-known parts. `configSHA256` is computed from `configText`.
     public init(stage: String, commandLine: [String], configText: String, inputHashes: [String: String],
@@ -71,6 +74,7 @@ public struct Provenance: Equatable, Sendable {
         try writer.setAttribute("code_version", .string(codeVersion))
         if let seed { try writer.setAttribute("seed", .int(seed)) }
         try writer.setAttribute("created_at", .string(createdAt))
+        if let compute { try writer.setAttribute("compute", .string(compute)) }
     }
 
     /// Read back from the root attributes of `reader`; errors name the missing attribute.
@@ -97,6 +101,7 @@ public struct Provenance: Equatable, Sendable {
                            formatVersion: try reader.intAttribute("distlab_format_version"))
         // Keep the stored hash rather than recomputing, so tampering with config_text shows.
         p.configSHA256 = try reader.stringAttribute("config_sha256")
+        p.compute = reader.hasAttribute("compute") ? try reader.stringAttribute("compute") : nil
         return p
     }
 }

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Numerics
 
 /// Collects a stage's provenance (argv, config text, input file hashes, seed) as it runs,
 /// and writes artifacts stamped with it in one call:
@@ -47,8 +48,11 @@ public final class StageContext {
     /// The provenance as of now; `createdAt` overrides the timestamp.
     public func provenance(createdAt: String? = nil) -> Provenance {
         let stamp = createdAt ?? ProcessInfo.processInfo.environment["DISTLAB_CREATED_AT"] ?? Provenance.timestamp()
-        return Provenance(stage: stage, commandLine: commandLine, configText: configText,
-                          inputHashes: inputHashes, seed: seed, createdAt: stamp)
+        var p = Provenance(stage: stage, commandLine: commandLine, configText: configText,
+                           inputHashes: inputHashes, seed: seed, createdAt: stamp)
+        p.compute = "OpenBLAS threads \(blasThreads), OPENBLAS_CORETYPE "
+            + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(auto-detected)")
+        return p
     }
 
     /// Write an artifact atomically with this stage's provenance as root attributes;

@@ -20,6 +20,11 @@ final class ProvenanceTests: TempDirTestCase {
         let back = try Provenance.read(from: ArtifactReader(path: path))
         XCTAssertEqual(back, p)
 
+        var withCompute = p
+        withCompute.compute = "OpenBLAS threads 2, OPENBLAS_CORETYPE Haswell"
+        try ArtifactWriter.write(to: path) { w in try withCompute.write(to: w) }
+        XCTAssertEqual(try Provenance.read(from: ArtifactReader(path: path)), withCompute)
+
         var noSeed = p
         noSeed.seed = nil
         noSeed.inputHashes = [:]

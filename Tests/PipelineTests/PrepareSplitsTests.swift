@@ -97,7 +97,7 @@ final class PrepareSplitsTests: XCTestCase {
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         dump.waitUntilExit()
         XCTAssertEqual(dump.terminationStatus, 0)
-        for attr in ["stage", "command_line", "config_sha256", "input_sha256", "code_version", "seed", "created_at"] {
+        for attr in ["stage", "command_line", "config_sha256", "input_sha256", "code_version", "seed", "created_at", "compute"] {
             XCTAssertTrue(text.contains("ATTRIBUTE \"\(attr)"), "h5dump shows no \(attr)")
         }
     }
