@@ -29,11 +29,18 @@ struct Oracle: ParsableCommand {
     var seeds: [UInt32] = [42, 123, 456]
     @Option(help: "Bootstrap resamples for the 95% CI.")
     var bootstrap = 1000
-    @Option(parsing: .upToNextOption, help: "Table columns (our model labels) the oracle row is reported under.")
-    var columns: [String] = ["Gemma-3-270M", "SmolLM2-135M-Instruct"]
+    @Option(parsing: .upToNextOption, help: "Table columns (our model labels) the oracle row is reported under (default: the two models of --experiment).")
+    var columns: [String] = []
+    @Option(help: "Experiment file whose model labels are the default --columns.")
+    var experiment = "pipeline/paperB.yaml"
 
     func run() throws {
         guard !seeds.isEmpty else { throw StageError.usage("--seeds needs at least one seed") }
+        var columns = self.columns
+        if columns.isEmpty {
+            let m = try PaperBExperiment.load(experiment).value.models
+            columns = [m.base.label, m.instruct.label]
+        }
         let ctx = StageContext(stage: "evaluate", seed: Int(seeds[0]))
         ctx.setConfigText("evaluation: oracle\nsplit: \(split)\nseeds: \(seeds)\nbootstrap: \(bootstrap)\n")
         try ctx.addInput(splits)
