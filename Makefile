@@ -31,7 +31,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick status-paperB experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB ## everything: fetch models, link data, run every stage, report
@@ -93,7 +93,7 @@ FT_CONFIG_DIR ?= pipeline/finetune
 # Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
 # run that spans sessions is the sum of that column.
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
-NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB
+NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB status-paperB
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
 endif
@@ -231,6 +231,8 @@ finetune-paperB-instruct: $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$
 eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
 eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
 eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3)
+status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left
+	@scripts/paperB-status.sh $(ART)
 experiment-paperB: $(EXPERIMENT_B_MK) ## check pipeline/paperB.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_B_MK)
 finetune-bench: | build ## training throughput (full fine-tuning and LoRA) against same-run sgemm
