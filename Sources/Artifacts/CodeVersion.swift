@@ -3,6 +3,8 @@ import Foundation
 /// The code version recorded in provenance: `DISTLAB_CODE_VERSION` if set, else the git
 /// commit of the package (with `-dirty` when `git status --porcelain` lists changes,
 /// untracked files included, since those are compiled in too), else "unknown".
+/// The pipeline's own outputs (`results/`) and the Markdown docs are left out of the check: the
+/// report rewrites results/ during a run, which says nothing about the code that made it.
 /// Computed once per process.
 public enum CodeVersion {
     /// The package folder, found from this source file's compile-time path
@@ -21,7 +23,8 @@ public enum CodeVersion {
         if let v = environment["DISTLAB_CODE_VERSION"], !v.isEmpty { return v }
         guard let head = runGit(["rev-parse", "HEAD"], in: packageDirectory)?
             .trimmingCharacters(in: .whitespacesAndNewlines), !head.isEmpty else { return "unknown" }
-        guard let status = runGit(["status", "--porcelain"], in: packageDirectory) else { return head + "-dirty" }
+        guard let status = runGit(["status", "--porcelain", "--", ".", ":(exclude)results", ":(exclude)*.md"],
+                                  in: packageDirectory) else { return head + "-dirty" }
         return status.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? head : head + "-dirty"
     }
 

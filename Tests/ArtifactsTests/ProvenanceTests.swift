@@ -59,6 +59,11 @@ final class ProvenanceTests: TempDirTestCase {
         let h = head.trimmingCharacters(in: .whitespacesAndNewlines)
         guard h.count == 40 else { throw XCTSkip("git could not commit here") }
         XCTAssertEqual(CodeVersion.resolve(environment: [:], packageDirectory: dir), h)
+        // The pipeline's outputs and the docs do not make the code dirty.
+        try FileManager.default.createDirectory(atPath: file("results/paperB"), withIntermediateDirectories: true)
+        try "x\n".write(toFile: file("results/paperB/table1.csv"), atomically: false, encoding: .utf8)
+        try "notes\n".write(toFile: file("NOTES.md"), atomically: false, encoding: .utf8)
+        XCTAssertEqual(CodeVersion.resolve(environment: [:], packageDirectory: dir), h)
         try "b\n".write(toFile: file("f.txt"), atomically: false, encoding: .utf8)
         XCTAssertEqual(CodeVersion.resolve(environment: [:], packageDirectory: dir), h + "-dirty")
     }
