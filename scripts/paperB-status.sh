@@ -35,5 +35,22 @@ done
 if [ -f "$ART/timings.tsv" ]; then
   awk -F'\t' 'NR > 1 { s += $3; n++ } END { printf "== wall time in the ledger: %.2f h over %d stage runs\n", s / 3600, n }' "$ART/timings.tsv"
 fi
-left=$(make -n --no-print-directory paperB ART="$ART" 2>/dev/null | grep -c "scripts/timed.sh")
-echo "== stage runs make paperB still has to do: $left"
+# Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
+# the stage plus the model or fine-tuning config family, e.g. "finetune gemma-full").
+todo=$(make -n --no-print-directory paperB ART="$ART" 2>/dev/null | grep "scripts/timed.sh" | awk '{ print $3 }')
+echo "== stage runs make paperB still has to do: $(printf '%s\n' "$todo" | grep -c .)"
+kind() { sed -E -e "s#^$ART/##" \
+  -e 's#^provo/finetune/([a-z0-9]+-[a-z]+)-.*#finetune \1#' \
+  -e 's#^provo/samples/([^/]+)/([^/]+)/.*#sample \1 \2#' -e 's#^(sample [^ ]+) (base|ft-[a-z0-9]+)$#\1#' \
+  -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
+  -e 's#^provo/splits.h5#prepare#'; }
+if [ -n "$todo" ] && [ -f "$ART/timings.tsv" ]; then
+  tail -n +2 "$ART/timings.tsv" | awk -F'\t' '$4 == 0 { print $1 "\t" $3 }' | while IFS=$'\t' read -r t s; do
+    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > /tmp/paperB-status.$$
+  printf '%s\n' "$todo" | kind | sort | uniq -c | while read -r n k; do
+    m=$(awk -F'\t' -v k="$k" '$1 == k { s += $2; c++ } END { if (c) printf "%.0f", s / c }' /tmp/paperB-status.$$)
+    if [ -n "$m" ]; then printf '   %3d × %-32s ≈ %5.1f h (mean %s s per run in the ledger)\n' "$n" "$k" "$(echo "$n * $m / 3600" | bc -l)" "$m"
+    else printf '   %3d × %-32s   (no finished run of this kind in the ledger yet)\n' "$n" "$k"; fi
+  done
+  rm -f /tmp/paperB-status.$$
+fi
