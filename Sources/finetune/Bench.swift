@@ -19,6 +19,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "LoRA (r 8, alpha 16, all seven projections) instead of full fine-tuning.") var lora = false
     @Option(help: "Contexts (trees) per step.") var contexts = 16
     @Option(help: "Timed steps (after one warm-up step).") var steps = 3
+    @Flag(help: "Also print the wall time per phase of a step (blocks, LM head, optimiser…).") var phases = false
 
     func run() throws {
         let tok = try Tokenizer.load(path: model)
@@ -43,6 +44,7 @@ struct Bench: ParsableCommand {
         let trainer = try DecoderTrainer(weights: weights, loraConfig: lora ? try LoRAConfig(seed: 1) : nil)
         let loop = TrainingLoop(trainer: trainer, optimizer: AdamW(), schedule: LinearSchedule(peak: 1e-5, warmupSteps: 0, totalSteps: 1000))
         _ = try loop.step(batch)
+        if phases { trainer.phaseTimer = PhaseTimer() }
         let t0 = ProcessInfo.processInfo.systemUptime
         for _ in 0..<steps { _ = try loop.step(batch) }
         let dt = (ProcessInfo.processInfo.systemUptime - t0) / Double(steps)
@@ -70,5 +72,11 @@ struct Bench: ParsableCommand {
         print(String(format: "%.2f s/step, %.0f tokens/s, %.1f effective GFLOP/s (sgemm 1024³: %.1f GFLOP/s, %.0f%%), BLAS threads %d",
                      dt, rowsPerStep / dt, flops / dt / 1e9, sgemmGF, 100 * flops / dt / 1e9 / sgemmGF, blasThreads))
         print(String(format: "peak RSS %.0f MB", peakRSSMegabytes()))
+        if let timer = trainer.phaseTimer {
+            for p in timer.order {
+                let t = timer.seconds[p]! / Double(steps)
+                print("  " + p.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %6.3f s/step (%4.1f%%)", t, 100 * t / dt))
+            }
+        }
     }
 }

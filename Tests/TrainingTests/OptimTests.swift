@@ -101,6 +101,20 @@ final class OptimTests: XCTestCase {
         XCTAssertEqual(x.withUnsafeBufferPointer { sumOfSquares($0.baseAddress!, 3) }, Double(x[0] * x[0]) + Double(x[1]) * Double(x[1]) + Double(x[2]) * Double(x[2]), accuracy: 1e-12)
     }
 
+    /// The phase timer of a training step: every phase of `run(batch:)` and the loop is measured,
+    /// in order, and a trainer without a timer runs the same.
+    func testPhaseTimerCoversAStep() throws {
+        let tr = try DecoderTrainer(weights: try DecoderWeights.random(config: DecoderTrainerTests.tinyLlama(), seed: 3))
+        let loop = TrainingLoop(trainer: tr, optimizer: AdamW(), schedule: LinearSchedule(peak: 1e-3, warmupSteps: 0, totalSteps: 10))
+        let seq = TrainingSequence(tree: try TreeBatch(context: [1, 2, 3], words: [[4], [5, 6]], weights: [0.5, 0.5]))
+        _ = try loop.step([seq])
+        tr.phaseTimer = PhaseTimer()
+        _ = try loop.step([seq, seq])
+        XCTAssertEqual(tr.phaseTimer!.order, ["zero gradients", "blocks forward", "head forward", "cross-entropy", "head backward",
+                                              "blocks backward", "gradient norm", "optimizer"])
+        XCTAssertTrue(tr.phaseTimer!.seconds.values.allSatisfy { $0 >= 0 })
+    }
+
     func testLinearWarmupDecaySchedule() {
         let s = LinearSchedule(peak: 1e-4, warmupSteps: 4, totalSteps: 12)
         let want: [Float] = [0, 0.25, 0.5, 0.75, 1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, 0, 0]

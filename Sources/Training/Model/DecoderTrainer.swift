@@ -40,6 +40,8 @@ public final class DecoderTrainer {
     /// Compute the leading rows all sequences of a batch share once (see `run(batch:)`); off
     /// only to check that sharing changes nothing.
     public var sharePrefix = true
+    /// Per-phase wall time of `run(batch:)` (nil: not measured).
+    public var phaseTimer: PhaseTimer?
 
     public init(weights: DecoderWeights, loraConfig: LoRAConfig? = nil) throws {
         let c = weights.config
@@ -155,8 +157,10 @@ public final class DecoderTrainer {
             addPositionEmbedding(out: x, positions: positions, table: pe.valuePointer, T: T, C: C)
         }
         var cur = UnsafePointer(x)
-        for l in 0..<c.nLayers {
-            cur = blockForward(l, inp: cur, T: T, positions: positions, segments: segments, dropoutKey: dropoutKey)
+        phaseTimer.measure("blocks forward") {
+            for l in 0..<c.nLayers {
+                cur = blockForward(l, inp: cur, T: T, positions: positions, segments: segments, dropoutKey: dropoutKey)
+            }
         }
         let xl = xL.get(T * C)          // the last block wrote its output here
         precondition(UnsafePointer(xl) == cur)
@@ -172,24 +176,32 @@ public final class DecoderTrainer {
         for (i, r) in rows.enumerated() { (hs + i * C).update(from: hf + r * C, count: C) }
         let head = weights.output ?? weights.tokenEmbedding
         let lg = logits.get(max(1, R) * V)
-        linearForward(out: lg, inp: hs, weight: head.valuePointer, bias: nil, T: R, inDim: C, outDim: V)
+        phaseTimer.measure("head forward") {
+            linearForward(out: lg, inp: hs, weight: head.valuePointer, bias: nil, T: R, inDim: C, outDim: V)
+        }
         let local = targets.map { TokenTarget(row: compact[$0.row]!, token: $0.token, weight: $0.weight) }
         let dl: UnsafeMutablePointer<Float>? = backward ? dlogits.zeroed(max(1, R) * V) : nil
-        let logProbs = try crossEntropyForwardBackward(logits: lg, dlogits: dl, targets: local, T: R, V: V, dlossScale: dlossScale)
+        let logProbs = try phaseTimer.measure("cross-entropy") {
+            try crossEntropyForwardBackward(logits: lg, dlogits: dl, targets: local, T: R, V: V, dlossScale: dlossScale)
+        }
         var perSequence: [[Double]] = [], next = 0
         for s in batch { perSequence.append(Array(logProbs[next..<(next + s.targets.count)])); next += s.targets.count }
         guard backward, let dl else { return perSequence }
 
         // LM head backward, scatter back to all rows, final norm backward.
         let dhs = dhSel.zeroed(max(1, R) * C)
-        linearBackward(dinp: dhs, dweight: head.gradPointer, dbias: nil, dout: dl, inp: hs, weight: head.valuePointer,
-                       T: R, inDim: C, outDim: V)
+        phaseTimer.measure("head backward") {
+            linearBackward(dinp: dhs, dweight: head.gradPointer, dbias: nil, dout: dl, inp: hs, weight: head.valuePointer,
+                           T: R, inDim: C, outDim: V)
+        }
         let dhf = dh.zeroed(T * C)
         for (i, r) in rows.enumerated() { (dhf + r * C).update(from: dhs + i * C, count: C) }
         var g = dx.zeroed(T * C)
         normBackward(weights.outputNorm, weights.outputNormBias, dinp: g, dout: dhf, inp: xl, mean: meanF, rstd: rstdF, T: T)
-        for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
-            g = try blockBackward(l, dout: g, T: T, positions: positions, segments: segments)
+        try phaseTimer.measure("blocks backward") {
+            for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
+                g = try blockBackward(l, dout: g, T: T, positions: positions, segments: segments)
+            }
         }
         if let dwte = weights.tokenEmbedding.gradPointer {
             embeddingBackward(dwte: dwte, dout: g, tokens: tokens, T: T, C: C, scale: c.embeddingScale)

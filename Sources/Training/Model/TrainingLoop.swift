@@ -56,7 +56,7 @@ public final class TrainingLoop {
     public func step(_ batch: [TrainingSequence]) throws -> StepReport {
         guard !batch.isEmpty else { throw TrainingError("empty batch at step \(stepsDone + 1)") }
         let params = trainer.trainableParameters
-        zeroGrads(params)
+        trainer.phaseTimer.measure("zero gradients") { zeroGrads(params) }
         let scale = 1 / Float(batch.count)
         // The whole batch in one trainer call (rows stacked, attention per sequence); dropout key
         // = the step, so a resumed run draws the same masks.
@@ -64,12 +64,14 @@ public final class TrainingLoop {
         let lps = try trainer.run(batch: batch, dlossScale: scale, dropoutKey: key)
         var loss = 0.0
         for (lp, s) in zip(lps, batch) { loss += weightedNegativeLogLikelihood(lp, s.targets) / Double(batch.count) }
-        let norm = globalGradNorm(params)
+        let norm = trainer.phaseTimer.measure("gradient norm") { globalGradNorm(params) }
         guard norm.isFinite else { throw TrainingError("step \(stepsDone + 1): gradient norm is \(norm) (loss \(loss))") }
         let lr = schedule.lr(step: stepsDone)
         // Clipping is applied inside the update (same products as clipping in place). The
         // gradients stay as computed until the next step zeroes them.
-        try optimizer.step(params, lr: lr, gradScale: maxGradNorm.map { clipCoefficient(norm: norm, maxNorm: $0) } ?? 1)
+        try trainer.phaseTimer.measure("optimizer") {
+            try optimizer.step(params, lr: lr, gradScale: maxGradNorm.map { clipCoefficient(norm: norm, maxNorm: $0) } ?? 1)
+        }
         return StepReport(step: stepsDone, loss: loss, gradNorm: norm, learningRate: lr)
     }
 
