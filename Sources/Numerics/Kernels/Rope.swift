@@ -49,24 +49,69 @@ public func ropeForward(x: UnsafeMutablePointer<Float>, positions: UnsafePointer
     let half = rotaryDim / 2
     let cs = UnsafeMutablePointer<Float>.allocate(capacity: 2 * half)
     defer { cs.deallocate() }
-    let sign: Double = inverse ? -1 : 1
     for t in 0..<T {
         // cos/sin once per token, shared by all heads.
-        let p = Double(positions[t])
-        for i in 0..<half {
-            let a = p * invFreq[i]
-            cs[2 * i] = Float(cos(a)); cs[2 * i + 1] = Float(sign * sin(a))
-        }
-        for h in 0..<nHeads {
-            let v = x + t * nHeads * headDim + h * headDim
-            for i in 0..<half {
-                let c = cs[2 * i], s = cs[2 * i + 1]
-                let j0 = layout == .interleaved ? 2 * i : i
-                let j1 = layout == .interleaved ? 2 * i + 1 : i + half
-                let x0 = v[j0], x1 = v[j1]
-                v[j0] = x0 * c - x1 * s
-                v[j1] = x0 * s + x1 * c
+        ropeAngles(cs, position: positions[t], invFreq: invFreq, half: half)
+        ropeRotate(x + t * nHeads * headDim, cs: cs, nHeads: nHeads, headDim: headDim, half: half, layout: layout, inverse: inverse)
+    }
+}
+
+/// cos/sin of pos·θ_i for the positions 0..<count, computed once for many applications (a
+/// training step rotates q and k forward and their gradients backward at the same positions:
+/// four times per layer). The same values as `ropeForward` computes per token.
+public struct RopeTable: Sendable {
+    public let half: Int, count: Int
+    /// [count][2·half]: cos, sin pairs.
+    public let values: [Float]
+
+    public init(invFreq: [Double], positions count: Int) {
+        let half = invFreq.count
+        var v = [Float](repeating: 0, count: max(1, count) * 2 * half)
+        invFreq.withUnsafeBufferPointer { f in
+            v.withUnsafeMutableBufferPointer { out in
+                for p in 0..<count { ropeAngles(out.baseAddress! + p * 2 * half, position: Int32(p), invFreq: f.baseAddress!, half: half) }
             }
+        }
+        self.half = half; self.count = count; self.values = v
+    }
+}
+
+/// `ropeForward` with the angles looked up in `table` (every position must be < table.count).
+public func ropeForward(x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, T: Int, nHeads: Int,
+                        headDim: Int, rotaryDim: Int, table: RopeTable, layout: RopeLayout, inverse: Bool = false) {
+    precondition(table.half == rotaryDim / 2, "RoPE table for \(2 * table.half) rotary dims, not \(rotaryDim)")
+    table.values.withUnsafeBufferPointer { v in
+        for t in 0..<T {
+            let p = Int(positions[t])
+            precondition(p >= 0 && p < table.count, "position \(p) outside the RoPE table (0..<\(table.count))")
+            ropeRotate(x + t * nHeads * headDim, cs: v.baseAddress! + p * 2 * table.half, nHeads: nHeads, headDim: headDim,
+                       half: table.half, layout: layout, inverse: inverse)
+        }
+    }
+}
+
+/// cos(pos·θ_i), sin(pos·θ_i) into cs[2i], cs[2i+1].
+@inline(__always) func ropeAngles(_ cs: UnsafeMutablePointer<Float>, position: Int32, invFreq: UnsafePointer<Double>, half: Int) {
+    let p = Double(position)
+    for i in 0..<half {
+        let a = p * invFreq[i]
+        cs[2 * i] = Float(cos(a)); cs[2 * i + 1] = Float(sin(a))
+    }
+}
+
+/// Rotates the channel pairs of every head of one token by the angles in `cs` (by their
+/// negatives when `inverse`: the backward pass).
+@inline(__always) func ropeRotate(_ row: UnsafeMutablePointer<Float>, cs: UnsafePointer<Float>, nHeads: Int, headDim: Int,
+                                  half: Int, layout: RopeLayout, inverse: Bool) {
+    for h in 0..<nHeads {
+        let v = row + h * headDim
+        for i in 0..<half {
+            let c = cs[2 * i], s = inverse ? -cs[2 * i + 1] : cs[2 * i + 1]
+            let j0 = layout == .interleaved ? 2 * i : i
+            let j1 = layout == .interleaved ? 2 * i + 1 : i + half
+            let x0 = v[j0], x1 = v[j1]
+            v[j0] = x0 * c - x1 * s
+            v[j1] = x0 * s + x1 * c
         }
     }
 }

@@ -27,6 +27,9 @@ public final class DecoderTrainer {
     private let acts: [BlockActivations]
     /// RoPE inverse frequencies per layer (Gemma 3's local and global layers differ in base).
     private let invFreq: [[Double]]
+    /// RoPE cos/sin per layer for the positions of the current call (layers with the same
+    /// frequencies share one table); rebuilt when a call reaches a larger position.
+    private var ropeTables: [RopeTable] = []
     private let x0 = Scratch(), xL = Scratch(), hF = Scratch(), rstdF = Scratch(), meanF = Scratch()
     private let hSel = Scratch(), logits = Scratch(), dlogits = Scratch(), dhSel = Scratch()
     private let dx = Scratch(), dx2 = Scratch(), dtmp = Scratch(), dh = Scratch()
@@ -149,6 +152,17 @@ public final class DecoderTrainer {
             positions += s.positions[P...]
         }
         let T = tokens.count
+        if c.rotaryDim > 0, let maxPos = positions.max(), ropeTables.first.map({ $0.count <= Int(maxPos) }) ?? true {
+            // Positions up to at least 512 at once, so short batches do not rebuild the tables.
+            let count = max(512, Int(maxPos) + 1)
+            var distinct: [[Double]: RopeTable] = [:]
+            ropeTables = invFreq.map { f in
+                if let t = distinct[f] { return t }
+                let t = RopeTable(invFreq: f, positions: count)
+                distinct[f] = t
+                return t
+            }
+        }
 
         // Embedding.
         let x = x0.get(T * C)
@@ -289,9 +303,9 @@ public final class DecoderTrainer {
         }
         if c.rotaryDim > 0 {   // GPT-2 has learned positions instead
             ropeForward(x: q, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                        invFreq: invFreq[l], layout: c.ropeLayout)
+                        table: ropeTables[l], layout: c.ropeLayout)
             ropeForward(x: k, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                        invFreq: invFreq[l], layout: c.ropeLayout)
+                        table: ropeTables[l], layout: c.ropeLayout)
         }
         let att = a.att.get(T * c.qDim)
         for sg in segments {   // attention never crosses sequences (except into the shared prefix)
@@ -411,10 +425,10 @@ public final class DecoderTrainer {
             }
         }
         if c.rotaryDim > 0 {
-            ropeBackward(dx: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                         invFreq: invFreq[l], layout: c.ropeLayout)
-            ropeBackward(dx: gk, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
-                         invFreq: invFreq[l], layout: c.ropeLayout)
+            ropeForward(x: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                        table: ropeTables[l], layout: c.ropeLayout, inverse: true)   // the backward: see ropeBackward
+            ropeForward(x: gk, positions: positions, T: T, nHeads: c.nKVHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
+                        table: ropeTables[l], layout: c.ropeLayout, inverse: true)
         }
         var dqPre = gq, dkPre = gk
         if let qNorm = w.qNorm, let kNorm = w.kNorm {
