@@ -1,3 +1,4 @@
+import ArgumentParser
 import Datasets
 import Foundation
 import Metrics
@@ -131,3 +132,12 @@ func contextSeed(seed: Int, textID: Int, wordNumber: Int) -> UInt64 {
 
 let seedRule = "context seed = splitmix(splitmix(splitmix(seed) ^ text_id) ^ word_number); sample i uses context seed + i"
 let textNulRule = "a NUL byte in a generated text is stored as U+2400 (HDF5 strings cannot hold NUL); words never contain it"
+
+/// The checks `infer sample` and `infer qa` share on their sampling options.
+func validateSamplingOptions(samples: Int, maxNewTokens: Int, topK: Int, topP: Double, temperature: Double) throws {
+    guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+    guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
+    guard topK >= 0 else { throw ValidationError("--top-k must be 0 (off) or positive") }
+    guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+    guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be finite and >= 0") }
+}

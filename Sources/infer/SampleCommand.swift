@@ -58,11 +58,7 @@ struct SampleCommand: ParsableCommand {
 
     func validate() throws {
         guard PromptStyle(rawValue: prompt) != nil else { throw ValidationError("--prompt must be plain, instruction or one-shot, not '\(prompt)'") }
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
-        guard topK >= 0 else { throw ValidationError("--top-k must be 0 (off) or positive") }
-        guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
-        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be finite and >= 0") }
+        try validateSamplingOptions(samples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP, temperature: temperature)
         guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
     }

@@ -64,9 +64,8 @@ public final class AdamW {
                     let mm = mmb.baseAddress!, vv = vvb.baseAddress!
                     // Elementwise, so chunks on both cores give bit-identical results; a full
                     // Gemma step updates 268M values, worth ~5% of the step when serial.
-                    let chunk = 1 << 16, nChunks = (n + chunk - 1) / chunk
-                    DispatchQueue.concurrentPerform(iterations: nChunks) { ci in
-                        for j in (ci * chunk)..<min(n, (ci + 1) * chunk) {
+                    forEachChunk(n, chunk: 1 << 16) { r in
+                        for j in r {
                             let gj = scaled ? g[j] * gradScale : g[j]
                             let mj = b1 * mm[j] + c1 * gj
                             let vj = b2 * vv[j] + c2 * gj * gj
