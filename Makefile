@@ -114,8 +114,13 @@ IK       = $(B_INSTR_KEY)
 data/raw/provo/provo_cloze_norms.tsv:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
-$(SPLITS): $(PROVO_TSV) | $(BIN)/prepare-splits
-	$(TIMED) $(BIN)/prepare-splits provo --input $< --output $@ --seed $(SEED)
+# Raw inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again
+# with a new mtime but the same bytes redoes nothing.
+PROVO_DEP := $(shell scripts/content-stamp.sh $(PROVO_TSV) $(ART)/inputs/provo.sha256)
+WEBQ_DEP  := $(shell scripts/content-stamp.sh $(WEBQ_JSON) $(ART)/inputs/webquestions.sha256)
+
+$(SPLITS): $(PROVO_DEP) | $(BIN)/prepare-splits
+	$(TIMED) $(BIN)/prepare-splits provo --input $(PROVO_TSV) --output $@ --seed $(SEED)
 
 $(ORACLE): $(SPLITS) | $(BIN)/evaluate
 	$(TIMED) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
@@ -195,8 +200,8 @@ QA_FORMAT := cloze
 data/raw/webquestions/test.json:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
-$(QA): $(WEBQ_JSON) | $(BIN)/prepare-splits
-	$(TIMED) $(BIN)/prepare-splits webquestions --input $< --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
+$(QA): $(WEBQ_DEP) | $(BIN)/prepare-splits
+	$(TIMED) $(BIN)/prepare-splits webquestions --input $(WEBQ_JSON) --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
 
 $(QSMP)/$(BK)/base/seed%.h5: $(QA) | $(BIN)/infer
 	$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_QA_PROMPT) --seed $* --output $@

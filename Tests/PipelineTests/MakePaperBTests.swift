@@ -78,12 +78,16 @@ final class MakePaperBTests: XCTestCase {
             """.write(toFile: experiment, atomically: true, encoding: .utf8)
 
         let art = dir + "/artifacts", results = dir + "/results"
+        // Copies of the raw inputs, so the test can rewrite them below.
+        let provo = dir + "/cloze_small.tsv", webq = dir + "/webquestions_small.json"
+        try FileManager.default.copyItem(atPath: Stages.fixture("cloze_small.tsv"), toPath: provo)
+        try FileManager.default.copyItem(atPath: Stages.fixture("webquestions_small.json"), toPath: webq)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
         p.currentDirectoryURL = Stages.packageRoot
         p.arguments = ["--no-print-directory", "paperB-quick", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
                        "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_B=\(experiment)", "FT_CONFIG_DIR=\(ftDir)",
-                       "PROVO_TSV=\(Stages.fixture("cloze_small.tsv"))", "WEBQ_JSON=\(Stages.fixture("webquestions_small.json"))"]
+                       "PROVO_TSV=\(provo)", "WEBQ_JSON=\(webq)"]
         var env = ProcessInfo.processInfo.environment
         env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
         p.environment = env
@@ -145,7 +149,13 @@ final class MakePaperBTests: XCTestCase {
         }
         XCTAssertTrue(wall.contains("target,finetune,provo/finetune/b-mul/seed42/model/finetuned.json,1,0,"), wall)
 
-        // Nothing left to do: a second make runs no stage.
+        // Nothing left to do: a second make runs no stage, even after the raw data was written
+        // again with the same bytes and a newer time (as a re-provisioned dataset folder is).
+        Thread.sleep(forTimeInterval: 1.1)
+        for path in [provo, webq] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            try bytes.write(to: URL(fileURLWithPath: path))
+        }
         let again = Process()
         again.executableURL = p.executableURL; again.currentDirectoryURL = p.currentDirectoryURL
         again.arguments = ["-q"] + p.arguments!.filter { $0 != "--no-print-directory" && $0 != "paperB-quick" }
@@ -153,5 +163,14 @@ final class MakePaperBTests: XCTestCase {
         again.environment = env
         try again.run(); again.waitUntilExit()
         XCTAssertEqual(again.terminationStatus, 0, "make -q: every paper B target is up to date")
+
+        // Changed bytes do count: the splits and everything after them are out of date.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: provo))
+        handle.seekToEndOfFile(); handle.write(Data("\n".utf8)); try handle.close()
+        let changed = Process()
+        changed.executableURL = p.executableURL; changed.currentDirectoryURL = p.currentDirectoryURL
+        changed.arguments = again.arguments; changed.environment = env
+        try changed.run(); changed.waitUntilExit()
+        XCTAssertNotEqual(changed.terminationStatus, 0, "make -q after the Provo file changed")
     }
 }
