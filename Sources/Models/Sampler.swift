@@ -83,7 +83,25 @@ public struct Sampler {
     }
 }
 
+/// A prompt run through the model once: its KV cache and the logits after its last token.
+/// `infer sample` both samples from and scores human answers after each context; running the
+/// prompt once for both halves the prefill work, and the results are the same bits as two
+/// separate runs (the same computation on the same tokens). Users fork `cache`, never extend it.
+public struct PrefilledPrompt {
+    public let tokens: [Int32]
+    public let cache: KVCache
+    public let lastLogits: [Float]
+}
+
 extension LanguageModel {
+    /// Runs `prompt` once (see `PrefilledPrompt`).
+    public func prefill(_ prompt: [Int32]) throws -> PrefilledPrompt {
+        guard !prompt.isEmpty else { throw ModelInputError("prefill needs a non-empty prompt") }
+        let cache = makeCache(capacity: prompt.count)
+        let logits = try forward(tokens: prompt, cache: cache, logitRows: .last)
+        return PrefilledPrompt(tokens: prompt, cache: cache, lastLogits: logits)
+    }
+
     /// Generates up to `maxTokens` tokens after `prompt`, stopping a sample after any token in
     /// `stop`. The prompt is prefilled once; each sample continues from a fork of its cache, and
     /// all unfinished samples decode together (one batched step per token). Sample i draws from
@@ -95,17 +113,23 @@ extension LanguageModel {
     public func generate(prompt: [Int32], samples n: Int = 1, maxTokens: Int, settings: SamplingSettings,
                          seed: UInt64, stop: Set<Int32> = [], isDone: (([Int32]) -> Bool)? = nil) throws -> [[Int32]] {
         guard !prompt.isEmpty else { throw ModelInputError("generate needs a non-empty prompt") }
+        return try generate(after: try prefill(prompt), samples: n, maxTokens: maxTokens, settings: settings,
+                            seed: seed, stop: stop, isDone: isDone)
+    }
+
+    /// `generate(prompt:...)` after a prompt that has already been run; `prefilled` is left as it
+    /// was (every sample decodes on a fork of its cache).
+    public func generate(after prefilled: PrefilledPrompt, samples n: Int = 1, maxTokens: Int, settings: SamplingSettings,
+                         seed: UInt64, stop: Set<Int32> = [], isDone: (([Int32]) -> Bool)? = nil) throws -> [[Int32]] {
         guard n >= 1, maxTokens >= 0 else { throw ModelInputError("generate: samples \(n) must be ≥ 1 and maxTokens \(maxTokens) ≥ 0") }
         let V = config.vocabSize
-        let base = makeCache(capacity: prompt.count + maxTokens)
-        let first = try forward(tokens: prompt, cache: base, logitRows: .last)
-        var samplers = (0..<n).map { Sampler(seed: seed &+ UInt64($0)) }
-        var caches = [base] + (1..<n).map { _ in base.fork() }
         var results = [[Int32]](repeating: [], count: n)
+        if maxTokens == 0 { return results }
+        var samplers = (0..<n).map { Sampler(seed: seed &+ UInt64($0)) }
+        var caches = (0..<n).map { _ in prefilled.cache.fork() }
         var active = Array(0..<n)
         var logits = [Float](repeating: 0, count: n * V)
-        for i in 0..<n { logits.replaceSubrange((i * V)..<((i + 1) * V), with: first) }
-        if maxTokens == 0 { return results }
+        for i in 0..<n { logits.replaceSubrange((i * V)..<((i + 1) * V), with: prefilled.lastLogits) }
         while !active.isEmpty {
             var stepTokens: [Int32] = [], stepSeqs: [Int] = []
             for (row, i) in active.enumerated() {

@@ -26,25 +26,34 @@ public final class WordScorer {
         return perToken.map { $0.reduce(0.0) { $0 + Double($1) } }
     }
 
+    /// `score(context:candidates:)` after a context that has already been run; its cache is only
+    /// forked, so the same prefill can also serve `generate(after:)`.
+    public func score(after prefilled: PrefilledPrompt, candidates: [[Int32]]) throws -> [Double] {
+        let perToken = try tokenLogProbs(after: prefilled, candidates: candidates)
+        return perToken.map { $0.reduce(0.0) { $0 + Double($1) } }
+    }
+
     /// Per-token log-probabilities log q(t_j | c, t_<j) of each candidate.
     public func tokenLogProbs(context: [Int32], candidates: [[Int32]]) throws -> [[Float]] {
         guard !context.isEmpty else { throw ModelInputError("WordScorer: empty context") }
-        if let i = candidates.firstIndex(where: { $0.isEmpty }) { throw ModelInputError("WordScorer: candidate \(i) has no tokens") }
-        let V = model.config.vocabSize
-        for (i, c) in candidates.enumerated() {
-            if let bad = c.first(where: { $0 < 0 || Int($0) >= V }) {
-                throw ModelInputError("WordScorer: candidate \(i) has token id \(bad) outside 0..<\(V)")
-            }
+        try check(candidates)
+        return try tokenLogProbs(after: try model.prefill(context), candidates: candidates)
+    }
+
+    /// Per-token log-probabilities of each candidate after an already-run context.
+    public func tokenLogProbs(after prefilled: PrefilledPrompt, candidates: [[Int32]]) throws -> [[Float]] {
+        try check(candidates)
+        var first = prefilled.lastLogits
+        first.withUnsafeMutableBufferPointer {
+            logSoftmaxForward(out: $0.baseAddress!, inp: $0.baseAddress!, rows: 1, cols: model.config.vocabSize)
         }
-        let cache = model.makeCache(capacity: context.count)
-        let first = try model.nextTokenLogProbs(tokens: context, cache: cache)
         var out = candidates.map { [first[Int($0[0])]] }
 
         let multi = candidates.indices.filter { candidates[$0].count > 1 }
         var start = 0
         while start < multi.count {
             let group = Array(multi[start..<min(start + batchSize, multi.count)])
-            let inputs = group.map { SequenceInput(tokens: Array(candidates[$0].dropLast()), cache: cache.fork()) }
+            let inputs = group.map { SequenceInput(tokens: Array(candidates[$0].dropLast()), cache: prefilled.cache.fork()) }
             let h = try model.hiddenStates(batch: inputs)
             var rows: [Int] = [], targets: [Int32] = [], row = 0
             for i in group {
@@ -60,5 +69,15 @@ public final class WordScorer {
             start += batchSize
         }
         return out
+    }
+
+    private func check(_ candidates: [[Int32]]) throws {
+        if let i = candidates.firstIndex(where: { $0.isEmpty }) { throw ModelInputError("WordScorer: candidate \(i) has no tokens") }
+        let V = model.config.vocabSize
+        for (i, c) in candidates.enumerated() {
+            if let bad = c.first(where: { $0 < 0 || Int($0) >= V }) {
+                throw ModelInputError("WordScorer: candidate \(i) has token id \(bad) outside 0..<\(V)")
+            }
+        }
     }
 }

@@ -92,7 +92,9 @@ final class ContextSampler {
         let t0 = ProcessInfo.processInfo.systemUptime
         let tok = self.tok
         let done: (([Int32]) -> Bool)? = stopAfterWord ? { firstWordIsComplete(tok.decode($0, skipSpecial: true)) } : nil
-        let gen = try lm.generate(prompt: ids, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed,
+        // One prefill serves both the samples and the human answers' scores.
+        let prefilled = try lm.prefill(ids)
+        let gen = try lm.generate(after: prefilled, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed,
                                   stop: stop, isDone: done)
         let decoded = gen.map { tok.decode($0, skipSpecial: true) }
         // The decoded tokens are only the continuation (or the assistant's reply), so no context to strip.
@@ -112,7 +114,7 @@ final class ContextSampler {
                 which.append(j); cands.append(ct.tokens)
             }
             if !cands.isEmpty {
-                for (j, s) in zip(which, try scorer.score(context: ids, candidates: cands)) { logq[j] = s }
+                for (j, s) in zip(which, try scorer.score(after: prefilled, candidates: cands)) { logq[j] = s }
             }
         }
         let t2 = ProcessInfo.processInfo.systemUptime

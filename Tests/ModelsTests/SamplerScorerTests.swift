@@ -113,6 +113,29 @@ final class WordScorerTests: XCTestCase {
         XCTAssertGreaterThan(shortened, 2, "the predicate should end several samples early")
         XCTAssertLessThan(shortened, 12, "and leave some running")
     }
+
+    /// One prefill shared by sampling and scoring gives the same bits as each running the prompt
+    /// itself, in either order, and leaves the prefilled cache as it was.
+    func testSharedPrefillGivesSameSamplesAndScores() throws {
+        for kind in ["gemma3", "llama"] {
+            let (json, src) = tinyModel(kind, seed: 13)
+            let m = try loadModel(hfWeights: src, config: json, configPath: "<\(kind)>")
+            let prompt: [Int32] = [2, 7, 1, 8, 2, 8, 1]
+            let cands: [[Int32]] = [[3], [4, 5], [6, 7, 8], [9, 9]]
+            let settings = SamplingSettings(temperature: 1.1, topK: 30)
+            let gen = try m.generate(prompt: prompt, samples: 9, maxTokens: 4, settings: settings, seed: 5)
+            let scores = try WordScorer(model: m).score(context: prompt, candidates: cands)
+
+            let pre = try m.prefill(prompt)
+            let scoresFirst = try WordScorer(model: m).score(after: pre, candidates: cands)
+            let genAfter = try m.generate(after: pre, samples: 9, maxTokens: 4, settings: settings, seed: 5)
+            let scoresAfter = try WordScorer(model: m).score(after: pre, candidates: cands)
+            XCTAssertEqual(genAfter, gen, kind)
+            XCTAssertEqual(scoresFirst, scores, kind)
+            XCTAssertEqual(scoresAfter, scores, kind)
+            XCTAssertEqual(pre.cache.count, prompt.count, "generate and score only fork the prefilled cache")
+        }
+    }
 }
 
 final class TopKSelectionTests: XCTestCase {
