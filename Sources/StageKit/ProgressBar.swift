@@ -22,6 +22,9 @@ public final class ProgressBar {
     private var lastDraw = -Double.infinity
     private var nextLogPercent: Int
     private var done = 0
+    /// Work already done when the bar started (a resumed run): it counts toward done/total but
+    /// not toward the rate and ETA, which are this process's own.
+    private let initialDone: Int
     private var message: String?
     private var finished = false
     private var loggedDone = -1  // done count of the last plain (non-TTY) line
@@ -32,16 +35,19 @@ public final class ProgressBar {
     ///   - isTTY: defaults to whether stderr is a terminal.
     ///   - output: where text goes (default stderr); `clock` returns seconds (default
     ///     monotonic uptime). Both are injectable for tests.
-    public init(total: Int, label: String = "", isTTY: Bool = isatty(2) != 0, logEveryPercent: Int = 10,
+    ///   - alreadyDone: work finished before this process started (resumed runs).
+    public init(total: Int, label: String = "", alreadyDone: Int = 0, isTTY: Bool = isatty(2) != 0, logEveryPercent: Int = 10,
                 output: ((String) -> Void)? = nil, clock: (() -> Double)? = nil) {
         self.total = max(total, 0)
+        self.initialDone = min(max(alreadyDone, 0), max(total, 0))
+        self.done = self.initialDone
         self.label = label
         self.isTTY = isTTY
         self.logEveryPercent = max(logEveryPercent, 1)
         self.output = output ?? { FileHandle.standardError.write(Data($0.utf8)) }
         self.clock = clock ?? { ProcessInfo.processInfo.systemUptime }
         self.start = self.clock()
-        self.nextLogPercent = self.logEveryPercent
+        self.nextLogPercent = (Self.percent(done: initialDone, total: self.total) / self.logEveryPercent + 1) * self.logEveryPercent
         self.columns = isTTY ? Self.terminalColumns() : nil
     }
 
@@ -86,7 +92,7 @@ public final class ProgressBar {
     }
 
     private func line(_ now: Double) -> String {
-        Self.render(label: label, done: done, total: total, elapsed: now - start, message: message)
+        Self.render(label: label, done: done, total: total, elapsed: now - start, message: message, initialDone: initialDone)
     }
 
     // MARK: Pure formatting (tested directly)
@@ -102,10 +108,12 @@ public final class ProgressBar {
         total == 0 ? 100 : Int((Double(done) * 100 / Double(total)).rounded(.down))
     }
 
-    /// Seconds left at the average rate so far; nil before anything is done.
-    public static func eta(done: Int, total: Int, elapsed: Double) -> Double? {
-        guard done > 0, elapsed > 0 else { return done >= total ? 0 : nil }
-        return elapsed / Double(done) * Double(max(total - done, 0))
+    /// Seconds left at this process's average rate so far (`initialDone` was done before it
+    /// started); nil before it has done anything.
+    public static func eta(done: Int, total: Int, elapsed: Double, initialDone: Int = 0) -> Double? {
+        let own = done - initialDone
+        guard own > 0, elapsed > 0 else { return done >= total ? 0 : nil }
+        return elapsed / Double(own) * Double(max(total - done, 0))
     }
 
     /// `m:ss` under an hour, `h:mm:ss` above, `--:--` when unknown.
@@ -125,13 +133,14 @@ public final class ProgressBar {
     }
 
     /// The full progress line.
-    public static func render(label: String, done: Int, total: Int, elapsed: Double, message: String?, barWidth: Int = 20) -> String {
+    public static func render(label: String, done: Int, total: Int, elapsed: Double, message: String?,
+                              initialDone: Int = 0, barWidth: Int = 20) -> String {
         let pct = percent(done: done, total: total)
         let filled = min(barWidth, pct * barWidth / 100)
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled)
         var s = label.isEmpty ? "" : label + " "
-        s += "[\(bar)] \(done)/\(total) \(pct)% \(formatRate(done: done, elapsed: elapsed)) "
-        s += "\(formatDuration(elapsed))<\(formatDuration(eta(done: done, total: total, elapsed: elapsed)))"
+        s += "[\(bar)] \(done)/\(total) \(pct)% \(formatRate(done: done - initialDone, elapsed: elapsed)) "
+        s += "\(formatDuration(elapsed))<\(formatDuration(eta(done: done, total: total, elapsed: elapsed, initialDone: initialDone)))"
         if let message, !message.isEmpty { s += " " + message }
         return s
     }

@@ -165,8 +165,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext) throws {
 
     if log.valLoss.isEmpty { log.valLoss.append(try loop.evaluate(valSeqs)) }
     print(String(format: "validation loss before training: %.5f", log.valLoss[0]))
-    let bar = ProgressBar(total: totalSteps, label: "finetune")
-    bar.update(done: loop.stepsDone)
+    let bar = ProgressBar(total: totalSteps, label: "finetune", alreadyDone: loop.stepsDone)
     var order: (epoch: Int, perm: [Int]) = (-1, [])
     var lastCheckpointStep = loop.stepsDone
     let startStep = loop.stepsDone

@@ -30,6 +30,21 @@ final class ProgressBarTests: XCTestCase {
                        "[####] 0/0 100% -/s 0:00<0:00")
     }
 
+    /// A resumed run (50 of 350 steps done before) reports its own rate and the ETA of what is
+    /// left at that rate, not 50 steps in zero seconds.
+    func testResumedRunRateAndETACountOnlyThisProcess() {
+        XCTAssertEqual(ProgressBar.eta(done: 60, total: 350, elapsed: 20, initialDone: 50)!, 580, accuracy: 1e-9)
+        XCTAssertNil(ProgressBar.eta(done: 50, total: 350, elapsed: 0, initialDone: 50))
+        var lines: [String] = []
+        var now = 0.0
+        let bar = ProgressBar(total: 350, label: "finetune", alreadyDone: 50, isTTY: false, logEveryPercent: 10,
+                              output: { lines.append($0) }, clock: { now })
+        for _ in 0..<30 { now += 2; bar.advance() }
+        // 50 → 80 of 350: the first line is at 20% (70/350), not at 10% (passed before the resume).
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].contains("70/350 20% 2.0s/it 0:40<9:20"), lines[0])
+    }
+
     func testFitCutsToTerminalWidth() {
         XCTAssertEqual(ProgressBar.fit("abcdef", 5), "abcd")
         XCTAssertEqual(ProgressBar.fit("abc", 5), "abc")
