@@ -135,11 +135,21 @@ func contextSeed(seed: Int, textID: Int, wordNumber: Int) -> UInt64 {
 let seedRule = "context seed = splitmix(splitmix(splitmix(seed) ^ text_id) ^ word_number); sample i uses context seed + i"
 let textNulRule = "a NUL byte in a generated text is stored as U+2400 (HDF5 strings cannot hold NUL); words never contain it"
 
-/// The checks `infer sample` and `infer qa` share on their sampling options.
-func validateSamplingOptions(samples: Int, maxNewTokens: Int, topK: Int, topP: Double, temperature: Double) throws {
-    guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-    guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
-    guard topK >= 0 else { throw ValidationError("--top-k must be 0 (off) or positive") }
-    guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
-    guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be finite and >= 0") }
+/// The sampling options `infer sample` and `infer qa` share (declared and checked once).
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Samples per context (per question for qa).") var samples = 40
+    @Option(name: .customLong("max-new-tokens"), help: "Tokens per sample.") var maxNewTokens = 5
+    @Option(name: .customLong("top-k"), help: "Top-k cut (0 = off); 50 as paper B's code.") var topK = 50
+    @Option(name: .customLong("top-p"), help: "Nucleus cut (1 = off).") var topP = 1.0
+    @Option(help: "Sampling temperature.") var temperature = 1.0
+
+    func validate() throws {
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be 0 (off) or positive") }
+        guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+        guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be finite and >= 0") }
+    }
+
+    var settings: SamplingSettings { SamplingSettings(temperature: Float(temperature), topK: topK, topP: Float(topP)) }
 }

@@ -32,18 +32,13 @@ struct QACommand: ParsableCommand {
     @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
     @Option(help: "Row label of paper B's Table 3: Base, FT (Orig. corpus), FT (Mul. labels), …") var variant = "Base"
     @Option(help: "plain | qa-instruction") var prompt: String = "plain"
-    @Option(help: "Samples per question.") var samples = 40
-    @Option(name: .customLong("max-new-tokens"), help: "Tokens per sample.") var maxNewTokens = 5
-    @Option(name: .customLong("top-k"), help: "Top-k cut (0 = off); 50 as paper B's code.") var topK = 50
-    @Option(name: .customLong("top-p"), help: "Nucleus cut (1 = off).") var topP = 1.0
-    @Option(help: "Sampling temperature.") var temperature = 1.0
+    @OptionGroup(title: "Sampling") var sampling: SamplingOptions
     @Option(help: "Run seed (each question's seed derives from it).") var seed = 42
     @Option(help: "Only the first N questions (quick runs, tests).") var limit: Int?
     @Option(help: "Output samples artifact.") var output: String
 
     func validate() throws {
         guard QAPrompt(rawValue: prompt) != nil else { throw ValidationError("--prompt must be plain or qa-instruction, not '\(prompt)'") }
-        try validateSamplingOptions(samples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP, temperature: temperature)
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
@@ -58,13 +53,13 @@ struct QACommand: ParsableCommand {
         let modelHash = try modelSHA256(model, fileHashes: ctx.inputHashes)
         let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
         ctx.setConfigText("command: qa\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(variant)\nprompt: \(prompt)\n"
-                          + "samples: \(samples)\nmax_new_tokens: \(maxNewTokens)\ntop_k: \(topK)\ntop_p: \(topP)\n"
-                          + "temperature: \(temperature)\nseed: \(seed)\nlimit: \(limit.map(String.init) ?? "none")\n"
+                          + "samples: \(sampling.samples)\nmax_new_tokens: \(sampling.maxNewTokens)\ntop_k: \(sampling.topK)\ntop_p: \(sampling.topP)\n"
+                          + "temperature: \(sampling.temperature)\nseed: \(seed)\nlimit: \(limit.map(String.init) ?? "none")\n"
                           + "continuations: until-first-word\n")
 
         var out = SamplesArtifact(modelLabel: label, variant: variant, promptStyle: prompt, split: "qa",
-                                  nSamples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP,
-                                  temperature: temperature, modelPath: model, modelSHA256: modelHash)
+                                  nSamples: sampling.samples, maxNewTokens: sampling.maxNewTokens, topK: sampling.topK, topP: sampling.topP,
+                                  temperature: sampling.temperature, modelPath: model, modelSHA256: modelHash)
         out.notes["seed_rule"] = seedRule.replacingOccurrences(of: "text_id", with: "question index")
             .replacingOccurrences(of: "word_number", with: "0")
         out.notes["text_nul"] = textNulRule
@@ -75,8 +70,8 @@ struct QACommand: ParsableCommand {
         let tok = try Tokenizer.load(path: model)
         // The cloze sampler with the matching encoding: plain text (leading-space answers) or chat.
         let sampler = try ContextSampler(lm: lm, tok: tok, style: qaPrompt == .plain ? .plain : .instruction, example: nil,
-                                         settings: SamplingSettings(temperature: Float(temperature), topK: topK, topP: Float(topP)),
-                                         samples: samples, maxNewTokens: maxNewTokens, scoreHumans: true)
+                                         settings: sampling.settings,
+                                         samples: sampling.samples, maxNewTokens: sampling.maxNewTokens, scoreHumans: true)
         let bar = ProgressBar(total: n, label: "qa \(label) \(variant)")
         var seconds = 0.0
         for i in 0..<n {
@@ -91,7 +86,7 @@ struct QACommand: ParsableCommand {
         bar.finish()
         try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
 
-        print("\(output): \(n) questions × \(samples) samples, \(out.words.filter(\.isEmpty).count) samples without a word, "
+        print("\(output): \(n) questions × \(sampling.samples) samples, \(out.words.filter(\.isEmpty).count) samples without a word, "
               + String(format: "%.3f s per question (hit rates: evaluate qa)", seconds / Double(n)))
     }
 }

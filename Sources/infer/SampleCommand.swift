@@ -39,11 +39,7 @@ struct SampleCommand: ParsableCommand {
     var variant: String?
     @Option(help: "plain | instruction | one-shot") var prompt: String = "plain"
     @Option(help: "Split of the contexts.") var split = "test"
-    @Option(help: "Samples per context.") var samples = 40
-    @Option(name: .customLong("max-new-tokens"), help: "Tokens per sample.") var maxNewTokens = 5
-    @Option(name: .customLong("top-k"), help: "Top-k cut (0 = off); 50 as paper B's code.") var topK = 50
-    @Option(name: .customLong("top-p"), help: "Nucleus cut (1 = off).") var topP = 1.0
-    @Option(help: "Sampling temperature.") var temperature = 1.0
+    @OptionGroup(title: "Sampling") var sampling: SamplingOptions
     @Option(help: "Run seed (each context's seed derives from it).") var seed = 42
     @Option(help: "Output samples artifact.") var output: String
     @Option(name: .customLong("chunk-size"), help: "Contexts per resumable chunk.") var chunkSize = 16
@@ -58,7 +54,6 @@ struct SampleCommand: ParsableCommand {
 
     func validate() throws {
         guard PromptStyle(rawValue: prompt) != nil else { throw ValidationError("--prompt must be plain, instruction or one-shot, not '\(prompt)'") }
-        try validateSamplingOptions(samples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP, temperature: temperature)
         guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
     }
@@ -80,8 +75,8 @@ struct SampleCommand: ParsableCommand {
 
         // Everything that changes a chunk's contents; labels and --limit do not.
         var settingsText = "format: infer-sample-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(modelHash)\n"
-        settingsText += "prompt: \(style.rawValue)\nsplit: \(split)\nsamples: \(samples)\nmax_new_tokens: \(maxNewTokens)\n"
-        settingsText += "top_k: \(topK)\ntop_p: \(topP)\ntemperature: \(temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
+        settingsText += "prompt: \(style.rawValue)\nsplit: \(split)\nsamples: \(sampling.samples)\nmax_new_tokens: \(sampling.maxNewTokens)\n"
+        settingsText += "top_k: \(sampling.topK)\ntop_p: \(sampling.topP)\ntemperature: \(sampling.temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
         settingsText += "continuations: \(fullContinuations ? "full" : "until-first-word")\n"
         if let e = example { settingsText += "one_shot_example: [\(e.textID), \(e.wordNumber)]\n" }
         let configHash = SHA256.hexDigest(settingsText)
@@ -89,8 +84,8 @@ struct SampleCommand: ParsableCommand {
                           + "chunk_size: \(chunkSize)\n" + settingsText)
 
         var header = SamplesArtifact(modelLabel: label, variant: rowLabel, promptStyle: style.rawValue, split: split,
-                                     nSamples: samples, maxNewTokens: maxNewTokens, topK: topK, topP: topP,
-                                     temperature: temperature, modelPath: model, modelSHA256: modelHash)
+                                     nSamples: sampling.samples, maxNewTokens: sampling.maxNewTokens, topK: sampling.topK, topP: sampling.topP,
+                                     temperature: sampling.temperature, modelPath: model, modelSHA256: modelHash)
         header.notes["seed_rule"] = seedRule
         header.notes["text_nul"] = textNulRule
         // The prompt as written for every context (<CONTEXT> stands for the context); chat styles
@@ -123,8 +118,8 @@ struct SampleCommand: ParsableCommand {
                 let lm = try loadModel(path: model)
                 let tok = try Tokenizer.load(path: model)
                 sampler = try ContextSampler(lm: lm, tok: tok, style: style, example: example,
-                                             settings: SamplingSettings(temperature: Float(temperature), topK: topK, topP: Float(topP)),
-                                             samples: samples, maxNewTokens: maxNewTokens, scoreHumans: !noHumanScores,
+                                             settings: sampling.settings,
+                                             samples: sampling.samples, maxNewTokens: sampling.maxNewTokens, scoreHumans: !noHumanScores,
                                              stopAfterWord: !fullContinuations)
             }
             var part = header
@@ -152,7 +147,7 @@ struct SampleCommand: ParsableCommand {
         if !keepChunks { try? FileManager.default.removeItem(atPath: chunkDir) }
 
         let empty = all.words.filter(\.isEmpty).count
-        print("\(output): \(all.count) contexts × \(samples) samples, \(empty) samples without a word"
+        print("\(output): \(all.count) contexts × \(sampling.samples) samples, \(empty) samples without a word"
               + (separate > 0 ? ", \(separate) human answers tokenised apart from the prompt" : ""))
         if computed > 0 {
             print(String(format: "time per context: %.3f s (generate %.3f s, score humans %.3f s) over %d contexts",
