@@ -94,7 +94,17 @@ public struct Claim {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             return ClaimResult(claim: self, outcome: .notEvaluable, detail: "term \(bad + 1) is not finite (\(values[bad]))")
         }
-        let f = { (x: Double) in formatFixed(x, digits: 4) }
+        // 4 decimals, or more when two compared values that differ would print alike
+        // ("0.0000 < 0.0000" held reads as a contradiction).
+        let pairs: [(Double, Double)] = kind == .order ? zip(values, values.dropFirst()).map { ($0, $1) } : [(values[0], values[1])]
+        func alike(_ digits: Int) -> Bool {
+            pairs.contains { $0 != $1 && formatFixed($0, digits: digits) == formatFixed($1, digits: digits) }
+        }
+        var digits = 4
+        while digits < 8 && alike(digits) { digits += 1 }
+        // Past 8 decimals: the shortest exact form ("-1.3877787807814457e-17").
+        let exact = alike(digits)
+        let f = { (x: Double) in exact ? "\(x)" : formatFixed(x, digits: digits) }
         switch kind {
         case .order:
             var held = true

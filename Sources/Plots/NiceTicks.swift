@@ -12,8 +12,13 @@ public struct NiceTicks: Equatable {
     /// Decimals needed to print every tick exactly (0 for steps >= 1).
     public var decimals: Int
 
-    /// Tick labels, locale-independent.
-    public var labels: [String] { values.map { formatFixed($0, digits: decimals) } }
+    /// Tick labels, locale-independent; in scientific notation (`5e-17`) when fixed notation
+    /// would need more than 6 decimals (a range of rounding noise around 0 would otherwise print
+    /// labels wider than the plot).
+    public var labels: [String] {
+        guard decimals > 6 else { return values.map { formatFixed($0, digits: decimals) } }
+        return values.map { $0 == 0 ? "0" : String(format: "%.3g", $0) }
+    }
 }
 
 /// Chooses the smallest nice step (1, 2, 5 × 10^k) that gives at most about `target` intervals

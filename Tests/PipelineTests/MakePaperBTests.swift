@@ -15,7 +15,9 @@ final class MakePaperBTests: XCTestCase {
             }
         }
         let dir = try Stages.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // DISTLAB_KEEP_TEST_OUTPUT=1 keeps the run (artifacts, results, make.log) to look at.
+        let keep = ProcessInfo.processInfo.environment["DISTLAB_KEEP_TEST_OUTPUT"] != nil
+        defer { if keep { print("MakePaperBTests output kept in \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
         let model = dir + "/tiny-llama"
         try FinetuneStageTests.writeTinyModel(model, seed: 5)
 

@@ -104,6 +104,19 @@ final class ClaimTests: XCTestCase {
         XCTAssertEqual(try judge("order", "[X/1/b/c] >= 0.6 >= [X/1/a/c]").outcome, .held)
     }
 
+    /// Values that differ only past the 4th decimal get the digits that tell them apart.
+    func testDetailShowsDigitsThatSeparateComparedValues() throws {
+        let r = try judge("order", "[X/1/zero/c] - 0.00002 < [X/1/zero/c]")
+        XCTAssertEqual(r.outcome, .held)
+        XCTAssertEqual(r.detail, "-0.00002 < 0.00000")
+        XCTAssertEqual(try judge("order", "[X/1/zero/c] - 1e-17 < [X/1/zero/c]").detail, "-1e-17 < 0.0")
+        // Equal values keep 4 decimals.
+        XCTAssertEqual(try judge("order", "[X/1/a/c] < 0.5").detail, "0.5000 < 0.5000")
+        let a = try judge("approx", "[X/1/a/c] ~ 0.500001; tol=0")
+        XCTAssertEqual(a.outcome, .notHeld)
+        XCTAssertEqual(a.detail, "|0.500000 - 0.500001| = 0.000001 > 0.000000")
+    }
+
     func testArithmeticMinMaxAndPaths() throws {
         // 0.6 - 0.5 = 0.1 ; 2 * (2 - 1.95) = 0.1 ; min(0.5, 0.6, 2) = 0.5 ; max(...) = 2
         let d = try judge("order", "[X/1/b/c] - [X/1/a/c] < 2 * ([X/1/c/d/e] - 1.9) + 0.1")

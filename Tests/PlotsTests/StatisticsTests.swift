@@ -20,6 +20,9 @@ final class NiceTicksTests: XCTestCase {
         try check(3, 3, 5, step: 0.5, labels: ["2.0", "2.5", "3.0", "3.5", "4.0"])
         try check(0, 1200, 4, step: 500, labels: ["0", "500", "1000", "1500"])
         try check(-0.031, -0.002, 3, step: 0.01, labels: ["-0.04", "-0.03", "-0.02", "-0.01", "0.00"])
+        // Rounding noise around 0: short scientific labels instead of 17 decimals.
+        try check(-1.1e-16, 0.9e-16, 4, step: 5e-17, labels: ["-1.5e-16", "-1e-16", "-5e-17", "0", "5e-17", "1e-16"])
+        try check(0, 2e-6, 4, step: 5e-7, labels: ["0", "5e-07", "1e-06", "1.5e-06", "2e-06"])
     }
 
     func testBadRangesThrow() {
