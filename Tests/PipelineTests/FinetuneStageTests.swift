@@ -70,6 +70,58 @@ final class FinetuneStageTests: XCTestCase {
             .write(to: URL(fileURLWithPath: dir + "/tokenizer_config.json"))
     }
 
+    /// A tiny random GPT-2 as a Hugging Face folder (GPT2LMHeadModel names, Conv1D [in, out]
+    /// weights, learned positions, a byte-level BPE tokenizer with <|endoftext|>, no chat template):
+    /// paper B's own base model, at toy size.
+    static func writeTinyGPT2(_ dir: String, seed: UInt64) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let V = 257, C = 16, F = 32, L = 2, P = 1024
+        let config: [String: Any] = ["model_type": "gpt2", "vocab_size": V, "n_embd": C, "n_layer": L, "n_head": 2,
+                                     "n_inner": F, "n_positions": P, "layer_norm_epsilon": 1e-5,
+                                     "bos_token_id": 256, "eos_token_id": 256]
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        var state = seed
+        func rand(_ n: Int, _ scale: Float) -> [Float] {
+            (0..<n).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+            }
+        }
+        let ones = { (n: Int) in [Float](repeating: 1, count: n) }
+        let zeros = { (n: Int) in [Float](repeating: 0, count: n) }
+        var t: [SafetensorsWriter.Tensor] = [
+            .init(name: "transformer.wte.weight", shape: [V, C], values: rand(V * C, 0.5)),
+            .init(name: "transformer.wpe.weight", shape: [P, C], values: rand(P * C, 0.1)),
+            .init(name: "transformer.ln_f.weight", shape: [C], values: ones(C)),
+            .init(name: "transformer.ln_f.bias", shape: [C], values: zeros(C))]
+        for l in 0..<L {
+            let p = "transformer.h.\(l)."
+            t += [.init(name: p + "ln_1.weight", shape: [C], values: ones(C)), .init(name: p + "ln_1.bias", shape: [C], values: zeros(C)),
+                  .init(name: p + "attn.c_attn.weight", shape: [C, 3 * C], values: rand(C * 3 * C, 0.3)),
+                  .init(name: p + "attn.c_attn.bias", shape: [3 * C], values: rand(3 * C, 0.1)),
+                  .init(name: p + "attn.c_proj.weight", shape: [C, C], values: rand(C * C, 0.3)),
+                  .init(name: p + "attn.c_proj.bias", shape: [C], values: rand(C, 0.1)),
+                  .init(name: p + "ln_2.weight", shape: [C], values: ones(C)), .init(name: p + "ln_2.bias", shape: [C], values: zeros(C)),
+                  .init(name: p + "mlp.c_fc.weight", shape: [C, F], values: rand(C * F, 0.3)),
+                  .init(name: p + "mlp.c_fc.bias", shape: [F], values: rand(F, 0.1)),
+                  .init(name: p + "mlp.c_proj.weight", shape: [F, C], values: rand(F * C, 0.3)),
+                  .init(name: p + "mlp.c_proj.bias", shape: [C], values: rand(C, 0.1))]
+        }
+        try SafetensorsWriter.write(t, to: dir + "/model.safetensors")
+        var vocab: [String: Int] = [:]
+        for (b, s) in byteLevelAlphabet().enumerated() { vocab[s] = b }
+        let added: [[String: Any]] = [["id": 256, "content": "<|endoftext|>", "special": true, "single_word": false,
+                                       "lstrip": false, "rstrip": false, "normalized": false]]
+        let tokenizer: [String: Any] = [
+            "version": "1.0", "added_tokens": added,
+            "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true],
+            "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
+            "model": ["type": "BPE", "vocab": vocab, "merges": [String]()]]
+        try JSONSerialization.data(withJSONObject: tokenizer).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+        try JSONSerialization.data(withJSONObject: ["bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"])
+            .write(to: URL(fileURLWithPath: dir + "/tokenizer_config.json"))
+    }
+
     struct Setup { let dir: String; let model: String; let splits: String }
 
     func setUp(_ name: String) throws -> Setup {

@@ -2,8 +2,10 @@ import Artifacts
 import Foundation
 import XCTest
 
-/// `make paperB-quick` end to end on fixtures: a 5-passage cloze file, a tiny random llama in both of
-/// the paper's model roles, tiny fine-tuning configs, 10 WebQuestions questions. It runs the real
+/// `make paperB-quick` end to end on fixtures: a 5-passage cloze file, the paper's own architectures
+/// at toy size (a random GPT-2 Hugging Face folder as the base LM, full fine-tuning; a random llama,
+/// Mistral's architecture, with a chat template as the instruct LM, LoRA), tiny fine-tuning
+/// configs, 10 WebQuestions questions. It runs the real
 /// Makefile (experiment file → Make variables → every stage → report), so the Make graph, the
 /// experiment file and the stages are tested together, the way `make paperB` runs them.
 final class MakePaperBTests: XCTestCase {
@@ -18,8 +20,9 @@ final class MakePaperBTests: XCTestCase {
         // DISTLAB_KEEP_TEST_OUTPUT=1 keeps the run (artifacts, results, make.log) to look at.
         let keep = ProcessInfo.processInfo.environment["DISTLAB_KEEP_TEST_OUTPUT"] != nil
         defer { if keep { print("MakePaperBTests output kept in \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
-        let model = dir + "/tiny-llama"
+        let model = dir + "/tiny-llama", gpt2 = dir + "/tiny-gpt2"
         try FinetuneStageTests.writeTinyModel(model, seed: 5)
+        try FinetuneStageTests.writeTinyGPT2(gpt2, seed: 6)
 
         // Tiny fine-tuning configs: one epoch, small batches; the instruct role uses LoRA.
         let ftDir = dir + "/ft"
@@ -58,7 +61,7 @@ final class MakePaperBTests: XCTestCase {
             models:
               base:
                 key: tb
-                file: \(model)
+                file: \(gpt2)
                 label: Tiny-Base
                 paper_column: GPT-2
                 prompt: plain
