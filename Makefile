@@ -189,13 +189,19 @@ B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/$(BK)/ft-n$(n).h5)
 
 # ---------------------------------------------------------------- paper B appendix G (Table 3)
 # Hit rate on WebQuestions test questions with a one-word answer ($(QA_QUESTIONS) drawn with
-# $(QA_SEED); the paper's 55 hand-rephrased contexts are not published, so the original questions
-# are the prompts). Base LM: "Question: <q>\nAnswer:"; instruct model: appendix G's QA prompt
-# through its chat template.
+# $(QA_SEED)), in two prompt formats (`infer qa --help`):
+#   cloze     the question as a next-word context ("<q>? The answer is"; the paper's 55 hand-written
+#             rephrasings are not published), in the model's own Provo prompt style: plain for the
+#             base LM, appendix A's instruction prompt for the instruct model. Table 3, figs 10, 12.
+#   question  the original question: "Question: <q>\nAnswer:" for the base LM, appendix G's
+#             QA-prompt for the instruct model (qa_prompt in the experiment). Fig. 11.
 QA        := $(ART)/webquestions/qa.h5
 QSMP      := $(ART)/webquestions/samples
 QEV       := $(ART)/webquestions/eval
-QA_FORMAT := cloze
+qa_cloze   = $(if $(filter instruction,$(1)),cloze-instruction,cloze)
+# Variants per format: Table 3 and figs 10/12 need Base, FT (Orig.), FT (Mul.); fig 11 Base, FT (Mul.).
+QA_VARIANTS_cloze    := base ft-orig ft-mul
+QA_VARIANTS_question := base ft-mul
 
 data/raw/webquestions/test.json:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
@@ -203,27 +209,35 @@ data/raw/webquestions/test.json:
 $(QA): $(WEBQ_DEP) | $(BIN)/prepare-splits
 	$(TIMED) $(BIN)/prepare-splits webquestions --input $(WEBQ_JSON) --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
 
-$(QSMP)/$(BK)/base/seed%.h5: $(QA) | $(BIN)/infer
-	$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_QA_PROMPT) --seed $* --output $@
-$(QSMP)/$(IK)/base/seed%.h5: $(QA) | $(BIN)/infer
-	$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_QA_PROMPT) --seed $* --output $@
-
+# Samples before fine-tuning: format, model key, model file, label, prompt.
+define B_QA_BASE
+$(QSMP)/$(1)/$(2)/base/seed%.h5: $(QA) | $(BIN)/infer
+	$$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(3) --model-label "$(4)" --variant Base --prompt $(5) --seed $$* --output $$@
+endef
+# Samples of a fine-tuned model: format, model key, variant key, config, label, table row, prompt.
 define B_QA_FT
-$(QSMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(QA) | $(BIN)/infer
-	$$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) --seed $$* --output $$@
+$(QSMP)/$(1)/$(2)/$(3)/seed%.h5: $(FT)/$(4)/seed%/model/finetuned.json $(QA) | $(BIN)/infer
+	$$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(FT)/$(4)/seed$$*/model --model-label "$(5)" --variant "$(6)" --prompt $(7) --seed $$* --output $$@
 endef
-$(eval $(call B_QA_FT,$(BK),ft-orig,$(B_BASE_FT_ORIG),$(B_BASE_LABEL),FT (Orig. corpus),$(B_BASE_QA_PROMPT)))
-$(eval $(call B_QA_FT,$(BK),ft-mul,$(B_BASE_FT_MUL),$(B_BASE_LABEL),FT (Mul. labels),$(B_BASE_QA_PROMPT)))
-$(eval $(call B_QA_FT,$(IK),ft-orig,$(B_INSTR_FT_ORIG),$(B_INSTR_LABEL),FT (Orig. corpus),$(B_INSTR_QA_PROMPT)))
-$(eval $(call B_QA_FT,$(IK),ft-mul,$(B_INSTR_FT_MUL),$(B_INSTR_LABEL),FT (Mul. labels),$(B_INSTR_QA_PROMPT)))
+define B_QA_FORMAT
+$(eval $(call B_QA_BASE,$(1),$(BK),$(B_BASE_FILE),$(B_BASE_LABEL),$(2)))
+$(eval $(call B_QA_BASE,$(1),$(IK),$(B_INSTR_FILE),$(B_INSTR_LABEL),$(3)))
+$(eval $(call B_QA_FT,$(1),$(BK),ft-orig,$(B_BASE_FT_ORIG),$(B_BASE_LABEL),FT (Orig. corpus),$(2)))
+$(eval $(call B_QA_FT,$(1),$(BK),ft-mul,$(B_BASE_FT_MUL),$(B_BASE_LABEL),FT (Mul. labels),$(2)))
+$(eval $(call B_QA_FT,$(1),$(IK),ft-orig,$(B_INSTR_FT_ORIG),$(B_INSTR_LABEL),FT (Orig. corpus),$(3)))
+$(eval $(call B_QA_FT,$(1),$(IK),ft-mul,$(B_INSTR_FT_MUL),$(B_INSTR_LABEL),FT (Mul. labels),$(3)))
+endef
+$(eval $(call B_QA_FORMAT,cloze,$(call qa_cloze,$(B_BASE_PROMPT)),$(call qa_cloze,$(B_INSTR_PROMPT))))
+$(eval $(call B_QA_FORMAT,question,$(B_BASE_QA_PROMPT),$(B_INSTR_QA_PROMPT)))
 
-q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/seed$(s).h5)
+# Hit rates over the seeds of one (format, model, variant); evaluate reads the format from the samples.
+q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/$(3)/seed$(s).h5)
 define B_QA_EVAL
-$(QEV)/$(1)/$(2).h5: $(call q_samples,$(1),$(2)) | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2)) --output $$@ --format $(QA_FORMAT)
+$(QEV)/$(1)/$(2)/$(3).h5: $(call q_samples,$(1),$(2),$(3)) | $(BIN)/evaluate
+	$$(TIMED) $(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2),$(3)) --output $$@
 endef
-$(foreach m,$(BK) $(IK),$(foreach v,base ft-orig ft-mul,$(eval $(call B_QA_EVAL,$(m),$(v)))))
-B_QA_EVALS := $(foreach m,$(BK) $(IK),$(foreach v,base ft-orig ft-mul,$(QEV)/$(m)/$(v).h5))
+$(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(eval $(call B_QA_EVAL,$(f),$(m),$(v))))))
+B_QA_EVALS := $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(QEV)/$(f)/$(m)/$(v).h5)))
 
 endif
 
@@ -235,7 +249,7 @@ finetune-paperB: $(foreach c,$(FT_BASE) $(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)
 finetune-paperB-instruct: $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) ## paper B LoRA runs of the instruct model only
 eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
 eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
-eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3)
+eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3, figs 10-12)
 status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left
 	@scripts/paperB-status.sh $(ART)
 experiment-paperB: $(EXPERIMENT_B_MK) ## check pipeline/paperB.yaml and show the Make variables it sets

@@ -29,7 +29,7 @@ for d in "$ART"/provo/finetune/*/seed*/; do
   echo "  ${d#"$ART"/provo/finetune/}: $state"
 done
 echo "== evaluations"
-for f in "$ART"/provo/eval/oracle.h5 "$ART"/provo/eval/tvd/*/*.h5 "$ART"/webquestions/eval/*/*.h5; do
+for f in "$ART"/provo/eval/oracle.h5 "$ART"/provo/eval/tvd/*/*.h5 "$ART"/webquestions/eval/*/*/*.h5; do
   [ -f "$f" ] && echo "  ${f#"$ART"/}"
 done
 if [ -f "$ART/timings.tsv" ]; then
@@ -42,7 +42,7 @@ echo "== stage runs make paperB still has to do: $(printf '%s\n' "$todo" | grep 
 kind() { sed -E -e "s#^$ART/##" \
   -e 's#^provo/finetune/([a-z0-9]+-[a-z]+)-.*#finetune \1#' \
   -e 's#^provo/samples/([^/]+)/([^/]+)/.*#sample \1 \2#' -e 's#^(sample [^ ]+) (base|ft-[a-z0-9]+)$#\1#' \
-  -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
+  -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
   -e 's#^provo/splits.h5#prepare#'; }
 if [ -n "$todo" ] && [ -f "$ART/timings.tsv" ]; then
   tail -n +2 "$ART/timings.tsv" | awk -F'\t' '$4 == 0 { print $1 "\t" $3 }' | while IFS=$'\t' read -r t s; do

@@ -98,20 +98,3 @@ public struct QAQuestionSet: Equatable {
                              selectionSeed: seed)
     }
 }
-
-/// The prompts of `infer qa` (paper B appendix G).
-public enum QAPrompt: String, CaseIterable, Sendable {
-    /// For a base LM: "Question: <q>\nAnswer:"; the model continues with " <word>". Ours (the paper
-    /// used hand-written next-word rephrasings of its 55 questions, which are not published).
-    case plain
-    /// Appendix G's QA-prompt, sent as a user message through the model's chat template.
-    case qaInstruction = "qa-instruction"
-
-    /// The prompt text for `question` (before any chat template).
-    public func text(question: String) -> String {
-        switch self {
-        case .plain: return "Question: \(question)\nAnswer:"
-        case .qaInstruction: return "Instruction: Answer the following question with one word only\nContext: \(question)\nContinuation:"
-        }
-    }
-}

@@ -3,6 +3,7 @@ import Artifacts
 import Foundation
 import Metrics
 import StageKit
+import Training
 
 /// Paper B appendix G: hit rate on knowledge questions that admit one answer.
 ///
@@ -10,8 +11,8 @@ import StageKit
 /// contexts: `contexts/text_id` = question number (0-based position in the QA set),
 /// `contexts/word_number` = 0, `samples/word` = the S extracted words sampled for the question
 /// (paper: S = 40), and exactly one human answer per question (`human/response` = the gold answer,
-/// `human/logq` its log q or NaN). `prompt_style` tells the prompt format used (cloze-style
-/// next-word prompt for Table 3, the original question for Fig. 11).
+/// `human/logq` its log q or NaN). `prompt_style` (an `infer qa --prompt`) tells the format:
+/// next-word (cloze) prompts for Table 3, the original questions for Fig. 11.
 struct QA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qa",
@@ -22,12 +23,11 @@ struct QA: ParsableCommand {
         samples (punctuation removed, lower-cased: case-insensitive); an answer that is not exactly one \
         word is an error. Mean over questions per seed, then mean ± population SD over seeds, 95% CI \
         by bootstrap over questions of the per-question mean over seeds. Summary row \
-        B/3/<row>/<model> (--format cloze, Table 3) or B/F11/<row>/<model> (--format question, the \
-        original-question prompts of Fig. 11). Artifact: contexts/text_id, contexts/word_number [N], \
+        B/3/<row>/<model> (next-word prompts, Table 3) or B/F11/<row>/<model> (the original-question \
+        prompts of Fig. 11); the format follows from the samples' prompt_style. Artifact: contexts/text_id, contexts/word_number [N], \
         answer [N], seeds [S], per_context/hit_rate [S, N], per_seed/mean_hit_rate [S], summary/*.
         """)
 
-    enum Format: String, ExpressibleByArgument { case cloze, question }
 
     @Option(parsing: .upToNextOption, help: "QA samples artifacts of one model and variant, one per seed.")
     var samples: [String]
@@ -39,8 +39,8 @@ struct QA: ParsableCommand {
     var row: String?
     @Option(help: "Table column, our model label (default: the samples' model_label).")
     var column: String?
-    @Option(help: "Prompt format of the samples: cloze (next-word prompts, Table 3) or question (Fig. 11).")
-    var format: Format = .cloze
+    @Option(help: "Prompt format of the samples, cloze (Table 3) or question (Fig. 11), for samples whose prompt_style is not an `infer qa` prompt; otherwise it must match it.")
+    var format: QAFormat?
     @Option(help: "Bootstrap resamples for the 95% CI (0: none).")
     var bootstrap = 1000
 
@@ -55,6 +55,7 @@ struct QA: ParsableCommand {
         } else {
             throw StageError.usage("\(runs[0].path): variant '\(first.variant)' is not a paper B table row; pass --row")
         }
+        let format = try promptFormat(runs)
         let ctx = StageContext(stage: "evaluate", seed: runs[0].seed)
         ctx.setConfigText("evaluation: qa\nformat: \(format.rawValue)\nrow: \(tableRow)\ncolumn: \(model)\n"
                           + "seeds: \(runs.map(\.seed))\nbootstrap: \(bootstrap)\n")
@@ -97,6 +98,24 @@ struct QA: ParsableCommand {
               + "\(formatMeanSD(summary)) (seeds \(runs.map(\.seed)))")
     }
 
+    /// The prompt format of the samples: from their prompt_style (all files alike), or --format.
+    func promptFormat(_ runs: [SampleRun]) throws -> QAFormat {
+        for r in runs.dropFirst() where r.samples.promptStyle != runs[0].samples.promptStyle {
+            throw StageError.input(r.path, "prompt_style '\(r.samples.promptStyle)' differs from \(runs[0].path)'s '\(runs[0].samples.promptStyle)'")
+        }
+        let style = runs[0].samples.promptStyle
+        guard let known = QAPrompt(rawValue: style)?.format else {
+            guard let format else {
+                throw StageError.input(runs[0].path, "prompt_style '\(style)' is not an infer qa prompt; pass --format cloze or question")
+            }
+            return format
+        }
+        if let format, format != known {
+            throw StageError.input(runs[0].path, "prompt_style '\(style)' is the \(known.rawValue) format, but --format \(format.rawValue) was given")
+        }
+        return known
+    }
+
     /// The one gold answer of each question.
     func goldAnswers(_ run: SampleRun) throws -> [String] {
         let s = run.samples
@@ -109,3 +128,5 @@ struct QA: ParsableCommand {
         }
     }
 }
+
+extension QAFormat: ExpressibleByArgument {}

@@ -4,6 +4,7 @@ import Foundation
 import Models
 import StageKit
 import Tokenizers
+import Training
 
 /// `infer qa`: paper B appendix G — S sampled one-word answers per question of a QA set, written as
 /// a samples artifact whose contexts are the questions (read by `evaluate qa`).
@@ -17,10 +18,14 @@ struct QACommand: ParsableCommand {
             the question's one human answer, with its log q (after a plain prompt: the answer with a \
             leading space; after a chat prompt: the reply text).
 
-            Prompts: plain = "Question: <q>\\nAnswer:" (ours, for base LMs; BOS per the model's rule); \
-            qa-instruction = appendix G's QA-prompt "Instruction: Answer the following question with \
-            one word only\\nContext: <q>\\nContinuation:" as a user message through the model's chat \
-            template with the generation prompt.
+            Prompts in the next-word format (Table 3, figures 10 and 12): cloze = the question as a \
+            context the answer continues, "<q>? The answer is" (the paper's hand-written rephrasings \
+            are not published), for base LMs (BOS per the model's rule); cloze-instruction = appendix \
+            A's instruction prompt, the one fine-tuning trains on, with that context. In the question \
+            format (figure 11): plain = "Question: <q>\\nAnswer:" (ours, for base LMs); qa-instruction = \
+            appendix G's QA-prompt "Instruction: Answer the following question with one word \
+            only\\nContext: <q>\\nContinuation:". The instruction prompts go as a user message through \
+            the model's chat template with the generation prompt.
 
             Output layout (SamplesArtifact): contexts/text_id = question position in the QA set, \
             contexts/word_number = 0, split "qa", one human answer per question. Question i's seed is \
@@ -31,14 +36,16 @@ struct QACommand: ParsableCommand {
     @Option(help: "GGUF file or Hugging Face model directory.") var model: String
     @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
     @Option(help: "Row label of paper B's Table 3: Base, FT (Orig. corpus), FT (Mul. labels), …") var variant = "Base"
-    @Option(help: "plain | qa-instruction") var prompt: String = "plain"
+    @Option(help: "cloze | cloze-instruction (next-word format) or plain | qa-instruction (question format).") var prompt: String = "cloze"
     @OptionGroup(title: "Sampling") var sampling: SamplingOptions
     @Option(help: "Run seed (each question's seed derives from it).") var seed = 42
     @Option(help: "Only the first N questions (quick runs, tests).") var limit: Int?
     @Option(help: "Output samples artifact.") var output: String
 
     func validate() throws {
-        guard QAPrompt(rawValue: prompt) != nil else { throw ValidationError("--prompt must be plain or qa-instruction, not '\(prompt)'") }
+        guard QAPrompt(rawValue: prompt) != nil else {
+            throw ValidationError("--prompt must be one of \(QAPrompt.allCases.map(\.rawValue).joined(separator: ", ")), not '\(prompt)'")
+        }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
@@ -69,14 +76,14 @@ struct QACommand: ParsableCommand {
         let lm = try loadModel(path: model)
         let tok = try Tokenizer.load(path: model)
         // The cloze sampler with the matching encoding: plain text (leading-space answers) or chat.
-        let sampler = try ContextSampler(lm: lm, tok: tok, style: qaPrompt == .plain ? .plain : .instruction, example: nil,
+        let sampler = try ContextSampler(lm: lm, tok: tok, style: qaPrompt.isChat ? .instruction : .plain, example: nil,
                                          settings: sampling.settings,
                                          samples: sampling.samples, maxNewTokens: sampling.maxNewTokens, scoreHumans: true)
         let bar = ProgressBar(total: n, label: "qa \(label) \(variant)")
         var seconds = 0.0
         for i in 0..<n {
             let text = qaPrompt.text(question: set.questions[i])
-            let full = qaPrompt == .plain ? text : try sampler.template!.format([.user(text)], addGenerationPrompt: true)
+            let full = qaPrompt.isChat ? try sampler.template!.format([.user(text)], addGenerationPrompt: true) : text
             let r = try sampler.run(prompt: full, responses: [set.answers[i]], seed: contextSeed(seed: seed, textID: i, wordNumber: 0),
                                     what: "\(questions): question \(i) (\(set.ids[i]))")
             out.append(textID: i, wordNumber: 0, words: r.words, texts: r.texts, responses: r.responses, logq: r.logq)

@@ -110,7 +110,7 @@ final class MakePaperBTests: XCTestCase {
         for f in ["paperB.mk", "provo/splits.h5", "provo/eval/oracle.h5",
                   "provo/samples/tb/base/seed42.h5", "provo/samples/ti/1-shot/seed42.h5", "provo/samples/ti/ft-mul/seed42.h5",
                   "provo/samples/tb/ft-n2/seed42.h5", "provo/eval/tvd/tb/ft-mul.h5", "provo/eval/tvd/ti/1-shot.h5",
-                  "provo/eval/tvd/tb/ft-n1.h5", "webquestions/eval/ti/ft-orig.h5",
+                  "provo/eval/tvd/tb/ft-n1.h5", "webquestions/eval/cloze/ti/ft-orig.h5", "webquestions/eval/question/tb/ft-mul.h5",
                   "provo/finetune/b-maj/seed42/model/finetuned.json", "provo/finetune/abl-n2/seed42/model/finetuned.json"] {
             XCTAssertTrue(fm.fileExists(atPath: art + "/" + f), "missing artifact \(f)")
         }
@@ -145,6 +145,14 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertTrue(figures.contains("fig1_tvd_hist"), figures)
         XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig1_tvd_hist.svg"))
         XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig9_labels_ablation.svg"))
+        // Appendix G in both prompt formats: Table 3 and figs 10, 12 (next-word prompts), fig 11 (questions).
+        for fig in ["fig10_hit_rate", "fig11_hit_rate_question", "fig12_hit_rate_orig"] {
+            XCTAssertTrue(figures.contains("\(fig),written,"), "\(fig) not written:\n\(figures)")
+        }
+        let table3 = try String(contentsOfFile: results + "/paperB/table3.csv", encoding: .utf8)
+        for row in ["Base", "FT (Orig. corpus)", "FT (Mul. labels)"] {
+            XCTAssertTrue(table3.contains(",3,\(row),Tiny-Base,") && table3.contains(",3,\(row),Tiny-Instruct,"), "table3 lacks \(row):\n\(table3)")
+        }
 
         // The ledger summed per stage in the report.
         let wall = try String(contentsOfFile: results + "/paperB/wall_time.csv", encoding: .utf8)

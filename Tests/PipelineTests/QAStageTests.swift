@@ -4,6 +4,7 @@ import Metrics
 import Models
 import StageKit
 import Tokenizers
+import Training
 import XCTest
 
 /// `prepare-splits webquestions` and `infer qa` (paper B appendix G), then `evaluate qa` on the result.
@@ -82,7 +83,7 @@ final class QAStageTests: XCTestCase {
                                      "--samples", "8", "--max-new-tokens", "3", "--output", out] + extra,
                            environment: env, cwd: dir)
         }
-        for p in ["plain", "qa-instruction"] {
+        for p in QAPrompt.allCases.map(\.rawValue) {
             let r = try infer("\(p).h5", ["--prompt", p, "--seed", "42"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let a = try SamplesArtifact.read(path: dir + "/\(p).h5", notes: ["prompt", "seed_rule"])
@@ -104,7 +105,15 @@ final class QAStageTests: XCTestCase {
             XCTAssertEqual(ev.status, 0, ev.stderr)
             let er = try ArtifactReader(path: dir + "/eval-\(p).h5")
             XCTAssertEqual(try er.shape(of: "per_context/hit_rate"), [1, 6])
+            // The format (Table 3 or Fig. 11) comes from the samples' prompt; a contradicting --format is an error.
+            let format = QAPrompt(rawValue: p)!.format
+            XCTAssertEqual(try er.stringAttribute("format"), format.rawValue)
             er.close()
+            let other = format == .cloze ? "question" : "cloze"
+            let bad = try Stages.run("evaluate", ["qa", "--samples", dir + "/\(p).h5", "--output", dir + "/bad.h5", "--format", other])
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains("\(p).h5") && bad.stderr.contains("--format \(other)"), bad.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad.h5"))
         }
 
         // A question's samples depend on (seed, question index) only; another seed changes them.
@@ -129,8 +138,8 @@ final class QAStageTests: XCTestCase {
             XCTAssertEqual(full.logq[i], expected, accuracy: 1e-4, "question \(i)")
         }
 
-        let bad = try infer("x.h5", ["--prompt", "cloze"])
+        let bad = try infer("x.h5", ["--prompt", "one-shot"])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--prompt"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--prompt must be one of plain, qa-instruction, cloze, cloze-instruction"), bad.stderr)
     }
 }
