@@ -33,7 +33,10 @@ for f in "$ART"/provo/eval/oracle.h5 "$ART"/provo/eval/tvd/*/*.h5 "$ART"/webques
   [ -f "$f" ] && echo "  ${f#"$ART"/}"
 done
 if [ -f "$ART/timings.tsv" ]; then
-  awk -F'\t' 'NR > 1 { s += $3; n++ } END { printf "== wall time in the ledger: %.2f h over %d stage runs\n", s / 3600, n }' "$ART/timings.tsv"
+  # The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh).
+  { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
+    awk -F'\t' '{ s += $3; n++; if ($4 == "interrupted") k++ }
+      END { printf "== wall time in the ledger: %.2f h over %d stage runs (%d interrupted)\n", s / 3600, n, k }'
 fi
 # Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
 # the stage plus the model or fine-tuning config family, e.g. "finetune gemma-full").

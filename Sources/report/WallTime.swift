@@ -5,18 +5,24 @@ import StageKit
 /// `results/paperB/wall_time.csv` from the Makefile's timing ledger (`<artifacts>/timings.tsv`,
 /// written by scripts/timed.sh): the measured wall time of every stage run of the experiment, per
 /// target and summed per stage, so the cost of a run that spans sessions is on record next to its
-/// numbers. Invocations of one target add up (a resumed run logs each part that finished; a part
-/// killed at a session's end logged nothing).
+/// numbers. Invocations of one target add up: each finished part logs its row, and a part killed at
+/// a session's end left a heartbeat row (status "interrupted", to within 30 s) in
+/// `timings.tsv.partial/`, which timed.sh moves into the ledger when the target runs again and
+/// which is read from there until then.
 struct WallTime {
     struct Entry { var target: String; var seconds: Double; var status: String }
 
     /// Reads the ledger; a malformed line is an error naming the file and line.
     static func read(_ path: String) throws -> [Entry] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try read(path, text: try String(contentsOfFile: path, encoding: .utf8), header: true)
+    }
+
+    /// Rows of `text` (the ledger, with its header line, or a heartbeat file, without).
+    static func read(_ path: String, text: String, header: Bool) throws -> [Entry] {
         var out: [Entry] = []
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            if i == 0 {
+            if i == 0 && header {
                 guard f.first == "target" else { throw StageError.input("\(path):1", "expected the header target, started_utc, seconds, exit_status, cores") }
                 continue
             }
@@ -45,31 +51,39 @@ struct WallTime {
     static func write(artifactsDir: String, to path: String) throws {
         let ledger = artifactsDir + "/timings.tsv"
         guard FileManager.default.fileExists(atPath: ledger) else { return }
-        let entries = try read(ledger)
-        var perTarget: [String: (runs: Int, seconds: Double, failed: Int)] = [:]
+        var entries = try read(ledger)
+        // Heartbeat rows of stages killed mid-way and not run again since (one row per file).
+        let partialDir = ledger + ".partial"
+        let partials = ((try? FileManager.default.contentsOfDirectory(atPath: partialDir)) ?? []).filter { $0.hasSuffix(".tsv") }.sorted()
+        for f in partials {
+            let path = partialDir + "/" + f
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            entries += try read(path, text: text, header: false)
+        }
+        struct Sum { var runs = 0, seconds = 0.0, failed = 0, interrupted = 0 }
+        func add(_ v: inout Sum, _ e: Entry) {
+            v.runs += 1; v.seconds += e.seconds
+            if e.status == "interrupted" { v.interrupted += 1 } else if e.status != "0" { v.failed += 1 }
+        }
+        var perTarget: [String: Sum] = [:]
         for e in entries {
             let rel = e.target.hasPrefix(artifactsDir + "/") ? String(e.target.dropFirst(artifactsDir.count + 1)) : e.target
-            var v = perTarget[rel] ?? (0, 0, 0)
-            v.runs += 1; v.seconds += e.seconds; if e.status != "0" { v.failed += 1 }
-            perTarget[rel] = v
+            add(&perTarget[rel, default: Sum()], e)
         }
-        var t = CSVTable(header: ["level", "stage", "target", "invocations", "failed", "seconds", "hours"])
-        func fmt(_ s: Double) -> [String] { [String(format: "%.1f", s), String(format: "%.3f", s / 3600)] }
-        var perStage: [String: (Int, Int, Double)] = [:]
-        for (target, v) in perTarget {
-            let s = stage(of: target)
-            let p = perStage[s] ?? (0, 0, 0)
-            perStage[s] = (p.0 + v.runs, p.1 + v.failed, p.2 + v.seconds)
+        var t = CSVTable(header: ["level", "stage", "target", "invocations", "failed", "interrupted", "seconds", "hours"])
+        func cells(_ v: Sum) -> [String] {
+            [String(v.runs), String(v.failed), String(v.interrupted), String(format: "%.1f", v.seconds), String(format: "%.3f", v.seconds / 3600)]
         }
-        for (s, v) in perStage.sorted(by: { $0.key < $1.key }) {
-            try t.append(["stage", s, "", String(v.0), String(v.1)] + fmt(v.2))
+        var perStage: [String: Sum] = [:], total = Sum()
+        for e in entries {
+            add(&perStage[stage(of: e.target), default: Sum()], e)
+            add(&total, e)
         }
-        let total = perTarget.values.reduce(0) { $0 + $1.seconds }
-        try t.append(["total", "", "", String(entries.count), String(perTarget.values.reduce(0) { $0 + $1.failed })] + fmt(total))
-        for (target, v) in perTarget.sorted(by: { $0.key < $1.key }) {
-            try t.append(["target", stage(of: target), target, String(v.runs), String(v.failed)] + fmt(v.seconds))
-        }
+        for (s, v) in perStage.sorted(by: { $0.key < $1.key }) { try t.append(["stage", s, ""] + cells(v)) }
+        try t.append(["total", "", ""] + cells(total))
+        for (target, v) in perTarget.sorted(by: { $0.key < $1.key }) { try t.append(["target", stage(of: target), target] + cells(v)) }
         try writeTextFileAtomically(t.render(), to: path)
-        print("paper B wall time: \(String(format: "%.2f", total / 3600)) h over \(entries.count) stage runs (\(path))")
+        print("paper B wall time: \(String(format: "%.2f", total.seconds / 3600)) h over \(entries.count) stage runs"
+              + (total.interrupted > 0 ? ", \(total.interrupted) of them interrupted" : "") + " (\(path))")
     }
 }

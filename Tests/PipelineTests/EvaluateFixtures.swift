@@ -48,8 +48,9 @@ enum EvalFixture {
     /// human log q (NaN = not scored); `seed` goes into the provenance like `infer sample` does.
     static func writeSamples(in dir: String, name: String, model: String = "Gemma-3-270M", variant: String, seed: Int,
                              words: [[String]], logq: [[Double]], answers: [[String]] = EvalFixture.answers,
-                             contexts: [(Int, Int)] = [(2, 2), (2, 3), (2, 4)], split: String = "test") throws -> String {
-        var a = SamplesArtifact(modelLabel: model, variant: variant, promptStyle: "continuation", split: split,
+                             contexts: [(Int, Int)] = [(2, 2), (2, 3), (2, 4)], split: String = "test",
+                             promptStyle: String = "continuation") throws -> String {
+        var a = SamplesArtifact(modelLabel: model, variant: variant, promptStyle: promptStyle, split: split,
                                 nSamples: words[0].count, maxNewTokens: 8, topK: 0, topP: 1, temperature: 1,
                                 modelPath: "/models/x.gguf", modelSHA256: "00")
         for (i, c) in contexts.enumerated() {

@@ -9,9 +9,10 @@ final class EvaluateQATests: XCTestCase {
     static let gold = [["Germany"], ["mitochondrion"], ["U.S."]]
 
     static func writeQA(in dir: String, name: String, variant: String = "base", seed: Int, words: [[String]],
-                        gold: [[String]] = EvaluateQATests.gold) throws -> String {
+                        gold: [[String]] = EvaluateQATests.gold, prompt: String = "cloze") throws -> String {
         try EvalFixture.writeSamples(in: dir, name: name, variant: variant, seed: seed, words: words,
-                                     logq: gold.map { $0.map { _ in Double.nan } }, answers: gold, contexts: questions, split: "qa")
+                                     logq: gold.map { $0.map { _ in Double.nan } }, answers: gold, contexts: questions, split: "qa",
+                                     promptStyle: prompt)
     }
 
     func testHitRatePerQuestionAndSeedSummary() throws {
@@ -40,10 +41,19 @@ final class EvaluateQATests: XCTestCase {
         XCTAssertEqual(try reader.readStrings("answer"), ["Germany", "mitochondrion", "U.S."])
         XCTAssertEqual(try reader.read(Double.self, "per_seed/mean_hit_rate").values, [m1, m2])
 
-        // The original-question prompts go to the figure-11 cell, not Table 3.
+        // The original-question prompts go to the figure-11 cell, not Table 3: from the samples'
+        // prompt (plain = "Question: …\nAnswer:"), or from --format for a prompt infer qa does not know.
         let q = dir + "/q.h5"
-        let r2 = try Stages.run("evaluate", ["qa", "--samples", s1, "--output", q, "--format", "question", "--row", "Base"])
+        let sq = try EvaluateQATests.writeQA(in: dir, name: "qa1q.h5", seed: 1, words: [
+            ["germany", "germany", "france", ""], ["mitochondria", "mitochondrion", "mitochondrion", "mitochondrion"],
+            ["us", "usa", "", ""]], prompt: "plain")
+        let r2 = try Stages.run("evaluate", ["qa", "--samples", sq, "--output", q, "--row", "Base"])
         XCTAssertEqual(r2.status, 0, r2.stderr)
+        let custom = try EvaluateQATests.writeQA(in: dir, name: "custom.h5", seed: 1, words: [["a"], ["b"], ["c"]], prompt: "my-prompt")
+        let noFormat = try Stages.run("evaluate", ["qa", "--samples", custom, "--output", dir + "/c.h5"])
+        XCTAssertNotEqual(noFormat.status, 0)
+        XCTAssertTrue(noFormat.stderr.contains("custom.h5") && noFormat.stderr.contains("pass --format"), noFormat.stderr)
+        XCTAssertEqual(try Stages.run("evaluate", ["qa", "--samples", custom, "--output", dir + "/c.h5", "--format", "question"]).status, 0)
         XCTAssertEqual(Set(try EvalFixture.summary(q).keys), ["F11/Base/Gemma-3-270M"])
         XCTAssertEqual(try EvalFixture.summary(q)["F11/Base/Gemma-3-270M"]!.value, m1, accuracy: 1e-12)
     }

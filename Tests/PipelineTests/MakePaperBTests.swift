@@ -154,13 +154,15 @@ final class MakePaperBTests: XCTestCase {
             XCTAssertTrue(table3.contains(",3,\(row),Tiny-Base,") && table3.contains(",3,\(row),Tiny-Instruct,"), "table3 lacks \(row):\n\(table3)")
         }
 
+        // Every stage finished, so no heartbeat row of a killed stage is left.
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: art + "/timings.tsv.partial"), [])
         // The ledger summed per stage in the report.
         let wall = try String(contentsOfFile: results + "/paperB/wall_time.csv", encoding: .utf8)
-        XCTAssertTrue(wall.hasPrefix("level,stage,target,invocations,failed,seconds,hours\n"), wall)
+        XCTAssertTrue(wall.hasPrefix("level,stage,target,invocations,failed,interrupted,seconds,hours\n"), wall)
         for stage in ["stage,finetune,", "stage,infer sample,", "stage,evaluate tvd,", "stage,infer qa,", "total,,,"] {
             XCTAssertTrue(wall.contains(stage), "wall_time.csv lacks \(stage):\n\(wall)")
         }
-        XCTAssertTrue(wall.contains("target,finetune,provo/finetune/b-mul/seed42/model/finetuned.json,1,0,"), wall)
+        XCTAssertTrue(wall.contains("target,finetune,provo/finetune/b-mul/seed42/model/finetuned.json,1,0,0,"), wall)
 
         // Nothing left to do: a second make runs no stage, even after the raw data was written
         // again with the same bytes and a newer time (as a re-provisioned dataset folder is).

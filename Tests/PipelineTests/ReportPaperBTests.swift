@@ -139,4 +139,40 @@ final class ReportPaperBTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/paperB/tvd_per_context.csv"))
     }
+
+    /// The wall-time summary counts finished runs from the ledger and runs killed mid-way from
+    /// their heartbeat rows (timings.tsv.partial/), as interrupted, not failed.
+    func testWallTimeCountsInterruptedRunsFromHeartbeatRows() throws {
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let art = dir + "/artifacts", out = dir + "/results"
+        try FileManager.default.createDirectory(atPath: art + "/timings.tsv.partial", withIntermediateDirectories: true)
+        let ft = art + "/provo/finetune/a/seed42/model/finetuned.json", smp = art + "/provo/samples/m/base/seed42.h5"
+        try """
+            target\tstarted_utc\tseconds\texit_status\tcores
+            \(ft)\t2026-11-26T10:00:00Z\t100.0\t0\t2
+            \(smp)\t2026-11-26T10:00:00Z\t50.5\t1\t2
+
+            """.write(toFile: art + "/timings.tsv", atomically: true, encoding: .utf8)
+        try "\(ft)\t2026-11-26T09:00:00Z\t600.0\tinterrupted\t2\n"
+            .write(toFile: art + "/timings.tsv.partial/1.2.tsv", atomically: true, encoding: .utf8)
+        let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let csv = try String(contentsOfFile: out + "/paperB/wall_time.csv", encoding: .utf8)
+        XCTAssertEqual(csv, """
+            level,stage,target,invocations,failed,interrupted,seconds,hours
+            stage,finetune,,2,0,1,700.0,0.194
+            stage,infer sample,,1,1,0,50.5,0.014
+            total,,,3,1,1,750.5,0.208
+            target,finetune,provo/finetune/a/seed42/model/finetuned.json,2,0,1,700.0,0.194
+            target,infer sample,provo/samples/m/base/seed42.h5,1,1,0,50.5,0.014
+
+            """)
+
+        // A malformed heartbeat row is an error naming its file.
+        try "\(ft)\tnot-a-row\n".write(toFile: art + "/timings.tsv.partial/3.4.tsv", atomically: true, encoding: .utf8)
+        let bad = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("timings.tsv.partial/3.4.tsv"), bad.stderr)
+    }
 }
