@@ -24,6 +24,33 @@ final class FinetuneStageTests: XCTestCase {
     }
 
     /// A tiny llama (vocab 260) with random weights, tokenizer.json and a ChatML template.
+    /// Uniform weights in [-scale, scale) from a 64-bit LCG: the tiny models of these tests.
+    struct TinyWeights {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func uniform(_ n: Int, scale: Float) -> [Float] {
+            (0..<n).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+            }
+        }
+    }
+
+    /// A byte-level BPE tokenizer.json: the 256 byte symbols (no merges), then `specials` as ids 256….
+    static func writeByteLevelTokenizer(_ dir: String, specials: [String]) throws {
+        var vocab: [String: Int] = [:]
+        for (b, s) in byteLevelAlphabet().enumerated() { vocab[s] = b }
+        let added = specials.enumerated().map { (k, s) -> [String: Any] in
+            ["id": 256 + k, "content": s, "special": true, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false]
+        }
+        let tokenizer: [String: Any] = [
+            "version": "1.0", "added_tokens": added,
+            "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true],
+            "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
+            "model": ["type": "BPE", "vocab": vocab, "merges": [String]()]]
+        try JSONSerialization.data(withJSONObject: tokenizer).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+    }
+
     static func writeTinyModel(_ dir: String, seed: UInt64) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let V = 260, C = 16, F = 32, L = 2, D = 8, H = 2, KV = 1
@@ -32,13 +59,8 @@ final class FinetuneStageTests: XCTestCase {
                                      "intermediate_size": F, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
                                      "tie_word_embeddings": true, "max_position_embeddings": 512]
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        var state = seed
-        func rand(_ n: Int, _ scale: Float) -> [Float] {
-            (0..<n).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
-            }
-        }
+        var rng = TinyWeights(seed: seed)
+        func rand(_ n: Int, _ scale: Float) -> [Float] { rng.uniform(n, scale: scale) }
         var t: [SafetensorsWriter.Tensor] = [.init(name: "model.embed_tokens.weight", shape: [V, C], values: rand(V * C, 0.5)),
                                              .init(name: "model.norm.weight", shape: [C], values: [Float](repeating: 1, count: C))]
         for l in 0..<L {
@@ -54,17 +76,7 @@ final class FinetuneStageTests: XCTestCase {
                   .init(name: p + "mlp.down_proj.weight", shape: [C, F], values: rand(C * F, 0.3))]
         }
         try SafetensorsWriter.write(t, to: dir + "/model.safetensors")
-        var vocab: [String: Int] = [:]
-        for (b, s) in byteLevelAlphabet().enumerated() { vocab[s] = b }
-        let added = ["<|im_start|>", "<|im_end|>", "<|endoftext|>"].enumerated().map { (k, s) -> [String: Any] in
-            ["id": 256 + k, "content": s, "special": true, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false]
-        }
-        let tokenizer: [String: Any] = [
-            "version": "1.0", "added_tokens": added,
-            "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true],
-            "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
-            "model": ["type": "BPE", "vocab": vocab, "merges": [String]()]]
-        try JSONSerialization.data(withJSONObject: tokenizer).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+        try writeByteLevelTokenizer(dir, specials: ["<|im_start|>", "<|im_end|>", "<|endoftext|>"])
         let template = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
         try JSONSerialization.data(withJSONObject: ["chat_template": template, "eos_token": "<|im_end|>"])
             .write(to: URL(fileURLWithPath: dir + "/tokenizer_config.json"))
@@ -80,13 +92,8 @@ final class FinetuneStageTests: XCTestCase {
                                      "n_inner": F, "n_positions": P, "layer_norm_epsilon": 1e-5,
                                      "bos_token_id": 256, "eos_token_id": 256]
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        var state = seed
-        func rand(_ n: Int, _ scale: Float) -> [Float] {
-            (0..<n).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
-            }
-        }
+        var rng = TinyWeights(seed: seed)
+        func rand(_ n: Int, _ scale: Float) -> [Float] { rng.uniform(n, scale: scale) }
         let ones = { (n: Int) in [Float](repeating: 1, count: n) }
         let zeros = { (n: Int) in [Float](repeating: 0, count: n) }
         var t: [SafetensorsWriter.Tensor] = [
@@ -108,16 +115,7 @@ final class FinetuneStageTests: XCTestCase {
                   .init(name: p + "mlp.c_proj.bias", shape: [C], values: rand(C, 0.1))]
         }
         try SafetensorsWriter.write(t, to: dir + "/model.safetensors")
-        var vocab: [String: Int] = [:]
-        for (b, s) in byteLevelAlphabet().enumerated() { vocab[s] = b }
-        let added: [[String: Any]] = [["id": 256, "content": "<|endoftext|>", "special": true, "single_word": false,
-                                       "lstrip": false, "rstrip": false, "normalized": false]]
-        let tokenizer: [String: Any] = [
-            "version": "1.0", "added_tokens": added,
-            "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true],
-            "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
-            "model": ["type": "BPE", "vocab": vocab, "merges": [String]()]]
-        try JSONSerialization.data(withJSONObject: tokenizer).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+        try writeByteLevelTokenizer(dir, specials: ["<|endoftext|>"])
         try JSONSerialization.data(withJSONObject: ["bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"])
             .write(to: URL(fileURLWithPath: dir + "/tokenizer_config.json"))
     }
