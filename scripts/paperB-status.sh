@@ -28,6 +28,15 @@ for d in "$ART"/provo/finetune/*/seed*/; do
   else state="started, no checkpoint yet"; fi
   echo "  ${d#"$ART"/provo/finetune/}: $state"
 done
+# Stages with a heartbeat row (timed.sh): running now if their timed.sh is alive, else killed.
+if ls "$ART"/timings.tsv.partial/*.tsv >/dev/null 2>&1; then
+  echo "== stage runs with a heartbeat (timings.tsv.partial)"
+  for f in "$ART"/timings.tsv.partial/*.tsv; do
+    pid=$(basename "$f" .tsv); pid=${pid#*.}
+    if kill -0 "$pid" 2>/dev/null; then state="running"; else state="interrupted (resumes on the next run)"; fi
+    awk -F'\t' -v art="$ART/" -v st="$state" '{ t = $1; sub("^" art, "", t); printf "  %s: %s, %.1f min so far\n", t, st, $3 / 60 }' "$f"
+  done
+fi
 echo "== evaluations"
 for f in "$ART"/provo/eval/oracle.h5 "$ART"/provo/eval/tvd/*/*.h5 "$ART"/webquestions/eval/*/*/*.h5; do
   [ -f "$f" ] && echo "  ${f#"$ART"/}"
@@ -36,7 +45,7 @@ if [ -f "$ART/timings.tsv" ]; then
   # The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh).
   { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
     awk -F'\t' '{ s += $3; n++; if ($4 == "interrupted") k++ }
-      END { printf "== wall time in the ledger: %.2f h over %d stage runs (%d interrupted)\n", s / 3600, n, k }'
+      END { printf "== wall time in the ledger: %.2f h over %d stage runs (%d of them running or interrupted)\n", s / 3600, n, k }'
 fi
 # Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
 # the stage plus the model or fine-tuning config family, e.g. "finetune gemma-full").
