@@ -7,8 +7,8 @@ import Foundation
 /// existing destination untouched.
 ///
 /// Output is deterministic: object modification times are not recorded and compression
-/// settings are fixed, so the same calls produce bit-identical files (provenance's
-/// `created_at` attribute aside).
+/// settings are fixed, so the same calls produce bit-identical files (provenance records a
+/// `created_at` time only when asked to).
 ///
 ///     try ArtifactWriter.write(to: "out.h5") { w in
 ///         try w.write(logits, shape: [n, vocab], at: "case_0/logits")

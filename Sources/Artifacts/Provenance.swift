@@ -12,7 +12,7 @@ import Foundation
 /// | `input_paths` / `input_sha256` | str arrays | input files and their SHA-256, same order (sorted by path) |
 /// | `code_version` | str | git commit (`-dirty` if modified) |
 /// | `seed` | int | random seed (absent when the stage uses none) |
-/// | `created_at` | str | ISO-8601 UTC time of writing |
+/// | `created_at` | str | ISO-8601 UTC time of writing, only when asked for (`DISTLAB_CREATED_AT`): by default an artifact holds nothing that changes between two runs of the same stage on the same inputs, so reruns are bit-identical files (the ledger `timings.tsv` and the file's mtime tell when it was made) |
 /// | `compute` | str | BLAS library, threads and kernel set (floats can differ in the last bits across thread counts) |
 public struct Provenance: Equatable, Sendable {
     /// Layout version written by this code; bump when artifact layouts change incompatibly.
@@ -26,14 +26,15 @@ public struct Provenance: Equatable, Sendable {
     public var inputHashes: [String: String]
     public var codeVersion: String
     public var seed: Int?
-    public var createdAt: String
+    /// The time of writing, when recorded (see the table above).
+    public var createdAt: String?
     public var formatVersion: Int
     /// The numerical environment, e.g. "OpenBLAS threads 2, OPENBLAS_CORETYPE Haswell" (nil: not recorded).
     public var compute: String?
 
     /// Build provenance from already-known parts. `configSHA256` is computed from `configText`.
     public init(stage: String, commandLine: [String], configText: String, inputHashes: [String: String],
-                codeVersion: String = CodeVersion.current, seed: Int?, createdAt: String = Provenance.timestamp(),
+                codeVersion: String = CodeVersion.current, seed: Int?, createdAt: String? = nil,
                 formatVersion: Int = Provenance.currentFormatVersion) {
         self.stage = stage
         self.commandLine = commandLine
@@ -73,7 +74,7 @@ public struct Provenance: Equatable, Sendable {
         try writer.setAttribute("input_sha256", .strings(paths.map { inputHashes[$0]! }))
         try writer.setAttribute("code_version", .string(codeVersion))
         if let seed { try writer.setAttribute("seed", .int(seed)) }
-        try writer.setAttribute("created_at", .string(createdAt))
+        if let createdAt { try writer.setAttribute("created_at", .string(createdAt)) }
         if let compute { try writer.setAttribute("compute", .string(compute)) }
     }
 
@@ -97,7 +98,7 @@ public struct Provenance: Equatable, Sendable {
                            inputHashes: inputHashes,
                            codeVersion: try reader.stringAttribute("code_version"),
                            seed: reader.hasAttribute("seed") ? try reader.intAttribute("seed") : nil,
-                           createdAt: try reader.stringAttribute("created_at"),
+                           createdAt: reader.hasAttribute("created_at") ? try reader.stringAttribute("created_at") : nil,
                            formatVersion: try reader.intAttribute("distlab_format_version"))
         // Keep the stored hash rather than recomputing, so tampering with config_text shows.
         p.configSHA256 = try reader.stringAttribute("config_sha256")

@@ -10,8 +10,9 @@ import Numerics
 ///     try ctx.addInput(modelPath)
 ///     try ctx.writeArtifact(to: out) { w in try w.write(logits, shape: [n, v], at: "logits") }
 ///
-/// `created_at` is the current time unless `DISTLAB_CREATED_AT` is set in the environment
-/// (tests use it to make whole files bit-identical across runs).
+/// No wall-clock time goes into an artifact unless asked for, so two runs of a stage on the same
+/// inputs write bit-identical files: `DISTLAB_CREATED_AT=now` records the time of writing as
+/// `created_at`, any other value is recorded as given.
 public final class StageContext {
     public let stage: String
     public let commandLine: [String]
@@ -45,9 +46,10 @@ public final class StageContext {
     /// Hash and record several input files.
     public func addInputs(_ paths: [String]) throws { for p in paths { try addInput(p) } }
 
-    /// The provenance as of now; `createdAt` overrides the timestamp.
+    /// The provenance as of now; `createdAt` overrides `DISTLAB_CREATED_AT`.
     public func provenance(createdAt: String? = nil) -> Provenance {
-        let stamp = createdAt ?? ProcessInfo.processInfo.environment["DISTLAB_CREATED_AT"] ?? Provenance.timestamp()
+        let asked = createdAt ?? ProcessInfo.processInfo.environment["DISTLAB_CREATED_AT"]
+        let stamp = asked == "now" ? Provenance.timestamp() : asked
         var p = Provenance(stage: stage, commandLine: commandLine, configText: configText,
                            inputHashes: inputHashes, seed: seed, createdAt: stamp)
         p.compute = "OpenBLAS threads \(blasThreads), OPENBLAS_CORETYPE "

@@ -26,11 +26,13 @@ final class PrepareSplitsTests: XCTestCase {
         XCTAssertEqual(prov.inputHashes[Stages.fixture("cloze_small.tsv")], try SHA256.hexDigest(ofFile: Stages.fixture("cloze_small.tsv")))
     }
 
+    /// Two runs a second apart, with nothing pinned: the files are equal byte for byte.
     func testRerunIsBitIdentical() throws {
         let dir = try Stages.tempDir()
-        let env = ["DISTLAB_CREATED_AT": "2026-01-01T00:00:00Z", "DISTLAB_CODE_VERSION": "test"]
+        let env: [String: String] = [:]
         var bytes: [Data] = []
         for name in ["a.h5", "b.h5"] {
+            if name == "b.h5" { Thread.sleep(forTimeInterval: 1.1) }
             // Same output name in two folders so the recorded command lines are equal too.
             try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
             let out = dir + "/" + name + "/splits.h5"
@@ -40,6 +42,16 @@ final class PrepareSplitsTests: XCTestCase {
             bytes.append(try Data(contentsOf: URL(fileURLWithPath: out)))
         }
         XCTAssertEqual(bytes[0], bytes[1], "two runs with the same inputs and seed differ")
+        XCTAssertFalse(try ArtifactReader(path: dir + "/a.h5/splits.h5").hasAttribute("created_at"))
+
+        // Asked for, the time of writing is recorded.
+        let out = dir + "/now.h5"
+        let r = try Stages.run("prepare-splits", ["provo", "--input", Stages.fixture("cloze_small.tsv"), "--output", out],
+                               environment: ["DISTLAB_CREATED_AT": "now"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let stamp = try Provenance.read(from: ArtifactReader(path: out)).createdAt
+        XCTAssertEqual(stamp?.count, 20, "\(String(describing: stamp))")
+        XCTAssertTrue(stamp?.hasPrefix("20") == true && stamp?.hasSuffix("Z") == true, "\(String(describing: stamp))")
     }
 
     func testMalformedRowStopsWithFileAndLineAndWritesNothing() throws {
@@ -97,7 +109,7 @@ final class PrepareSplitsTests: XCTestCase {
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         dump.waitUntilExit()
         XCTAssertEqual(dump.terminationStatus, 0)
-        for attr in ["stage", "command_line", "config_sha256", "input_sha256", "code_version", "seed", "created_at", "compute"] {
+        for attr in ["stage", "command_line", "config_sha256", "input_sha256", "code_version", "seed", "compute"] {
             XCTAssertTrue(text.contains("ATTRIBUTE \"\(attr)"), "h5dump shows no \(attr)")
         }
     }
