@@ -148,11 +148,14 @@ B_BASE_EVALS := $(EVB)/tvd/$(BK)/base.h5 $(EVB)/tvd/$(IK)/base.h5 $(if $(B_INSTR
 # Fine-tuning (configs in pipeline/finetune/): one run per (config, seed); resumable from
 # <run>/checkpoint/. The run's model/ folder loads like any model (`infer --model <run>/model`).
 FT       := $(ART)/provo/finetune
+# Fine-tuning also checkpoints every $(CHECKPOINT_MINUTES) minutes of wall time, so a session that
+# ends mid-run loses at most that much (on top of the configs' checkpoint_every steps).
+CHECKPOINT_MINUTES ?= 10
 FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
 $(FT)/$(1)/seed$(2)/model/finetuned.json: $(FT_CONFIG_DIR)/$(1).yaml $(SPLITS) | $(BIN)/finetune
-	$$(TIMED) $(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2)
+	$$(TIMED) $(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 endef
 $(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
 $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_INSTR_FILE)))))

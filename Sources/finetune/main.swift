@@ -26,6 +26,13 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("limit-contexts"), help: "Only the first N training and validation contexts (quick runs).") var limitContexts: Int?
     @Option(help: "Override the splits artifact.") var splits: String?
     @Option(help: "Override the base model path.") var model: String?
+    @Option(name: .customLong("checkpoint-minutes"),
+            help: "Also checkpoint once this many minutes have passed since the last checkpoint (0: after every step), besides the config's checkpoint_every steps. Not part of the configuration: a checkpoint at any step resumes to the same weights.")
+    var checkpointMinutes: Double?
+
+    func validate() throws {
+        if let m = checkpointMinutes, !(m >= 0 && m.isFinite) { throw ValidationError("--checkpoint-minutes must be a finite number >= 0") }
+    }
 
     func run() throws {
         let ctx = StageContext(stage: "finetune")
@@ -40,7 +47,7 @@ struct Run: ParsableCommand {
         cfg.output = cfg.output.replacingOccurrences(of: "{seed}", with: String(cfg.seed))
         try cfg.validate(file: config)
         ctx.seed = cfg.seed
-        try runFineTune(cfg, ctx: ctx)
+        try runFineTune(cfg, ctx: ctx, checkpointMinutes: checkpointMinutes)
     }
 }
 

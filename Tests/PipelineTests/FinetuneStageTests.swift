@@ -217,6 +217,16 @@ final class FinetuneStageTests: XCTestCase {
         XCTAssertEqual(try modelBytes(s.dir + "/a"), try modelBytes(s.dir + "/r"))
         XCTAssertEqual(try valLoss(s.dir + "/r"), va)
 
+        // Time-based checkpoints (0 minutes: after every step) are not part of the configuration:
+        // the run stopped after step 5 resumes from step 5 and still ends with the same weights.
+        let t1 = try Stages.run("finetune", ["run", "--config", stopCfg, "--output", s.dir + "/t", "--checkpoint-minutes", "0"], environment: env)
+        XCTAssertNotEqual(t1.status, 0)
+        let t2 = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/t"], environment: env)
+        XCTAssertEqual(t2.status, 0, t2.stderr)
+        XCTAssertTrue(t2.stderr.contains("at step 5"), t2.stderr)
+        XCTAssertEqual(try modelBytes(s.dir + "/a"), try modelBytes(s.dir + "/t"))
+        XCTAssertNotEqual(try Stages.run("finetune", ["run", "--config", cfg, "--checkpoint-minutes", "-1"]).status, 0)
+
         // A different configuration refuses the checkpoint.
         let r3 = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/r", "--epochs", "4"], environment: env)
         XCTAssertEqual(r3.status, 1)
