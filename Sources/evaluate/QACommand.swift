@@ -35,10 +35,7 @@ struct QA: ParsableCommand {
     var output: String
     @Option(parsing: .upToNextOption, help: "Seed of each --samples file (default: each file's provenance seed).")
     var seeds: [String] = []
-    @Option(help: "Paper B table row (default: from the samples' variant attribute).")
-    var row: String?
-    @Option(help: "Table column, our model label (default: the samples' model_label).")
-    var column: String?
+    @OptionGroup(title: "Table cell") var cell: TableCellOptions
     @Option(help: "Prompt format of the samples, cloze (Table 3) or question (Fig. 11), for samples whose prompt_style is not an `infer qa` prompt; otherwise it must match it.")
     var format: QAFormat?
     @Option(help: "Bootstrap resamples for the 95% CI (0: none).")
@@ -48,13 +45,8 @@ struct QA: ParsableCommand {
         guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
         let runs = try readSampleRuns(samples, seeds: try parseSeeds(seeds), option: "--samples")
         let first = runs[0].samples
-        let model = column ?? first.modelLabel
-        let tableRow: String
-        if let r = row { tableRow = r } else if TVD.tableRows.contains(first.variant) { tableRow = first.variant } else if let r = TVD.variantAliases[first.variant.lowercased()] {
-            tableRow = r
-        } else {
-            throw StageError.usage("\(runs[0].path): variant '\(first.variant)' is not a paper B table row; pass --row")
-        }
+        let model = cell.resolveColumn(modelLabel: first.modelLabel)
+        let tableRow = try cell.resolveRow(variant: first.variant, path: runs[0].path)
         let format = try promptFormat(runs)
         let ctx = StageContext(stage: "evaluate", seed: runs[0].seed)
         ctx.setConfigText("evaluation: qa\nformat: \(format.rawValue)\nrow: \(tableRow)\ncolumn: \(model)\n"

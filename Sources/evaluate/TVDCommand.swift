@@ -50,21 +50,13 @@ struct TVD: ParsableCommand {
     var baselineSeeds: [String] = []
     @Option(help: "Which split of --splits the samples cover.")
     var split = "test"
-    @Option(help: "Paper B table row (default: from the samples' variant attribute).")
-    var row: String?
-    @Option(help: "Table column, our model label (default: the samples' model_label).")
-    var column: String?
+    @OptionGroup(title: "Table cell") var cell: TableCellOptions
     @Option(help: "Fig. 9 ablation: labels per training context of this fine-tune (1, 2, 4, 16, 32 or all).")
     var labelsPerContext: String?
     @Option(help: "How human answers are compared with extracted model words: normalized (default) or raw.")
     var humanWords: HumanWordForm = .normalized
     @Option(help: "Bootstrap resamples for the 95% CI (0: none).")
     var bootstrap = 1000
-
-    /// Paper B's Table 1 rows, and the variant names `infer sample` may use for them.
-    static let tableRows = ["Base", "1-Shot", "FT (Orig. corpus)", "FT (Maj. label)", "FT (Mul. labels)"]
-    static let variantAliases = ["base": "Base", "1-shot": "1-Shot", "one-shot": "1-Shot", "1shot": "1-Shot",
-                                 "ft-orig": "FT (Orig. corpus)", "ft-maj": "FT (Maj. label)", "ft-mul": "FT (Mul. labels)"]
 
     func run() throws {
         guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
@@ -73,7 +65,7 @@ struct TVD: ParsableCommand {
         }
         let runs = try readSampleRuns(samples, seeds: try parseSeeds(seeds), option: "--samples")
         let first = runs[0].samples
-        let model = column ?? first.modelLabel
+        let model = cell.resolveColumn(modelLabel: first.modelLabel)
         let tableRow = try resolveRow(variant: first.variant, path: runs[0].path)
         let ctx = StageContext(stage: "evaluate", seed: runs[0].seed)
         ctx.setConfigText("evaluation: tvd\nsplit: \(split)\nrow: \(tableRow)\ncolumn: \(model)\nhuman_words: \(humanWords.rawValue)\n"
@@ -168,13 +160,10 @@ struct TVD: ParsableCommand {
               + (noWord > 0 ? "; \(noWord) context-seeds without any sampled word scored as TVD 1" : ""))
     }
 
-    /// The table row of this run: --row, else the variant if it is a table row, else a known alias.
+    /// The table row of this run: --row, else "FT (<n> labels)" for an ablation run, else from the variant.
     func resolveRow(variant: String, path: String) throws -> String {
-        if let r = row { return r }
-        if let n = labelsPerContext, n != "all" { return "FT (\(n) labels)" }
-        if TVD.tableRows.contains(variant) { return variant }
-        if let r = TVD.variantAliases[variant.lowercased()] { return r }
-        throw StageError.usage("\(path): variant '\(variant)' is not a paper B table row (\(TVD.tableRows.joined(separator: ", "))); pass --row")
+        if cell.row == nil, let n = labelsPerContext, n != "all" { return "FT (\(n) labels)" }
+        return try cell.resolveRow(variant: variant, path: path)
     }
 
     /// Scores every context of one samples artifact, checking it covers exactly `contexts` with the
