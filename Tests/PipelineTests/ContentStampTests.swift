@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// scripts/content-stamp.sh: the Makefile depends on a raw dataset's content, not its mtime.
+final class ContentStampTests: XCTestCase {
+    func stamp(_ src: String, _ out: String) throws -> String {
+        let p = Process()
+        p.executableURL = Stages.packageRoot.appendingPathComponent("scripts/content-stamp.sh")
+        p.arguments = [src, out]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func mtime(_ path: String) throws -> Date {
+        try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+    }
+
+    func testStampFollowsContentNotTime() throws {
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let src = dir + "/data.tsv", st = dir + "/inputs/data.sha256"
+        // No source yet: make must depend on the source itself (its rule links the data).
+        XCTAssertEqual(try stamp(src, st), src)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: st))
+
+        try "a\tb\n".write(toFile: src, atomically: false, encoding: .utf8)
+        let old = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: src)
+        XCTAssertEqual(try stamp(src, st), st)
+        // A new stamp takes the source's time, so adding stamps to a finished run redoes nothing.
+        XCTAssertEqual(try mtime(st), old)
+        let sum = try String(contentsOfFile: st, encoding: .utf8)
+        XCTAssertEqual(sum, "5dd1197866f479824d9b483e1b7ae9ad3e518f3b4fd447c6b92d127dda6178c5\n")   // sha256sum of "a\tb\n"
+
+        // Same bytes written again (a new mtime): the stamp is left alone.
+        try "a\tb\n".write(toFile: src, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try stamp(src, st), st)
+        XCTAssertEqual(try mtime(st), old)
+        XCTAssertEqual(try String(contentsOfFile: st, encoding: .utf8), sum)
+
+        // Other bytes: the stamp is rewritten now, so everything after it is out of date.
+        try "a\tc\n".write(toFile: src, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try stamp(src, st), st)
+        XCTAssertGreaterThan(try mtime(st), old)
+        XCTAssertNotEqual(try String(contentsOfFile: st, encoding: .utf8), sum)
+    }
+}
