@@ -34,6 +34,16 @@ struct WallTime {
         return out
     }
 
+    /// Whether `make paperB-quick` runs this target too: the seed-42 runs, the ablation (the quick
+    /// run trains it with seed 42 instead of 123, at the same cost) and the seed-free stages
+    /// (splits, QA set, oracle, evaluations). Their sum in a full run's ledger is the measured
+    /// cost of the quick run.
+    static func inQuickRun(_ target: String) -> Bool {
+        let seed = target.range(of: #"/seed[0-9]+"#, options: .regularExpression).map { String(target[$0]) }
+        guard let seed else { return true }
+        return seed == "/seed42" || target.contains("-ablation-") || target.range(of: #"/ft-n[0-9]+/"#, options: .regularExpression) != nil
+    }
+
     /// The stage a target belongs to, from its artifact path.
     static func stage(of target: String) -> String {
         let target = target.hasPrefix("/") ? target : "/" + target
@@ -74,13 +84,15 @@ struct WallTime {
         func cells(_ v: Sum) -> [String] {
             [String(v.runs), String(v.failed), String(v.interrupted), String(format: "%.1f", v.seconds), String(format: "%.3f", v.seconds / 3600)]
         }
-        var perStage: [String: Sum] = [:], total = Sum()
+        var perStage: [String: Sum] = [:], total = Sum(), quick = Sum()
         for e in entries {
             add(&perStage[stage(of: e.target), default: Sum()], e)
             add(&total, e)
+            if inQuickRun(e.target) { add(&quick, e) }
         }
         for (s, v) in perStage.sorted(by: { $0.key < $1.key }) { try t.append(["stage", s, ""] + cells(v)) }
         try t.append(["total", "", ""] + cells(total))
+        try t.append(["subset", "make paperB-quick", ""] + cells(quick))
         for (target, v) in perTarget.sorted(by: { $0.key < $1.key }) { try t.append(["target", stage(of: target), target] + cells(v)) }
         try writeTextFileAtomically(t.render(), to: path)
         print("paper B wall time: \(String(format: "%.2f", total.seconds / 3600)) h over \(entries.count) stage runs"

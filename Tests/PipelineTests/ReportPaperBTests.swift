@@ -152,6 +152,9 @@ final class ReportPaperBTests: XCTestCase {
             target\tstarted_utc\tseconds\texit_status\tcores
             \(ft)\t2026-11-26T10:00:00Z\t100.0\t0\t2
             \(smp)\t2026-11-26T10:00:00Z\t50.5\t1\t2
+            \(art)/provo/samples/m/base/seed123.h5\t2026-11-26T11:00:00Z\t20.0\t0\t2
+            \(art)/provo/finetune/gemma-full-ablation-n4/seed123/model/finetuned.json\t2026-11-26T11:00:00Z\t30.0\t0\t2
+            \(art)/provo/eval/tvd/m/base.h5\t2026-11-26T12:00:00Z\t0.5\t0\t2
 
             """.write(toFile: art + "/timings.tsv", atomically: true, encoding: .utf8)
         try "\(ft)\t2026-11-26T09:00:00Z\t600.0\tinterrupted\t2\n"
@@ -161,10 +164,15 @@ final class ReportPaperBTests: XCTestCase {
         let csv = try String(contentsOfFile: out + "/paperB/wall_time.csv", encoding: .utf8)
         XCTAssertEqual(csv, """
             level,stage,target,invocations,failed,interrupted,seconds,hours
-            stage,finetune,,2,0,1,700.0,0.194
-            stage,infer sample,,1,1,0,50.5,0.014
-            total,,,3,1,1,750.5,0.208
+            stage,evaluate tvd,,1,0,0,0.5,0.000
+            stage,finetune,,3,0,1,730.0,0.203
+            stage,infer sample,,2,1,0,70.5,0.020
+            total,,,6,1,1,801.0,0.223
+            subset,make paperB-quick,,5,1,1,781.0,0.217
+            target,evaluate tvd,provo/eval/tvd/m/base.h5,1,0,0,0.5,0.000
             target,finetune,provo/finetune/a/seed42/model/finetuned.json,2,0,1,700.0,0.194
+            target,finetune,provo/finetune/gemma-full-ablation-n4/seed123/model/finetuned.json,1,0,0,30.0,0.008
+            target,infer sample,provo/samples/m/base/seed123.h5,1,0,0,20.0,0.006
             target,infer sample,provo/samples/m/base/seed42.h5,1,1,0,50.5,0.014
 
             """)
