@@ -33,7 +33,8 @@ public struct PaperBExperiment: Codable, Equatable, Sendable {
         public var prompt: String
         /// Also sample with the appendix A 1-shot prompt (instruct models).
         public var oneShot: Bool
-        /// `infer qa --prompt`: plain or qa-instruction (appendix G).
+        /// `infer qa --prompt` of the question format (fig. 11): plain or qa-instruction (appendix G). The
+        /// next-word format (Table 3) follows `prompt`: cloze or cloze-instruction (the Makefile's qa_cloze).
         public var qaPrompt: String
         /// Fine-tuning config names (pipeline/finetune/<name>.yaml) of the three table rows.
         public var finetune: FineTuneRows
