@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Models
 import Numerics
+import Plots
+import StageKit
 import Tokenizers
 import Training
 
@@ -20,6 +22,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Contexts (trees) per step.") var contexts = 16
     @Option(help: "Timed steps (after one warm-up step).") var steps = 3
     @Flag(help: "Also print the wall time per phase of a step (blocks, LM head, optimiser…).") var phases = false
+    @Option(help: "Also write the measurement as a one-row CSV (results/bench/…), with the phases when --phases is on.")
+    var output: String?
 
     func run() throws {
         let tok = try Tokenizer.load(path: model)
@@ -72,11 +76,25 @@ struct Bench: ParsableCommand {
         print(String(format: "%.2f s/step, %.0f tokens/s, %.1f effective GFLOP/s (sgemm 1024³: %.1f GFLOP/s, %.0f%%), BLAS threads %d",
                      dt, rowsPerStep / dt, flops / dt / 1e9, sgemmGF, 100 * flops / dt / 1e9 / sgemmGF, blasThreads))
         print(String(format: "peak RSS %.0f MB", peakRSSMegabytes()))
+        var phaseColumns: [(String, Double)] = []
         if let timer = trainer.phaseTimer {
             for p in timer.order {
                 let t = timer.seconds[p]! / Double(steps)
+                phaseColumns.append((p, t))
                 print("  " + p.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %6.3f s/step (%4.1f%%)", t, 100 * t / dt))
             }
+        }
+        if let output {
+            var t = CSVTable(header: ["model", "mode", "contexts", "tokens_per_tree", "seconds_per_step", "tokens_per_s", "effective_gflops",
+                                      "sgemm_gflops", "ratio_to_sgemm", "blas_threads", "peak_rss_mb"]
+                             + phaseColumns.map { "phase_" + $0.0.replacingOccurrences(of: " ", with: "_") + "_s" })
+            try t.append([(model as NSString).lastPathComponent, lora ? "lora" : "full", String(contexts), String(tree.T),
+                          String(format: "%.3f", dt), String(format: "%.1f", rowsPerStep / dt), String(format: "%.1f", flops / dt / 1e9),
+                          String(format: "%.1f", sgemmGF), String(format: "%.3f", flops / dt / 1e9 / sgemmGF), String(blasThreads),
+                          String(format: "%.0f", peakRSSMegabytes())] + phaseColumns.map { String(format: "%.3f", $0.1) })
+            try ensureParentDirectory(of: output)
+            try writeTextFileAtomically(t.render(), to: output)
+            print("→ \(output)")
         }
     }
 }

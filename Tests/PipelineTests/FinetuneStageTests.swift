@@ -233,6 +233,23 @@ final class FinetuneStageTests: XCTestCase {
         XCTAssertTrue(r3.stderr.contains("different configuration"), r3.stderr)
     }
 
+    /// `finetune bench` on a tiny model: the measurement as a one-row CSV with the phase columns.
+    func testBenchWritesCSV() throws {
+        let s = try setUp("bench")
+        defer { try? FileManager.default.removeItem(atPath: s.dir) }
+        let out = s.dir + "/bench/lora.csv"
+        let r = try Stages.run("finetune", ["bench", "--model", s.model, "--lora", "--contexts", "2", "--steps", "1", "--phases", "--output", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].hasPrefix("model,mode,contexts,tokens_per_tree,seconds_per_step,tokens_per_s,effective_gflops,"
+                                         + "sgemm_gflops,ratio_to_sgemm,blas_threads,peak_rss_mb,phase_zero_gradients_s,phase_blocks_forward_s"), lines[0])
+        let f = lines[1].split(separator: ",").map(String.init)
+        XCTAssertEqual(f.count, lines[0].split(separator: ",").count)
+        XCTAssertEqual(Array(f[0...2]), ["tiny-model", "lora", "2"])
+        XCTAssertGreaterThan(Double(f[4]) ?? 0, 0)
+    }
+
     func testNaNStopsWithStepAndKeepsCheckpoint() throws {
         let s = try setUp("nan")
         defer { try? FileManager.default.removeItem(atPath: s.dir) }
