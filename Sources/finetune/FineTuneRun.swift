@@ -174,6 +174,14 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     var lastCheckpointTime = ProcessInfo.processInfo.systemUptime
     let startStep = loop.stepsDone
     var stepSeconds = 0.0      // optimiser steps only (not validation or checkpoint writes)
+    var rowsComputed = 0, rowsUnshared = 0   // rows through the model, and without prefix sharing
+    func printRowStatistics() {
+        let timed = loop.stepsDone - startStep
+        guard timed > 0, rowsUnshared > 0 else { return }
+        print(String(format: "finetune: %.2f s/step; %.0f rows per step through the model, %.0f without shared prefixes (%.1f%% fewer)",
+                     stepSeconds / Double(timed), Double(rowsComputed) / Double(timed), Double(rowsUnshared) / Double(timed),
+                     100 * (1 - Double(rowsComputed) / Double(rowsUnshared))))
+    }
     while loop.stepsDone < totalSteps {
         let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
         if order.epoch != epoch { order = (epoch, clozeEpochOrder(units, shuffle: shuffleUnit, seed: UInt64(cfg.seed), epoch: epoch)) }
@@ -188,6 +196,8 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
             throw FineTuneError("training stopped at \(where_): \(error); \(keep)")
         }
         stepSeconds += ProcessInfo.processInfo.systemUptime - t0
+        rowsComputed += trainer.lastRunRows
+        rowsUnshared += seqs.reduce(0) { $0 + $1.tokens.count }
         guard report.loss.isFinite, report.gradNorm.isFinite else {
             throw FineTuneError("training stopped at \(where_): loss \(report.loss), gradient norm \(report.gradNorm); \(keep)")
         }
@@ -206,6 +216,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
             lastCheckpointTime = ProcessInfo.processInfo.systemUptime
         }
         if let s = cfg.stopAfterStep, report.step == s, report.step < totalSteps {
+            printRowStatistics()
             throw FineTuneError("stopped after step \(s) (stop_after_step test hook); rerun to resume from step \(lastCheckpointStep)")
         }
     }
@@ -245,4 +256,5 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
     print(String(format: "finetune: %d steps, %.2f s/step, peak RSS %.0f MB", loop.stepsDone, secondsPerStep,
                  peakRSSMegabytes()) + " → \(modelDir)")
+    printRowStatistics()
 }

@@ -40,9 +40,11 @@ public final class DecoderTrainer {
     /// - Parameters:
     ///   - loraConfig: if given, adapters are created on `targets` of every block (seeded per
     ///     block and target) and the base weights must be frozen (`trainable: false`).
-    /// Compute the leading rows all sequences of a batch share once (see `run(batch:)`); off
-    /// only to check that sharing changes nothing.
+    /// Compute the leading rows that sequences of a batch share once (`StackedBatch`); off only
+    /// to check that sharing changes nothing.
     public var sharePrefix = true
+    /// Rows the last `run(batch:)` computed (shared rows once): what prefix sharing saved.
+    public private(set) var lastRunRows = 0
     /// Per-phase wall time of `run(batch:)` (nil: not measured).
     public var phaseTimer: PhaseTimer?
 
@@ -122,35 +124,12 @@ public final class DecoderTrainer {
                 throw TrainingError("\(where_)target row \(t.row) outside 0..<\(Ts)")
             }
         }
-        // Rows every sequence starts with (same tokens, positions and causal masks, e.g. a chat
-        // template and instruction before each context) are computed once; each sequence's own
-        // rows attend to them as extra keys. Exact: those rows' activations are the same in every
-        // sequence, and their gradients are the sum of what each sequence sends back.
-        let P = sharePrefix ? sharedPrefixLength(batch) : 0
-        var tokens = Array(batch[0].tokens.prefix(P)), positions = Array(batch[0].positions.prefix(P))
-        var targets: [TokenTarget] = []
-        var segments: [AttentionSegment] = []
-        func windowedMasks(_ m: AttentionMask, _ pos: [Int32]) throws -> [Int: AttentionMask] {
-            var masks: [Int: AttentionMask] = [0: m]   // one per distinct window (Gemma 3: full and 512)
-            for wdw in Set(c.layerWindow) where wdw > 0 { masks[wdw] = try m.windowed(positions: pos, window: wdw) }
-            return masks
-        }
-        if P > 0 {
-            let sub = (0..<P).flatMap { i in batch[0].mask.allowed[(i * batch[0].mask.T)..<(i * batch[0].mask.T + P)] }
-            let m = try AttentionMask(T: P, allowed: Array(sub))
-            segments.append(AttentionSegment(offset: 0, T: P, prefix: 0, masks: try windowedMasks(m, positions).mapValues(\.allowed)))
-        }
-        for s in batch {
-            let Ts = s.tokens.count, own = Ts - P, offset = tokens.count
-            if own > 0 {
-                // The sequence's own rows; keys = the shared prefix rows, then its own rows.
-                let full = try windowedMasks(s.mask, s.positions)
-                segments.append(AttentionSegment(offset: offset, T: own, prefix: P, masks: full.mapValues { Array($0.allowed[(P * Ts)...]) }))
-            }
-            targets += s.targets.map { TokenTarget(row: $0.row < P ? $0.row : offset + $0.row - P, token: $0.token, weight: $0.weight) }
-            tokens += s.tokens[P...]
-            positions += s.positions[P...]
-        }
+        // Rows several sequences start with (a chat template and instruction, a passage's earlier
+        // words) are laid out once: see StackedBatch.
+        let stacked = try StackedBatch(batch, share: sharePrefix, windows: Set(c.layerWindow))
+        let tokens = stacked.tokens, positions = stacked.positions, targets = stacked.targets
+        let segments = stacked.segments
+        lastRunRows = tokens.count
         let T = tokens.count
         if c.rotaryDim > 0, let maxPos = positions.max(), ropeTables.first.map({ $0.count <= Int(maxPos) }) ?? true {
             // Positions up to at least 512 at once, so short batches do not rebuild the tables.
@@ -417,12 +396,7 @@ public final class DecoderTrainer {
                                   S: sg.S, mask: m.baseAddress!, nHeads: c.nHeads, nKVHeads: c.nKVHeads,
                                   headDim: c.headDim, scale: c.queryScale)
             }
-            if sg.prefix > 0 {
-                residualAdd(x: gk, y: dkk, N: sg.prefix * kv)
-                residualAdd(x: gv, y: dvv, N: sg.prefix * kv)
-                residualAdd(x: gk + ko, y: dkk + sg.prefix * kv, N: sg.T * kv)
-                residualAdd(x: gv + ko, y: dvv + sg.prefix * kv, N: sg.T * kv)
-            }
+            if sg.prefix > 0 { sg.scatter(dkk: dkk, dvv: dvv, into: gk, gv, kvDim: kv) }
         }
         if c.rotaryDim > 0 {
             ropeForward(x: gq, positions: positions, T: T, nHeads: c.nHeads, headDim: c.headDim, rotaryDim: c.rotaryDim,
@@ -448,13 +422,20 @@ public final class DecoderTrainer {
     }
 }
 
-/// One sequence's rows [offset, offset + T) in a stacked batch. Its queries see `prefix` shared
-/// rows (stacked rows 0..<prefix, computed once for the batch) and then its own rows: S = prefix
-/// + T keys. Masks [T, S] by window size (0 = no window).
+/// Query rows [offset, offset + T) of a stacked batch. Their keys are the rows of `prefixRows`
+/// (shared rows laid out elsewhere in the batch, in path order) and then their own rows:
+/// S = prefix + T keys. Masks [T, S] by window size (0 = no window).
 struct AttentionSegment {
-    let offset: Int, T: Int, prefix: Int
+    let offset: Int, T: Int
+    let prefixRows: [Range<Int>]
     let masks: [Int: [UInt8]]
+    let prefix: Int
     var S: Int { prefix + T }
+
+    init(offset: Int, T: Int, prefixRows: [Range<Int>], masks: [Int: [UInt8]]) {
+        self.offset = offset; self.T = T; self.prefixRows = prefixRows; self.masks = masks
+        prefix = prefixRows.reduce(0) { $0 + $1.count }
+    }
 
     /// The segment's keys and values: its own rows in place, or (with a prefix) the prefix rows
     /// and its own rows copied next to each other into the scratch buffers.
@@ -462,36 +443,24 @@ struct AttentionSegment {
         -> (UnsafePointer<Float>, UnsafePointer<Float>) {
         if prefix == 0 { return (k + offset * kvDim, v + offset * kvDim) }
         let kk = scratchK.get(S * kvDim), vv = scratchV.get(S * kvDim)
-        kk.update(from: k, count: prefix * kvDim); vv.update(from: v, count: prefix * kvDim)
-        (kk + prefix * kvDim).update(from: k + offset * kvDim, count: T * kvDim)
-        (vv + prefix * kvDim).update(from: v + offset * kvDim, count: T * kvDim)
+        var at = 0
+        for r in prefixRows + [offset..<(offset + T)] {
+            (kk + at * kvDim).update(from: k + r.lowerBound * kvDim, count: r.count * kvDim)
+            (vv + at * kvDim).update(from: v + r.lowerBound * kvDim, count: r.count * kvDim)
+            at += r.count
+        }
         return (UnsafePointer(kk), UnsafePointer(vv))
     }
-}
 
-/// The number of leading rows every sequence of the batch shares: same tokens and positions, each
-/// row seeing exactly the rows before it and itself (so those rows compute the same in every
-/// sequence). 0 for a single sequence. Kept below every sequence's length so each keeps a row
-/// of its own.
-public func sharedPrefixLength(_ batch: [TrainingSequence]) -> Int {
-    guard batch.count > 1 else { return 0 }
-    let first = batch[0]
-    var P = batch.map { $0.tokens.count - 1 }.min()!
-    for s in batch.dropFirst() {
-        var i = 0
-        while i < P && s.tokens[i] == first.tokens[i] && s.positions[i] == first.positions[i] { i += 1 }
-        P = i
-    }
-    // Causal within the prefix in every sequence (row i sees rows 0...i and nothing after them).
-    for s in batch {
-        let T = s.mask.T
-        var ok = 0
-        rows: while ok < P {
-            let i = ok
-            for j in 0..<T where (s.mask.allowed[i * T + j] != 0) != (j <= i) { break rows }
-            ok += 1
+    /// Adds the gradients of the gathered keys (`dkk`, `dvv`, laid out as `keys` returns them)
+    /// back to the rows they came from.
+    func scatter(dkk: UnsafePointer<Float>, dvv: UnsafePointer<Float>, into gk: UnsafeMutablePointer<Float>,
+                 _ gv: UnsafeMutablePointer<Float>, kvDim: Int) {
+        var at = 0
+        for r in prefixRows + [offset..<(offset + T)] {
+            residualAdd(x: gk + r.lowerBound * kvDim, y: dkk + at * kvDim, N: r.count * kvDim)
+            residualAdd(x: gv + r.lowerBound * kvDim, y: dvv + at * kvDim, N: r.count * kvDim)
+            at += r.count
         }
-        P = ok
     }
-    return P
 }
