@@ -56,12 +56,13 @@ struct StackedBatch {
         // Segments of the shared nodes (causal over their path, windowed by the path's positions).
         /// The nodes sequence s's causal rows run through (node ends fall on every sequence's end,
         /// since an insertion splits the node it stops in).
-        func nodes(of s: TrainingSequence, _ n: Int) -> [TrieNode] {
+        func nodes(of s: TrainingSequence, _ n: Int) throws -> [TrieNode] {
             var out: [TrieNode] = [], node = root, d = 0
             while d < n, let child = node.children[Key(token: s.tokens[d], position: s.positions[d])] {
                 out.append(child); d += child.keys.count; node = child
             }
-            precondition(d == n, "prefix trie: a sequence's rows end inside a node")
+            // Cannot happen (an insertion splits the node it stops in), but -Ounchecked drops preconditions.
+            guard d == n else { throw TrainingError("prefix trie: a sequence's rows end at depth \(d), not \(n)") }
             return out
         }
         func path(_ node: TrieNode) -> [TrieNode] {
@@ -80,7 +81,7 @@ struct StackedBatch {
         }
         // Each sequence's own rows: its unshared trie rows (contiguous with its tail) and its tail.
         for (si, s) in batch.enumerated() {
-            let nodes = nodes(of: s, causal[si])
+            let nodes = try nodes(of: s, causal[si])
             let shared = nodes.filter { $0.users >= 2 }
             let sharedDepth = shared.last.map { $0.depth + $0.keys.count } ?? 0
             let ownStart = nodes.first { $0.users < 2 }?.rows.lowerBound ?? tails[si]
