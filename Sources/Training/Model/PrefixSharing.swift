@@ -4,7 +4,8 @@
 /// the rows before it — compute the same activations in every one of them. They are laid out
 /// once, in a trie over the sequences' causal leading rows: every chat prompt of a batch shares
 /// the template and instruction, and Provo contexts of one passage are prefixes of each other
-/// (a batch of 16 random training contexts holds ~12% fewer rows, one of 32 chat prompts ~15%).
+/// (real Provo batches, seed 42: Gemma-3 FT 386 rows per step instead of 472, SmolLM2's 32 chat
+/// prompts 1,149 instead of 2,555).
 /// Exact: a shared row's gradient is the sum of what each sequence that sees it sends back.
 ///
 /// Layout: for each sequence in order, the trie rows it adds, then its remaining rows. Segments:
@@ -53,7 +54,6 @@ struct StackedBatch {
             tokens += s.tokens[n...]; positions += s.positions[n...]
         }
 
-        // Segments of the shared nodes (causal over their path, windowed by the path's positions).
         /// The nodes sequence s's causal rows run through (node ends fall on every sequence's end,
         /// since an insertion splits the node it stops in).
         func nodes(of s: TrainingSequence, _ n: Int) throws -> [TrieNode] {
@@ -70,6 +70,7 @@ struct StackedBatch {
             while let x = n, x !== root { out.append(x); n = x.parent }
             return out.reversed()
         }
+        // Segments of the shared nodes (causal over their path, windowed by the path's positions).
         for node in root.descendants() where node.users >= 2 {
             let ancestors = path(node).dropLast()
             let S = node.depth + node.keys.count
