@@ -4,16 +4,9 @@ import XCTest
 /// scripts/content-stamp.sh: the Makefile depends on a raw dataset's content, not its mtime.
 final class ContentStampTests: XCTestCase {
     func stamp(_ src: String, _ out: String) throws -> String {
-        let p = Process()
-        p.executableURL = Stages.packageRoot.appendingPathComponent("scripts/content-stamp.sh")
-        p.arguments = [src, out]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/content-stamp.sh"), [src, out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func mtime(_ path: String) throws -> Date {

@@ -99,16 +99,11 @@ final class PrepareSplitsTests: XCTestCase {
         XCTAssertEqual(s.contexts.count, 2687)
         XCTAssertEqual(s.contexts(in: "test").count, 536)
         // h5dump, the standard HDF5 tool, reads the artifact and its provenance.
-        let dump = Process()
-        dump.executableURL = URL(fileURLWithPath: "/usr/bin/h5dump")
-        guard FileManager.default.isExecutableFile(atPath: dump.executableURL!.path) else { return }
-        dump.arguments = ["-A", out]
-        let pipe = Pipe()
-        dump.standardOutput = pipe
-        try dump.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        dump.waitUntilExit()
-        XCTAssertEqual(dump.terminationStatus, 0)
+        let h5dump = URL(fileURLWithPath: "/usr/bin/h5dump")
+        guard FileManager.default.isExecutableFile(atPath: h5dump.path) else { return }
+        let dump = try Stages.runExecutable(h5dump, ["-A", out])
+        XCTAssertEqual(dump.status, 0, dump.stderr)
+        let text = dump.stdout
         for attr in ["stage", "command_line", "config_sha256", "input_sha256", "code_version", "seed", "compute"] {
             XCTAssertTrue(text.contains("ATTRIBUTE \"\(attr)"), "h5dump shows no \(attr)")
         }

@@ -23,6 +23,11 @@ enum Stages {
         guard FileManager.default.isExecutableFile(atPath: exe.path) else {
             throw XCTSkip("\(exe.path) not built (run `swift build --build-tests`)")
         }
+        return try runExecutable(exe, args, environment: environment, cwd: cwd)
+    }
+
+    /// Runs any executable (a script, a system tool) and collects its exit status and output.
+    static func runExecutable(_ exe: URL, _ args: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
