@@ -8,7 +8,8 @@ import StageKit
 /// numbers. Invocations of one target add up: each finished part logs its row, and a part killed at
 /// a session's end left a heartbeat row (status "interrupted", to within 30 s) in
 /// `timings.tsv.partial/`, which timed.sh moves into the ledger when the target runs again and
-/// which is read from there until then.
+/// which is read from there until then. Column `unfinished` counts those heartbeat rows: runs
+/// killed mid-way, or still running when the report was written (with their time so far).
 struct WallTime {
     struct Entry { var target: String; var seconds: Double; var status: String }
 
@@ -70,19 +71,19 @@ struct WallTime {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             entries += try read(path, text: text, header: false)
         }
-        struct Sum { var runs = 0, seconds = 0.0, failed = 0, interrupted = 0 }
+        struct Sum { var runs = 0, seconds = 0.0, failed = 0, unfinished = 0 }
         func add(_ v: inout Sum, _ e: Entry) {
             v.runs += 1; v.seconds += e.seconds
-            if e.status == "interrupted" { v.interrupted += 1 } else if e.status != "0" { v.failed += 1 }
+            if e.status == "interrupted" { v.unfinished += 1 } else if e.status != "0" { v.failed += 1 }
         }
         var perTarget: [String: Sum] = [:]
         for e in entries {
             let rel = e.target.hasPrefix(artifactsDir + "/") ? String(e.target.dropFirst(artifactsDir.count + 1)) : e.target
             add(&perTarget[rel, default: Sum()], e)
         }
-        var t = CSVTable(header: ["level", "stage", "target", "invocations", "failed", "interrupted", "seconds", "hours"])
+        var t = CSVTable(header: ["level", "stage", "target", "invocations", "failed", "unfinished", "seconds", "hours"])
         func cells(_ v: Sum) -> [String] {
-            [String(v.runs), String(v.failed), String(v.interrupted), String(format: "%.1f", v.seconds), String(format: "%.3f", v.seconds / 3600)]
+            [String(v.runs), String(v.failed), String(v.unfinished), String(format: "%.1f", v.seconds), String(format: "%.3f", v.seconds / 3600)]
         }
         var perStage: [String: Sum] = [:], total = Sum(), quick = Sum()
         for e in entries {
@@ -96,6 +97,6 @@ struct WallTime {
         for (target, v) in perTarget.sorted(by: { $0.key < $1.key }) { try t.append(["target", stage(of: target), target] + cells(v)) }
         try writeTextFileAtomically(t.render(), to: path)
         print("paper B wall time: \(String(format: "%.2f", total.seconds / 3600)) h over \(entries.count) stage runs"
-              + (total.interrupted > 0 ? ", \(total.interrupted) of them interrupted" : "") + " (\(path))")
+              + (total.unfinished > 0 ? ", \(total.unfinished) of them unfinished (killed, or still running)" : "") + " (\(path))")
     }
 }

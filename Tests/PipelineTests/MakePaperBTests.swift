@@ -158,7 +158,7 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: art + "/timings.tsv.partial"), [])
         // The ledger summed per stage in the report.
         let wall = try String(contentsOfFile: results + "/paperB/wall_time.csv", encoding: .utf8)
-        XCTAssertTrue(wall.hasPrefix("level,stage,target,invocations,failed,interrupted,seconds,hours\n"), wall)
+        XCTAssertTrue(wall.hasPrefix("level,stage,target,invocations,failed,unfinished,seconds,hours\n"), wall)
         for stage in ["stage,finetune,", "stage,infer sample,", "stage,evaluate tvd,", "stage,infer qa,", "total,,,"] {
             XCTAssertTrue(wall.contains(stage), "wall_time.csv lacks \(stage):\n\(wall)")
         }

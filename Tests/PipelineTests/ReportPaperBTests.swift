@@ -141,7 +141,7 @@ final class ReportPaperBTests: XCTestCase {
     }
 
     /// The wall-time summary counts finished runs from the ledger and runs killed mid-way from
-    /// their heartbeat rows (timings.tsv.partial/), as interrupted, not failed.
+    /// their heartbeat rows (timings.tsv.partial/), as unfinished, not failed.
     func testWallTimeCountsInterruptedRunsFromHeartbeatRows() throws {
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -163,7 +163,7 @@ final class ReportPaperBTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let csv = try String(contentsOfFile: out + "/paperB/wall_time.csv", encoding: .utf8)
         XCTAssertEqual(csv, """
-            level,stage,target,invocations,failed,interrupted,seconds,hours
+            level,stage,target,invocations,failed,unfinished,seconds,hours
             stage,evaluate tvd,,1,0,0,0.5,0.000
             stage,finetune,,3,0,1,730.0,0.203
             stage,infer sample,,2,1,0,70.5,0.020
