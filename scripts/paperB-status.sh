@@ -48,11 +48,12 @@ if [ -f "$ART/timings.tsv" ]; then
       END { printf "== wall time in the ledger: %.2f h over %d stage runs (%d of them running or interrupted)\n", s / 3600, n, k }'
 fi
 # Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
-# the stage plus the model or fine-tuning config family, e.g. "finetune gemma-full").
+# the stage plus the model or the fine-tuning config, e.g. "finetune gemma-full-mul"; the ablation
+# configs count as one kind).
 todo=$(make -n --no-print-directory paperB ART="$ART" 2>/dev/null | grep "scripts/timed.sh" | awk '{ print $3 }')
 echo "== stage runs make paperB still has to do: $(printf '%s\n' "$todo" | grep -c .)"
 kind() { sed -E -e "s#^$ART/##" \
-  -e 's#^provo/finetune/([a-z0-9]+-[a-z]+)-.*#finetune \1#' \
+  -e 's#^provo/finetune/([a-z0-9-]+)-n[0-9]+/.*#finetune \1#' -e 's#^provo/finetune/([a-z0-9-]+)/.*#finetune \1#' \
   -e 's#^provo/samples/([^/]+)/([^/]+)/.*#sample \1 \2#' -e 's#^(sample [^ ]+) (base|ft-[a-z0-9]+)$#\1#' \
   -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
   -e 's#^provo/splits.h5#prepare#'; }
