@@ -34,7 +34,7 @@ BINARIES := $(addprefix $(BIN)/,$(STAGES))
 .PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick status-paperB experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
-all: build models data paperB ## everything: fetch models, link data, run every stage, report
+all: build models data paperB ## everything there is: fetch models, link data, paper B end to end with its report (paper A: not implemented yet)
 
 help:
 	@grep -E '^[a-zA-Z0-9_%-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | sort
