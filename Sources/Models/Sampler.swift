@@ -88,7 +88,6 @@ public struct Sampler {
 /// prompt once for both halves the prefill work, and the results are the same bits as two
 /// separate runs (the same computation on the same tokens). Users fork `cache`, never extend it.
 public struct PrefilledPrompt {
-    public let tokens: [Int32]
     public let cache: KVCache
     public let lastLogits: [Float]
 }
@@ -99,7 +98,7 @@ extension LanguageModel {
         guard !prompt.isEmpty else { throw ModelInputError("prefill needs a non-empty prompt") }
         let cache = makeCache(capacity: prompt.count)
         let logits = try forward(tokens: prompt, cache: cache, logitRows: .last)
-        return PrefilledPrompt(tokens: prompt, cache: cache, lastLogits: logits)
+        return PrefilledPrompt(cache: cache, lastLogits: logits)
     }
 
     /// Generates up to `maxTokens` tokens after `prompt`, stopping a sample after any token in

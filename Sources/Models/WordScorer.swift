@@ -22,27 +22,30 @@ public final class WordScorer {
     /// sequence after `context`. Empty candidates are an error; `context` must be non-empty
     /// (start it with BOS for models that use one).
     public func score(context: [Int32], candidates: [[Int32]]) throws -> [Double] {
-        let perToken = try tokenLogProbs(context: context, candidates: candidates)
-        return perToken.map { $0.reduce(0.0) { $0 + Double($1) } }
+        totals(try tokenLogProbs(context: context, candidates: candidates))
     }
 
     /// `score(context:candidates:)` after a context that has already been run; its cache is only
     /// forked, so the same prefill can also serve `generate(after:)`.
     public func score(after prefilled: PrefilledPrompt, candidates: [[Int32]]) throws -> [Double] {
-        let perToken = try tokenLogProbs(after: prefilled, candidates: candidates)
-        return perToken.map { $0.reduce(0.0) { $0 + Double($1) } }
+        try check(candidates)
+        return totals(try logProbs(after: prefilled, candidates: candidates))
     }
 
-    /// Per-token log-probabilities log q(t_j | c, t_<j) of each candidate.
+    /// Per-token log-probabilities log q(t_j | c, t_<j) of each candidate. The candidates are
+    /// checked before the context runs.
     public func tokenLogProbs(context: [Int32], candidates: [[Int32]]) throws -> [[Float]] {
         guard !context.isEmpty else { throw ModelInputError("WordScorer: empty context") }
         try check(candidates)
-        return try tokenLogProbs(after: try model.prefill(context), candidates: candidates)
+        return try logProbs(after: try model.prefill(context), candidates: candidates)
     }
 
-    /// Per-token log-probabilities of each candidate after an already-run context.
-    public func tokenLogProbs(after prefilled: PrefilledPrompt, candidates: [[Int32]]) throws -> [[Float]] {
-        try check(candidates)
+    private func totals(_ perToken: [[Float]]) -> [Double] {
+        perToken.map { $0.reduce(0.0) { $0 + Double($1) } }
+    }
+
+    /// Per-token log-probabilities of each (already checked) candidate after a run context.
+    private func logProbs(after prefilled: PrefilledPrompt, candidates: [[Int32]]) throws -> [[Float]] {
         var first = prefilled.lastLogits
         first.withUnsafeMutableBufferPointer {
             logSoftmaxForward(out: $0.baseAddress!, inp: $0.baseAddress!, rows: 1, cols: model.config.vocabSize)

@@ -28,7 +28,6 @@ struct QA: ParsableCommand {
         answer [N], seeds [S], per_context/hit_rate [S, N], per_seed/mean_hit_rate [S], summary/*.
         """)
 
-
     @Option(parsing: .upToNextOption, help: "QA samples artifacts of one model and variant, one per seed.")
     var samples: [String]
     @Option(help: "Output HDF5 artifact.")

@@ -92,7 +92,6 @@ struct Bench: ParsableCommand {
                           String(format: "%.3f", dt), String(format: "%.1f", rowsPerStep / dt), String(format: "%.1f", flops / dt / 1e9),
                           String(format: "%.1f", sgemmGF), String(format: "%.3f", flops / dt / 1e9 / sgemmGF), String(blasThreads),
                           String(format: "%.0f", peakRSSMegabytes())] + phaseColumns.map { String(format: "%.3f", $0.1) })
-            try ensureParentDirectory(of: output)
             try writeTextFileAtomically(t.render(), to: output)
             print("→ \(output)")
         }

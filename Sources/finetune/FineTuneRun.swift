@@ -175,12 +175,11 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     let startStep = loop.stepsDone
     var stepSeconds = 0.0      // optimiser steps only (not validation or checkpoint writes)
     var rowsComputed = 0, rowsUnshared = 0   // rows through the model, and without prefix sharing
-    func printRowStatistics() {
-        let timed = loop.stepsDone - startStep
-        guard timed > 0, rowsUnshared > 0 else { return }
-        print(String(format: "finetune: %.2f s/step; %.0f rows per step through the model, %.0f without shared prefixes (%.1f%% fewer)",
-                     stepSeconds / Double(timed), Double(rowsComputed) / Double(timed), Double(rowsUnshared) / Double(timed),
-                     100 * (1 - Double(rowsComputed) / Double(rowsUnshared))))
+    /// This process's steps: seconds per step and rows per step (with and without prefix sharing).
+    func stepSummary() -> String {
+        let timed = Double(max(1, loop.stepsDone - startStep))
+        return String(format: "%.2f s/step, %.0f rows per step through the model (%.0f without shared prefixes)",
+                      stepSeconds / timed, Double(rowsComputed) / timed, Double(rowsUnshared) / timed)
     }
     while loop.stepsDone < totalSteps {
         let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
@@ -216,12 +215,11 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
             lastCheckpointTime = ProcessInfo.processInfo.systemUptime
         }
         if let s = cfg.stopAfterStep, report.step == s, report.step < totalSteps {
-            printRowStatistics()
+            print("finetune: " + stepSummary())
             throw FineTuneError("stopped after step \(s) (stop_after_step test hook); rerun to resume from step \(lastCheckpointStep)")
         }
     }
     bar.finish()
-    let secondsPerStep = loop.stepsDone > startStep ? stepSeconds / Double(loop.stepsDone - startStep) : 0
     for (e, v) in log.valLoss.enumerated().dropFirst() { print(String(format: "validation loss after epoch %d: %.5f", e, v)) }
 
     // The fine-tuned model folder other stages load with loadModel(path:) / Tokenizer.load(path:).
@@ -254,7 +252,6 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         try w.write(log.valLoss, shape: [log.valLoss.count], at: "epoch/val_loss")
     }
     if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
-    print(String(format: "finetune: %d steps, %.2f s/step, peak RSS %.0f MB", loop.stepsDone, secondsPerStep,
-                 peakRSSMegabytes()) + " → \(modelDir)")
-    printRowStatistics()
+    print("finetune: \(loop.stepsDone) steps, " + stepSummary() + String(format: ", peak RSS %.0f MB", peakRSSMegabytes())
+          + " → \(modelDir)")
 }

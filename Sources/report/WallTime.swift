@@ -76,20 +76,17 @@ struct WallTime {
             v.runs += 1; v.seconds += e.seconds
             if e.status == "interrupted" { v.unfinished += 1 } else if e.status != "0" { v.failed += 1 }
         }
-        var perTarget: [String: Sum] = [:]
+        var perTarget: [String: Sum] = [:], perStage: [String: Sum] = [:], total = Sum(), quick = Sum()
         for e in entries {
             let rel = e.target.hasPrefix(artifactsDir + "/") ? String(e.target.dropFirst(artifactsDir.count + 1)) : e.target
             add(&perTarget[rel, default: Sum()], e)
+            add(&perStage[stage(of: e.target), default: Sum()], e)
+            add(&total, e)
+            if inQuickRun(e.target) { add(&quick, e) }
         }
         var t = CSVTable(header: ["level", "stage", "target", "invocations", "failed", "unfinished", "seconds", "hours"])
         func cells(_ v: Sum) -> [String] {
             [String(v.runs), String(v.failed), String(v.unfinished), String(format: "%.1f", v.seconds), String(format: "%.3f", v.seconds / 3600)]
-        }
-        var perStage: [String: Sum] = [:], total = Sum(), quick = Sum()
-        for e in entries {
-            add(&perStage[stage(of: e.target), default: Sum()], e)
-            add(&total, e)
-            if inQuickRun(e.target) { add(&quick, e) }
         }
         for (s, v) in perStage.sorted(by: { $0.key < $1.key }) { try t.append(["stage", s, ""] + cells(v)) }
         try t.append(["total", "", ""] + cells(total))

@@ -40,7 +40,6 @@ struct StackedBatch {
                     node.children[key] = leaf
                     tokens += s.tokens[d..<n]; positions += s.positions[d..<n]
                     leaf.users = 1
-                    node = leaf; d = n
                     break
                 }
                 var i = 0
@@ -72,9 +71,9 @@ struct StackedBatch {
         }
         // Segments of the shared nodes (causal over their path, windowed by the path's positions).
         for node in root.descendants() where node.users >= 2 {
-            let ancestors = path(node).dropLast()
+            let nodes = path(node), ancestors = nodes.dropLast()
             let S = node.depth + node.keys.count
-            let pathPositions = path(node).flatMap { $0.keys.map(\.position) }
+            let pathPositions = nodes.flatMap { $0.keys.map(\.position) }
             let full = try windowed(AttentionMask.causal(T: S), pathPositions)
             segments.append(AttentionSegment(offset: node.rows.lowerBound, T: node.keys.count,
                                              prefixRows: ancestors.map(\.rows),
