@@ -96,7 +96,7 @@ func peakRSSMegabytes() -> Double {
 /// `checkpointMinutes`: also checkpoint when that much wall time has passed since the last
 /// checkpoint (a session that ends mid-run loses at most that much; a LoRA step of 32 contexts can
 /// take 18 s, so 50 steps are a quarter of an hour).
-func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Double? = nil) throws {
+func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Double? = nil, phases: Bool = false) throws {
     let out = cfg.output
     let ckptDir = out + "/checkpoint"
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -125,6 +125,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         return
     }
     let trainer = try makeTrainer(cfg, modelPath: modelPath)
+    if phases { trainer.phaseTimer = PhaseTimer() }
     let betas = cfg.optimizer.betas
     let optimizer = AdamW(beta1: betas[0], beta2: betas[1], eps: cfg.optimizer.eps, weightDecay: cfg.optimizer.weightDecay)
     let peak = Float(cfg.optimizer.lr)
@@ -166,7 +167,14 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         try FileManager.default.moveItem(atPath: tmp, toPath: ckptDir)
     }
 
-    if log.valLoss.isEmpty { log.valLoss.append(try loop.evaluate(valSeqs)) }
+    /// The validation loss, kept out of the phase timings (they are per optimiser step).
+    func validationLoss() throws -> Double {
+        let timer = trainer.phaseTimer
+        trainer.phaseTimer = nil
+        defer { trainer.phaseTimer = timer }
+        return try loop.evaluate(valSeqs)
+    }
+    if log.valLoss.isEmpty { log.valLoss.append(try validationLoss()) }
     print(String(format: "validation loss before training: %.5f", log.valLoss[0]))
     let bar = ProgressBar(total: totalSteps, label: "finetune", alreadyDone: loop.stepsDone)
     var order: (epoch: Int, perm: [Int]) = (-1, [])
@@ -180,6 +188,16 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         let timed = Double(max(1, loop.stepsDone - startStep))
         return String(format: "%.2f s/step, %.0f rows per step through the model (%.0f without shared prefixes)",
                       stepSeconds / timed, Double(rowsComputed) / timed, Double(rowsUnshared) / timed)
+    }
+    /// `--phases`: each phase's seconds per optimiser step and share of the step time.
+    func printPhases() {
+        guard let timer = trainer.phaseTimer else { return }
+        let timed = Double(max(1, loop.stepsDone - startStep))
+        for p in timer.order {
+            let s = timer.seconds[p]! / timed
+            print("  " + p.padding(toLength: 16, withPad: " ", startingAt: 0)
+                  + String(format: " %6.3f s/step (%4.1f%%)", s, 100 * s * timed / max(stepSeconds, 1e-9)))
+        }
     }
     while loop.stepsDone < totalSteps {
         let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
@@ -204,7 +222,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         bar.update(done: report.step, message: String(format: "loss %.4f lr %.2e", report.loss, report.learningRate))
         let epochEnd = b == stepsPerEpoch - 1
         if epochEnd {
-            log.valLoss.append(try loop.evaluate(valSeqs))
+            log.valLoss.append(try validationLoss())
             bar.update(done: report.step, message: String(format: "epoch %d val loss %.4f", epoch + 1, log.valLoss.last!))
         }
         let now = ProcessInfo.processInfo.systemUptime
@@ -216,6 +234,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         }
         if let s = cfg.stopAfterStep, report.step == s, report.step < totalSteps {
             print("finetune: " + stepSummary())
+            printPhases()
             throw FineTuneError("stopped after step \(s) (stop_after_step test hook); rerun to resume from step \(lastCheckpointStep)")
         }
     }
@@ -254,4 +273,5 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
     print("finetune: \(loop.stepsDone) steps, " + stepSummary() + String(format: ", peak RSS %.0f MB", peakRSSMegabytes())
           + " → \(modelDir)")
+    printPhases()
 }

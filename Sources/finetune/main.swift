@@ -29,6 +29,8 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("checkpoint-minutes"),
             help: "Also checkpoint once this many minutes have passed since the last checkpoint (0: after every step), besides the config's checkpoint_every steps. Not part of the configuration: a checkpoint at any step resumes to the same weights.")
     var checkpointMinutes: Double?
+    @Flag(help: "Print the wall time per phase of a step (blocks, LM head, optimiser…) at the end, over this process's steps.")
+    var phases = false
 
     func validate() throws {
         if let m = checkpointMinutes, !(m >= 0 && m.isFinite) { throw ValidationError("--checkpoint-minutes must be a finite number >= 0") }
@@ -47,7 +49,7 @@ struct Run: ParsableCommand {
         cfg.output = cfg.output.replacingOccurrences(of: "{seed}", with: String(cfg.seed))
         try cfg.validate(file: config)
         ctx.seed = cfg.seed
-        try runFineTune(cfg, ctx: ctx, checkpointMinutes: checkpointMinutes)
+        try runFineTune(cfg, ctx: ctx, checkpointMinutes: checkpointMinutes, phases: phases)
     }
 }
 

@@ -221,9 +221,13 @@ final class FinetuneStageTests: XCTestCase {
         // the run stopped after step 5 resumes from step 5 and still ends with the same weights.
         let t1 = try Stages.run("finetune", ["run", "--config", stopCfg, "--output", s.dir + "/t", "--checkpoint-minutes", "0"], environment: env)
         XCTAssertNotEqual(t1.status, 0)
-        let t2 = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/t"], environment: env)
+        // --phases (a timer around each phase) prints the split and leaves the numbers alone.
+        let t2 = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/t", "--phases"], environment: env)
         XCTAssertEqual(t2.status, 0, t2.stderr)
         XCTAssertTrue(t2.stderr.contains("at step 5"), t2.stderr)
+        for phase in ["blocks forward", "head backward", "blocks backward", "optimizer"] {
+            XCTAssertTrue(t2.stdout.contains(phase), t2.stdout)
+        }
         XCTAssertEqual(try modelBytes(s.dir + "/a"), try modelBytes(s.dir + "/t"))
         XCTAssertNotEqual(try Stages.run("finetune", ["run", "--config", cfg, "--checkpoint-minutes", "-1"]).status, 0)
 
