@@ -14,6 +14,8 @@ import StageKit
 /// number of samples with a word (the denominator of the model CPD).
 struct PaperBFigures {
     let artifacts: [String]
+    /// The artifacts folder, where the fine-tuning runs' training logs are found.
+    let artifactsDir: String
     let outputDir: String
 
     /// The experiment file: which of our models plays which paper column, the ablation counts.
@@ -63,6 +65,7 @@ struct PaperBFigures {
         status.append(try hitRates(runs, id: "fig11_hit_rate_question", format: "question", rows: ["Base", "FT (Mul. labels)"]))
         status.append(try hitRates(runs, id: "fig12_hit_rate_orig", format: "cloze", rows: ["Base", "FT (Orig. corpus)"]))
         status.append(try perContextTable(runs))
+        status.append(try trainingCurves())
 
         var t = CSVTable(header: ["figure", "status", "files", "missing", "inputs"])
         for s in status {

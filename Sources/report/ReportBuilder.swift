@@ -91,7 +91,7 @@ struct ReportBuilder {
             print("paper \(paper): \(mine.count) numbers, \(diff.rows.count) of \(pub.cells.count) published cells matched, "
                   + "claims held \(held), not held \(notHeld), not evaluable \(results.count - held - notHeld)")
         }
-        try PaperBFigures(artifacts: evaluations.map(\.path), outputDir: outputDir + "/paperB", experiment: experimentB).write()
+        try PaperBFigures(artifacts: evaluations.map(\.path), artifactsDir: artifactsDir, outputDir: outputDir + "/paperB", experiment: experimentB).write()
         try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/wall_time.csv")
     }
 

@@ -145,6 +145,11 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertTrue(figures.contains("fig1_tvd_hist"), figures)
         XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig1_tvd_hist.svg"))
         XCTAssertTrue(fm.fileExists(atPath: results + "/paperB/fig9_labels_ablation.svg"))
+        // The fine-tuning runs' loss curves, read from their train_log.h5 (every config of the quick run).
+        let curves = try String(contentsOfFile: results + "/paperB/training_curves.csv", encoding: .utf8)
+        for config in ["b-orig", "b-maj", "b-mul", "i-orig", "i-maj", "i-mul", "abl-n2"] {
+            XCTAssertTrue(curves.contains("\n\(config),"), "training_curves lacks \(config)")
+        }
         // Appendix G in both prompt formats: Table 3 and figs 10, 12 (next-word prompts), fig 11 (questions).
         for fig in ["fig10_hit_rate", "fig11_hit_rate_question", "fig12_hit_rate_orig"] {
             XCTAssertTrue(figures.contains("\(fig),written,"), "\(fig) not written:\n\(figures)")

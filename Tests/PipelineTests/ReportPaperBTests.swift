@@ -132,12 +132,73 @@ final class ReportPaperBTests: XCTestCase {
                                           "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let st = try statuses(out + "/paperB")
-        XCTAssertEqual(st.count, 13)
+        XCTAssertEqual(st.count, 14)
         for (fig, s) in st {
             XCTAssertEqual(s.0, "pending", fig)
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/paperB/\(fig).svg"), fig)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/paperB/tvd_per_context.csv"))
+    }
+
+    /// A training log as `finetune run` writes it: `steps` losses over epochs, validation before
+    /// and after each epoch.
+    func writeTrainLog(_ path: String, target: String, stepsPerEpoch: Int, steps: [Double], validation: [Double]) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try ArtifactWriter.write(to: path) { w in
+            try w.setAttribute("target", .string(target))
+            try w.setAttribute("steps_per_epoch", .int(stepsPerEpoch))
+            try w.write(steps, shape: [steps.count], at: "step/loss")
+            try w.write(validation, shape: [validation.count], at: "epoch/val_loss")
+        }
+    }
+
+    /// training_curves: per configuration, validation loss per epoch and the mean step loss of each
+    /// epoch, mean ± population SD over the seeds found; a log whose steps do not fill its epochs
+    /// is an error naming the file.
+    func testTrainingCurvesFromTrainLogs() throws {
+        let dir = try Stages.tempDir()
+        let art = dir + "/artifacts", ft = art + "/provo/finetune"
+        try writeTrainLog(ft + "/gemma-full-maj/seed42/train_log.h5", target: "maj", stepsPerEpoch: 2,
+                          steps: [4, 2, 1, 1], validation: [3, 2, 2.5])
+        try writeTrainLog(ft + "/gemma-full-maj/seed123/train_log.h5", target: "maj", stepsPerEpoch: 2,
+                          steps: [6, 4, 3, 1], validation: [3, 1, 1.5])
+        try writeTrainLog(ft + "/gemma-full-ablation-n4/seed123/train_log.h5", target: "mul", stepsPerEpoch: 1,
+                          steps: [5], validation: [6, 4])
+        // A seed the experiment does not name (run by hand) is drawn too; an unfinished run (no log) is not.
+        try writeTrainLog(ft + "/gemma-full-ablation-n4/seed7/train_log.h5", target: "mul", stepsPerEpoch: 1,
+                          steps: [4], validation: [6, 3])
+        try FileManager.default.createDirectory(atPath: ft + "/gemma-full-ablation-n8/seed123/checkpoint", withIntermediateDirectories: true)
+        let out = dir + "/results"
+        func report() throws -> Stages.Result {
+            try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published",
+                                      "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
+        }
+        let r = try report()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let st = try statuses(out + "/paperB")
+        XCTAssertEqual(st["training_curves"]?.0, "partial")
+        XCTAssertTrue(st["training_curves"]!.1.contains("gemma-full-maj seed 456"), st["training_curves"]!.1)
+        try assertWellFormedXML(out + "/paperB/training_curves.svg")
+        let rows = try csvRows(out + "/paperB/training_curves.csv")
+        XCTAssertEqual(rows[0], ["config", "panel", "seed", "target", "epoch", "split", "loss"])
+        func loss(_ config: String, _ seed: String, _ epoch: String, _ split: String) -> Double? {
+            rows.first { $0[0] == config && $0[2] == seed && $0[4] == epoch && $0[5] == split }.flatMap { Double($0[6]) }
+        }
+        XCTAssertEqual(loss("gemma-full-maj", "42", "1", "training"), 3)      // mean of 4, 2
+        XCTAssertEqual(loss("gemma-full-maj", "123", "2", "training"), 2)     // mean of 3, 1
+        XCTAssertEqual(loss("gemma-full-maj", "123", "2", "validation"), 1.5)
+        XCTAssertEqual(loss("gemma-full-ablation-n4", "123", "0", "validation"), 6)
+        XCTAssertEqual(loss("gemma-full-ablation-n4", "7", "1", "validation"), 3)
+        XCTAssertEqual(rows.count, 1 + 2 * (3 + 2) + 2 * (2 + 1))
+        XCTAssertTrue(st["training_curves"]!.1.contains("gemma-full-ablation-n8 seed 123"))
+        // The SVG plots the mean over seeds: epoch 1 validation (2 + 1) / 2 = 1.5 with SD 0.5.
+        let svg = try String(contentsOfFile: out + "/paperB/training_curves.svg", encoding: .utf8)
+        XCTAssertTrue(svg.contains("mean ± SD over 2 seeds"), svg)
+
+        try writeTrainLog(ft + "/gemma-full-mul/seed42/train_log.h5", target: "mul", stepsPerEpoch: 2, steps: [1, 2, 3], validation: [3, 2, 1])
+        let bad = try report()
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("gemma-full-mul/seed42/train_log.h5") && bad.stderr.contains("3 step losses for 2 epochs"), bad.stderr)
     }
 
     /// The wall-time summary counts finished runs from the ledger and runs killed mid-way from
