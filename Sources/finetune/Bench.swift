@@ -76,14 +76,8 @@ struct Bench: ParsableCommand {
         print(String(format: "%.2f s/step, %.0f tokens/s, %.1f effective GFLOP/s (sgemm 1024³: %.1f GFLOP/s, %.0f%%), BLAS threads %d",
                      dt, rowsPerStep / dt, flops / dt / 1e9, sgemmGF, 100 * flops / dt / 1e9 / sgemmGF, blasThreads))
         print(String(format: "peak RSS %.0f MB", peakRSSMegabytes()))
-        var phaseColumns: [(String, Double)] = []
-        if let timer = trainer.phaseTimer {
-            for p in timer.order {
-                let t = timer.seconds[p]! / Double(steps)
-                phaseColumns.append((p, t))
-                print("  " + p.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %6.3f s/step (%4.1f%%)", t, 100 * t / dt))
-            }
-        }
+        let phaseColumns = trainer.phaseTimer?.perStep(steps: steps) ?? []
+        trainer.phaseTimer?.summaryLines(steps: steps, secondsPerStep: dt).forEach { print($0) }
         if let output {
             var t = CSVTable(header: ["model", "mode", "contexts", "tokens_per_tree", "seconds_per_step", "tokens_per_s", "effective_gflops",
                                       "sgemm_gflops", "ratio_to_sgemm", "blas_threads", "peak_rss_mb"]

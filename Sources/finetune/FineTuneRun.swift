@@ -192,12 +192,8 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     /// `--phases`: each phase's seconds per optimiser step and share of the step time.
     func printPhases() {
         guard let timer = trainer.phaseTimer else { return }
-        let timed = Double(max(1, loop.stepsDone - startStep))
-        for p in timer.order {
-            let s = timer.seconds[p]! / timed
-            print("  " + p.padding(toLength: 16, withPad: " ", startingAt: 0)
-                  + String(format: " %6.3f s/step (%4.1f%%)", s, 100 * s * timed / max(stepSeconds, 1e-9)))
-        }
+        let steps = max(1, loop.stepsDone - startStep)
+        timer.summaryLines(steps: steps, secondsPerStep: stepSeconds / Double(steps)).forEach { print($0) }
     }
     while loop.stepsDone < totalSteps {
         let t = loop.stepsDone, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch

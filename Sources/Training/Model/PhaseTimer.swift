@@ -19,6 +19,19 @@ public final class PhaseTimer {
     }
 
     public func reset() { seconds = [:]; order = [] }
+
+    /// Each phase's seconds per step over `steps` steps, in the order the phases first ran.
+    public func perStep(steps: Int) -> [(phase: String, seconds: Double)] {
+        order.map { ($0, seconds[$0]! / Double(max(1, steps))) }
+    }
+
+    /// One printable line per phase: its seconds per step and its share of `secondsPerStep`.
+    public func summaryLines(steps: Int, secondsPerStep: Double) -> [String] {
+        perStep(steps: steps).map { p, t in
+            "  " + p.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + String(format: " %6.3f s/step (%4.1f%%)", t, 100 * t / max(secondsPerStep, 1e-12))
+        }
+    }
 }
 
 extension Optional where Wrapped == PhaseTimer {
