@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import Numerics
 
 /// A binary L2-regularised logistic regression (the per-label linear probes of paper A, §A.5),
 /// with the objective scikit-learn's `LogisticRegression(penalty="l2", C=C)` minimises:
@@ -71,7 +72,10 @@ public struct LogisticRegression: Sendable, Equatable {
             for j in 0..<d { hess[j * D + j] += 1 }
             // A tiny ridge keeps the intercept's row positive definite when all h_i vanish.
             hess[d * D + d] += 1e-12
-            let step = try choleskySolve(hess, grad, D)
+            let step: [Double]
+            do { step = try choleskySolve(hess, grad, D) } catch {
+                throw TrainingError("logistic regression: Newton step: \(error)")
+            }
             // Backtracking (Armijo) line search along the Newton direction.
             let slope = zip(grad, step).reduce(0.0) { $0 + $1.0 * $1.1 }
             var t = 1.0, next = theta, fNext = f
@@ -96,31 +100,4 @@ public struct LogisticRegression: Sendable, Equatable {
             return 1 / (1 + exp(-z))
         }
     }
-}
-
-/// Solves A x = b for a symmetric positive-definite A [n, n] (Cholesky, Double).
-func choleskySolve(_ a: [Double], _ b: [Double], _ n: Int) throws -> [Double] {
-    var l = [Double](repeating: 0, count: n * n)
-    for i in 0..<n {
-        for j in 0...i {
-            var sum = a[i * n + j]
-            for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-            if i == j {
-                guard sum > 0 else { throw TrainingError("logistic regression: Hessian is not positive definite") }
-                l[i * n + i] = sum.squareRoot()
-            } else {
-                l[i * n + j] = sum / l[j * n + j]
-            }
-        }
-    }
-    var y = b
-    for i in 0..<n {
-        for k in 0..<i { y[i] -= l[i * n + k] * y[k] }
-        y[i] /= l[i * n + i]
-    }
-    for i in stride(from: n - 1, through: 0, by: -1) {
-        for k in (i + 1)..<n { y[i] -= l[k * n + i] * y[k] }
-        y[i] /= l[i * n + i]
-    }
-    return y
 }

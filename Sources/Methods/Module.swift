@@ -1,1 +1,0 @@
-// Methods: see the files beside this one.
