@@ -25,7 +25,8 @@ struct TVD: ParsableCommand {
         raw compares answers as typed. Cross-entropy always uses the answers as typed. \
         Table numbers: mean over contexts per seed, then mean ± population SD over seeds; 95% CI by \
         percentile bootstrap over contexts of the per-context mean over seeds. Summary rows: \
-        B/1/<row>/<model> (TVD), B/F6 (entropy), B/F7 (coverage), with --baseline B/F4/<row>/<model>/ \
+        B/1/<row>/<model> (TVD), B/F6 (entropy), B/F7 (coverage), B/CE (human cross-entropy; not in \
+        the paper), with --baseline B/F4/<row>/<model>/ \
         {slope, mean diff low, mean diff high} on the first seed (low/high: oracle TVD <= / > its \
         median); with --labels-per-context N the ablation cell B/F9/<N>/<model> (N = all also writes \
         the table rows: that run is FT (Mul. labels)).
@@ -106,12 +107,15 @@ struct TVD: ParsableCommand {
         let tvdSummary = try SeedSummary(tvd, bootstrap: bootstrap, bootstrapSeed: bseed, what: "TVD")
         let entropySummary = try SeedSummary(entropy, bootstrap: bootstrap, bootstrapSeed: bseed, what: "entropy")
         let coverageSummary = try SeedSummary(coverage, bootstrap: bootstrap, bootstrapSeed: bseed, what: "coverage")
+        let crossEntropySummary = try SeedSummary(crossEntropy, bootstrap: bootstrap, bootstrapSeed: bseed, what: "human cross-entropy")
         let tableRun = labelsPerContext == nil || labelsPerContext == "all"
         var rows: [SummaryRow] = []
         if tableRun {
             rows.append(tvdSummary.row(table: "1", row: tableRow, column: model))
             rows.append(entropySummary.row(table: "F6", row: tableRow, column: model))
             rows.append(coverageSummary.row(table: "F7", row: tableRow, column: model))
+            // Not in the paper: the exact cross-entropy of the human answers, Table 1's noise-free companion.
+            rows.append(crossEntropySummary.row(table: "CE", row: tableRow, column: model))
             if let d = delta {
                 do { rows += try figure4Rows(delta: d[0], oracle: oracleTVD[0], row: tableRow, model: model) } catch {
                     throw StageError.input(oracle, "fig. 4 regression of ΔTVD on the oracle TVD of seed \(runs[0].seed): \(error)")
@@ -147,7 +151,7 @@ struct TVD: ParsableCommand {
             try w.write(tvdSummary.perSeed, shape: [s], at: "per_seed/mean_tvd")
             try w.write(entropySummary.perSeed, shape: [s], at: "per_seed/mean_entropy")
             try w.write(coverageSummary.perSeed, shape: [s], at: "per_seed/mean_coverage")
-            try w.write(perSeed(crossEntropy), shape: [s], at: "per_seed/mean_human_cross_entropy")
+            try w.write(crossEntropySummary.perSeed, shape: [s], at: "per_seed/mean_human_cross_entropy")
             try w.write(perSeed(minusOracle), shape: [s], at: "per_seed/mean_tvd_minus_oracle")
             if let d = delta { try w.write(perSeed(d), shape: [s], at: "per_seed/mean_delta_tvd") }
             try w.write(scores.map { Int32($0.filter { $0.nValid == 0 }.count) }, shape: [s], at: "per_seed/n_no_word")

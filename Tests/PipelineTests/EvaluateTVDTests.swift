@@ -90,6 +90,11 @@ final class EvaluateTVDTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(s["F6/FT (Mul. labels)/Gemma-3-270M"]).n, 2)
         let c1 = (2.0 / 3 + 1 + 0) / 3, c2 = (1.0 / 3 + 1 + 0.5) / 3
         XCTAssertEqual(try XCTUnwrap(s["F7/FT (Mul. labels)/Gemma-3-270M"]).value, (c1 + c2) / 2, accuracy: 1e-12)
+        // Human cross-entropy (the same in both seeds; word 3's is undefined and left out).
+        let ceRow = try XCTUnwrap(s["CE/FT (Mul. labels)/Gemma-3-270M"])
+        XCTAssertEqual(ceRow.value, (crossEntropy[0] + crossEntropy[2]) / 2, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(ceRow.sd), 0, accuracy: 1e-12)
+        XCTAssertEqual(ceRow.n, 2)
         XCTAssertNil(s["F9/all/Gemma-3-270M"])
     }
 
@@ -185,7 +190,7 @@ final class EvaluateTVDTests: XCTestCase {
         XCTAssertEqual(r2.status, 0, r2.stderr)
         XCTAssertEqual(Set(try EvalFixture.summary(all).keys),
                        ["F9/all/Gemma-3-270M", "1/FT (Mul. labels)/Gemma-3-270M", "F6/FT (Mul. labels)/Gemma-3-270M",
-                        "F7/FT (Mul. labels)/Gemma-3-270M"])
+                        "F7/FT (Mul. labels)/Gemma-3-270M", "CE/FT (Mul. labels)/Gemma-3-270M"])
     }
 
     func testRerunIsBitIdentical() throws {

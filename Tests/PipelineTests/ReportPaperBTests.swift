@@ -119,6 +119,8 @@ final class ReportPaperBTests: XCTestCase {
         let table1 = try String(contentsOfFile: b + "/table1.csv", encoding: .utf8)
         XCTAssertTrue(table1.contains("FT (Mul. labels),Gemma-3-270M"), table1)
         XCTAssertTrue(try String(contentsOfFile: b + "/table3.csv", encoding: .utf8).contains("Base,Gemma-3-270M"))
+        // Our extra table: the human answers' cross-entropy per row, beside Table 1.
+        XCTAssertTrue(try String(contentsOfFile: b + "/tableCE.csv", encoding: .utf8).contains("B,CE,FT (Mul. labels),Gemma-3-270M,"))
     }
 
     func testWithoutModelRunsEveryFigureIsPending() throws {
