@@ -118,6 +118,12 @@ extension LanguageModel {
 
     /// `generate(prompt:...)` after a prompt that has already been run; `prefilled` is left as it
     /// was (every sample decodes on a fork of its cache).
+    ///
+    /// Samples that have drawn the same tokens so far have the same next-token distribution, so
+    /// each decode step runs once per distinct token sequence, not once per sample: with 40
+    /// samples of a peaked distribution, most of them share their first token. Such samples
+    /// share one KV cache until their tokens differ (a group that leaves a shared cache takes a
+    /// fork of it). Each sample still draws with its own sampler from its sequence's logits.
     public func generate(after prefilled: PrefilledPrompt, samples n: Int = 1, maxTokens: Int, settings: SamplingSettings,
                          seed: UInt64, stop: Set<Int32> = [], isDone: (([Int32]) -> Bool)? = nil) throws -> [[Int32]] {
         guard n >= 1, maxTokens >= 0 else { throw ModelInputError("generate: samples \(n) must be ≥ 1 and maxTokens \(maxTokens) ≥ 0") }
@@ -125,24 +131,43 @@ extension LanguageModel {
         var results = [[Int32]](repeating: [], count: n)
         if maxTokens == 0 { return results }
         var samplers = (0..<n).map { Sampler(seed: seed &+ UInt64($0)) }
-        var caches = (0..<n).map { _ in prefilled.cache.fork() }
+        // Every sample starts on the prompt's cache and its last logits (logits row 0).
+        var cacheOf = [KVCache?](repeating: prefilled.cache, count: n)
+        var sharesPrompt = true
+        var logits = prefilled.lastLogits
+        var rowOf = [Int](repeating: 0, count: n)
         var active = Array(0..<n)
-        var logits = [Float](repeating: 0, count: n * V)
-        for i in 0..<n { logits.replaceSubrange((i * V)..<((i + 1) * V), with: prefilled.lastLogits) }
         while !active.isEmpty {
-            var stepTokens: [Int32] = [], stepSeqs: [Int] = []
-            for (row, i) in active.enumerated() {
-                let tok = logits.withUnsafeBufferPointer { samplers[i].sample(logits: $0.baseAddress! + row * V, vocab: V, settings: settings) }
+            var continuing: [Int] = []
+            for i in active {
+                let tok = logits.withUnsafeBufferPointer { samplers[i].sample(logits: $0.baseAddress! + rowOf[i] * V, vocab: V, settings: settings) }
                 results[i].append(tok)
                 if !stop.contains(tok) && results[i].count < maxTokens && !(isDone?(results[i]) ?? false) {
-                    stepTokens.append(tok); stepSeqs.append(i)
+                    continuing.append(i)
+                } else {
+                    cacheOf[i] = nil
                 }
             }
-            active = stepSeqs
+            active = continuing
             if active.isEmpty { break }
-            logits = try decodeStep(tokens: stepTokens, caches: active.map { caches[$0] })
+            // One decode row per distinct token sequence, in order of first appearance.
+            var groupOf: [[Int32]: Int] = [:], groupCaches: [KVCache] = [], groupTokens: [Int32] = []
+            var claimed = Set<ObjectIdentifier>()
+            for i in active {
+                if let g = groupOf[results[i]] { rowOf[i] = g; cacheOf[i] = groupCaches[g]; continue }
+                let g = groupCaches.count
+                groupOf[results[i]] = g
+                // The prompt's own cache is never written; a cache another group already
+                // continues is forked before either appends.
+                let shared = cacheOf[i]!
+                let mine = (sharesPrompt || claimed.contains(ObjectIdentifier(shared))) ? shared.fork() : shared
+                claimed.insert(ObjectIdentifier(mine))
+                groupCaches.append(mine); groupTokens.append(results[i].last!)
+                rowOf[i] = g; cacheOf[i] = mine
+            }
+            sharesPrompt = false
+            logits = try decodeStep(tokens: groupTokens, caches: groupCaches)
         }
-        caches.removeAll()
         return results
     }
 }

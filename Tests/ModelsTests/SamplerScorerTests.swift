@@ -114,6 +114,24 @@ final class WordScorerTests: XCTestCase {
         XCTAssertLessThan(shortened, 12, "and leave some running")
     }
 
+    /// Samples that drew the same tokens share one decode row and cache until they differ; every
+    /// sample still equals the same sample drawn on its own (sample i of seed s = the only
+    /// sample of seed s + i), on a peaked distribution where most samples share a prefix.
+    func testSamplesSharingAPrefixEqualSamplesDrawnAlone() throws {
+        for kind in ["gemma3", "llama"] {
+            let (json, src) = tinyModel(kind, seed: 21)
+            let m = try loadModel(hfWeights: src, config: json, configPath: "<\(kind)>")
+            let prompt: [Int32] = [5, 3, 9, 2]
+            let settings = SamplingSettings(temperature: 0.35, topK: 4)
+            let together = try m.generate(prompt: prompt, samples: 16, maxTokens: 5, settings: settings, seed: 31)
+            let alone = try (0..<16).map { try m.generate(prompt: prompt, samples: 1, maxTokens: 5, settings: settings, seed: 31 + UInt64($0))[0] }
+            XCTAssertEqual(together, alone, kind)
+            let firstTokens = Set(together.map { $0[0] }), sequences = Set(together)
+            XCTAssertLessThan(firstTokens.count, 16, "\(kind): samples should share first tokens")
+            XCTAssertGreaterThan(sequences.count, 1, "\(kind): and then diverge")
+        }
+    }
+
     /// One prefill shared by sampling and scoring gives the same bits as each running the prompt
     /// itself, in either order, and leaves the prefilled cache as it was.
     func testSharedPrefillGivesSameSamplesAndScores() throws {
