@@ -35,6 +35,12 @@ public final class PrefixCache {
     /// Number of stored snapshots.
     public var count: Int { entries.count }
 
+    /// Drops every snapshot, so the next sequences are computed as if nothing had run before.
+    public func removeAll() {
+        entries.removeAll()
+        root.children.removeAll()
+    }
+
     /// A fresh cache holding the longest stored prefix of `tokens`, at most `limit` tokens long,
     /// and that prefix's length (0 and an empty cache when nothing matches).
     public func lookup(_ tokens: [Int32], limit: Int? = nil) -> (cache: KVCache, matched: Int) {
@@ -111,6 +117,15 @@ public final class PrefixCache {
                                        logitRows: .rows(rows.map { $0 - matched }))
         try insert(tokens, cache: cache)
         return (logits, cache)
+    }
+
+    /// `LanguageModel.prefill(_:)` reusing the longest stored prefix of `prompt` (and storing
+    /// this one): consecutive Provo contexts of a passage extend each other, so each prefill
+    /// runs only the tokens its predecessor did not have.
+    public func prefill(_ prompt: [Int32]) throws -> PrefilledPrompt {
+        guard !prompt.isEmpty else { throw ModelInputError("prefill needs a non-empty prompt") }
+        let (logits, cache) = try forward(tokens: prompt, logitRows: [prompt.count - 1])
+        return PrefilledPrompt(cache: cache, lastLogits: logits)
     }
 
     private func newestEntry(below node: Node) -> Entry? {

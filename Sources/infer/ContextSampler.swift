@@ -38,6 +38,12 @@ final class ContextSampler {
     let stopAfterWord: Bool
     let stop: Set<Int32>
     let scorer: WordScorer
+    /// The last few prompts' KV caches: a context's prompt shares its start (the instruction, the
+    /// passage so far) with the previous context's, and only the rest is run. Reusing a cache
+    /// changes the last bits of the results (the prompt's rows are computed in other matrix
+    /// shapes), so it is emptied at each chunk start (`startChunk`): a chunk's bits then do not
+    /// depend on whether the run was interrupted before it.
+    let prompts: PrefixCache
 
     init(lm: LanguageModel, tok: Tokenizer, style: PromptStyle, example: OneShotExample?, settings: SamplingSettings,
          samples: Int, maxNewTokens: Int, scoreHumans: Bool, stopAfterWord: Bool = true) throws {
@@ -47,7 +53,11 @@ final class ContextSampler {
         template = style.isChat ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
         stop = Set(tok.stopTokenIDs)
         scorer = WordScorer(model: lm)
+        prompts = PrefixCache(model: lm, maxEntries: 4)
     }
+
+    /// Call before the first item of each resumable chunk.
+    func startChunk() { prompts.removeAll() }
 
     /// The prompt as text, and whether it is encoded as a chat prompt (specials parsed, no extra BOS).
     func promptText(_ context: String) throws -> String {
@@ -93,7 +103,7 @@ final class ContextSampler {
         let tok = self.tok
         let done: (([Int32]) -> Bool)? = stopAfterWord ? { firstWordIsComplete(tok.decode($0, skipSpecial: true)) } : nil
         // One prefill serves both the samples and the human answers' scores.
-        let prefilled = try lm.prefill(ids)
+        let prefilled = try prompts.prefill(ids)
         let gen = try lm.generate(after: prefilled, samples: samples, maxTokens: maxNewTokens, settings: settings, seed: seed,
                                   stop: stop, isDone: done)
         let decoded = gen.map { tok.decode($0, skipSpecial: true) }

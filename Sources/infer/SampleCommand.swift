@@ -74,7 +74,7 @@ struct SampleCommand: ParsableCommand {
         let rowLabel = variant ?? (style == .oneShot ? "1-Shot" : "Base")
 
         // Everything that changes a chunk's contents; labels and --limit do not.
-        var settingsText = "format: infer-sample-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(modelHash)\n"
+        var settingsText = "format: infer-sample-chunk/2\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(modelHash)\n"
         settingsText += "prompt: \(style.rawValue)\nsplit: \(split)\nsamples: \(sampling.samples)\nmax_new_tokens: \(sampling.maxNewTokens)\n"
         settingsText += "top_k: \(sampling.topK)\ntop_p: \(sampling.topP)\ntemperature: \(sampling.temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
         settingsText += "continuations: \(fullContinuations ? "full" : "until-first-word")\n"
@@ -124,6 +124,7 @@ struct SampleCommand: ParsableCommand {
             }
             var part = header
             part.notes = [:]
+            sampler!.startChunk()
             for c in contexts[plan[j].0...plan[j].1] {
                 let r = try sampler!.run(c, seed: contextSeed(seed: seed, textID: c.textID, wordNumber: c.wordNumber))
                 part.append(textID: c.textID, wordNumber: c.wordNumber, words: r.words, texts: r.texts, responses: r.responses, logq: r.logq)
