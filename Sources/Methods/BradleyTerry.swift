@@ -71,8 +71,15 @@ public enum BradleyTerry {
 
         func logSigmoid(_ x: Double) -> Double { x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x)) }
         func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
-        func loss(_ s: [Double]) -> Double {
-            var f = 0.5 * ridge * s.reduce(0) { $0 + $1 * $1 }
+        /// All k scores from the free ones (the reference's is 0).
+        func scores(_ z: [Double]) -> [Double] {
+            var s = [Double](repeating: 0, count: k)
+            for l in free { s[l] = z[slot[l]] }
+            return s
+        }
+        func loss(_ z: [Double]) -> Double {
+            let s = scores(z)
+            var f = 0.5 * ridge * z.reduce(0) { $0 + $1 * $1 }
             for c in comparisons {
                 let d = s[c.i] - s[c.j]
                 f -= c.pI * logSigmoid(d) + (1 - c.pI) * logSigmoid(-d)
@@ -80,11 +87,12 @@ public enum BradleyTerry {
             return f
         }
 
-        var s = [Double](repeating: 0, count: k)
-        var f = loss(s)
+        var z = [Double](repeating: 0, count: m)
+        var f = loss(z)
         for _ in 0..<maxIterations {
-            var grad = [Double](repeating: 0, count: m), hess = [Double](repeating: 0, count: m * m)
-            for l in free { grad[slot[l]] += ridge * s[l]; hess[slot[l] * m + slot[l]] += ridge }
+            let s = scores(z)
+            var grad = z.map { ridge * $0 }, hess = [Double](repeating: 0, count: m * m)
+            for a in 0..<m { hess[a * m + a] = ridge }
             for c in comparisons {
                 let q = sigmoid(s[c.i] - s[c.j])
                 let g = q - c.pI, w = q * (1 - q)
@@ -94,19 +102,9 @@ public enum BradleyTerry {
                 if a >= 0, b >= 0 { hess[a * m + b] -= w; hess[b * m + a] -= w }
             }
             if grad.map(abs).max() ?? 0 < tol { return s }
-            let step: [Double]
-            do { step = try choleskySolve(hess, grad, m) } catch {
+            do { (z, f) = try dampedNewtonStep(from: z, value: f, gradient: grad, hessian: hess, minStep: 1e-12, objective: loss) } catch {
                 throw MethodsError("Bradley–Terry: Newton step: \(error)")
             }
-            let slope = zip(grad, step).reduce(0.0) { $0 + $1.0 * $1.1 }
-            var t = 1.0, next = s, fNext = f
-            while true {
-                for l in free { next[l] = s[l] - t * step[slot[l]] }
-                fNext = loss(next)
-                if fNext <= f - 1e-4 * t * slope || t < 1e-12 { break }
-                t *= 0.5
-            }
-            s = next; f = fNext
         }
         throw MethodsError("Bradley–Terry: Newton's method did not converge in \(maxIterations) iterations")
     }

@@ -7,7 +7,7 @@ import Numerics
 ///   ½‖w‖² + C · Σ_i s_i · [−y_i log σ(z_i) − (1 − y_i) log(1 − σ(z_i))],   z_i = x_i·w + b,
 /// the intercept b unpenalised. The objective is strictly convex, so its minimiser is unique and
 /// any exact solver reproduces scikit-learn's converged answer; this one uses Newton's method
-/// (Hessian I′ + C·Xᵀ diag(s σ(1−σ)) X by BLAS, Cholesky solve, backtracking line search), all
+/// (Hessian I′ + C·Xᵀ diag(s σ(1−σ)) X by BLAS, `dampedNewtonStep`), all
 /// in Double. Labels may be soft (y ∈ [0, 1]), e.g. the fraction of annotators choosing the label.
 public struct LogisticRegression: Sendable, Equatable {
     public var weights: [Double]
@@ -72,20 +72,9 @@ public struct LogisticRegression: Sendable, Equatable {
             for j in 0..<d { hess[j * D + j] += 1 }
             // A tiny ridge keeps the intercept's row positive definite when all h_i vanish.
             hess[d * D + d] += 1e-12
-            let step: [Double]
-            do { step = try choleskySolve(hess, grad, D) } catch {
+            do { (theta, f) = try dampedNewtonStep(from: theta, value: f, gradient: grad, hessian: hess, minStep: 1e-10, objective: objective) } catch {
                 throw TrainingError("logistic regression: Newton step: \(error)")
             }
-            // Backtracking (Armijo) line search along the Newton direction.
-            let slope = zip(grad, step).reduce(0.0) { $0 + $1.0 * $1.1 }
-            var t = 1.0, next = theta, fNext = f
-            while true {
-                for j in 0..<D { next[j] = theta[j] - t * step[j] }
-                fNext = objective(next)
-                if fNext <= f - 1e-4 * t * slope || t < 1e-10 { break }
-                t *= 0.5
-            }
-            theta = next; f = fNext
         }
         throw TrainingError("logistic regression: Newton's method did not converge in \(maxIterations) iterations")
     }
