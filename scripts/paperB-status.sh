@@ -58,7 +58,10 @@ kind() { sed -E -e "s#^$ART/##" \
   -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
   -e 's#^provo/splits.h5#prepare#'; }
 if [ -n "$todo" ] && [ -f "$ART/timings.tsv" ]; then
-  tail -n +2 "$ART/timings.tsv" | awk -F'\t' '$4 == 0 { print $1 "\t" $3 }' | while IFS=$'\t' read -r t s; do
+  # A finished target's time is the sum of all its rows: a resumed run also has rows for the
+  # invocations that were interrupted before it finished.
+  tail -n +2 "$ART/timings.tsv" | awk -F'\t' '{ s[$1] += $3 } $4 == 0 { done[$1] = 1 }
+      END { for (t in done) print t "\t" s[t] }' | sort | while IFS=$'\t' read -r t s; do
     printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > /tmp/paperB-status.$$
   printf '%s\n' "$todo" | kind | sort | uniq -c | while read -r n k; do
     m=$(awk -F'\t' -v k="$k" '$1 == k { s += $2; c++ } END { if (c) printf "%.0f", s / c }' /tmp/paperB-status.$$)

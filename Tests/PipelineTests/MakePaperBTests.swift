@@ -169,6 +169,28 @@ final class MakePaperBTests: XCTestCase {
         }
         XCTAssertTrue(wall.contains("target,finetune,provo/finetune/b-mul/seed42/model/finetuned.json,1,0,0,"), wall)
 
+        // make status-paperB estimates what the full run (both seeds) still needs from the ledger: a
+        // finished run's time includes the rows of its interrupted invocations (a synthetic one here).
+        let target = art + "/provo/finetune/b-mul/seed42/model/finetuned.json"
+        let finished = try XCTUnwrap(ledger.dropFirst().first { $0[0] == target }.flatMap { Double($0[2]) })
+        let ledgerHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: art + "/timings.tsv"))
+        ledgerHandle.seekToEndOfFile()
+        ledgerHandle.write(Data("\(target)\t2026-01-01T00:00:00Z\t1000.0\tinterrupted\t1\n".utf8))
+        try ledgerHandle.close()
+        let status = Process()
+        status.executableURL = p.executableURL; status.currentDirectoryURL = p.currentDirectoryURL
+        status.arguments = ["--no-print-directory", "status-paperB"] + p.arguments!.filter { $0 != "--no-print-directory" && $0 != "paperB-quick" }
+        status.environment = env
+        let statusOut = Pipe()
+        status.standardOutput = statusOut
+        try status.run()
+        let statusText = String(decoding: statusOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        status.waitUntilExit()
+        XCTAssertEqual(status.terminationStatus, 0, statusText)
+        let line = try XCTUnwrap(statusText.split(separator: "\n").first { $0.contains("× finetune b-mul ") }, statusText)
+        XCTAssertTrue(line.contains(" 1 × finetune b-mul"), String(line))   // seed 123 to go
+        XCTAssertTrue(line.contains("(mean \(Int((1000 + finished).rounded())) s per run"), "\(line) (finished part \(finished) s)")
+
         // Nothing left to do: a second make runs no stage, even after the raw data was written
         // again with the same bytes and a newer time (as a re-provisioned dataset folder is).
         Thread.sleep(forTimeInterval: 1.1)
