@@ -15,10 +15,15 @@ CONFIG       ?= release
 BIN          := .build/$(CONFIG)
 export DISTLAB_MODELS_DIR := $(abspath $(MODELS_DIR))
 # Debian's OpenBLAS 0.3.21 does not recognise this machine's CPU and falls back to its SSE3
-# "Prescott" kernels (sgemm 64 GFLOP/s here); the AVX2/FMA Haswell kernels ran 157 GFLOP/s with the
-# same results. An OPENBLAS_CORETYPE already set in the environment wins.
-OPENBLAS_CORETYPE ?= Haswell
+# "Prescott" kernels. scripts/openblas-coretype.sh picks the family by the CPU's instruction sets:
+# SkylakeX with AVX-512 (sgemm 1024³ 154 GFLOP/s here, against 82 Haswell and ~31 Prescott, one
+# thread beside two running stages), else Haswell (AVX2/FMA). One set in the environment wins.
+ifeq ($(origin OPENBLAS_CORETYPE),undefined)
+OPENBLAS_CORETYPE := $(shell scripts/openblas-coretype.sh)
+endif
+ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
+endif
 # BLAS threads per stage process (default: one per core). Two single-threaded stages at once
 # (`make -j2 paperB BLAS_THREADS=1`) got 1.41x the sampling throughput and 1.15x the training
 # throughput of one two-threaded stage here; results can differ in the last float bits between
