@@ -3,6 +3,7 @@ import Artifacts
 import Datasets
 import Foundation
 import Models
+import Numerics
 import StageKit
 import Tokenizers
 import Training
@@ -79,7 +80,9 @@ struct SampleCommand: ParsableCommand {
         settingsText += "top_k: \(sampling.topK)\ntop_p: \(sampling.topP)\ntemperature: \(sampling.temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
         settingsText += "continuations: \(fullContinuations ? "full" : "until-first-word")\n"
         if let e = example { settingsText += "one_shot_example: [\(e.textID), \(e.wordNumber)]\n" }
-        let configHash = SHA256.hexDigest(settingsText)
+        // Chunks also depend on the BLAS setup (thread count and kernel family change the last
+        // bits), so a run resumed under another one recomputes its chunks instead of mixing them.
+        let configHash = SHA256.hexDigest(settingsText + "blas: threads \(blasThreads), core \(openBLASCore())\n")
         ctx.setConfigText("command: sample\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(rowLabel)\nlimit: \(limit.map(String.init) ?? "none")\n"
                           + "chunk_size: \(chunkSize)\n" + settingsText)
 

@@ -169,6 +169,17 @@ final class InferSampleTests: XCTestCase {
         XCTAssertTrue(o.stderr.contains("other settings"), o.stderr)
         let seed8 = try SamplesArtifact.read(path: dir + "/other.h5")
         XCTAssertNotEqual(seed8.texts, Array(expected.texts.prefix(12)), "seed 8 reproduced seed 42's samples")
+
+        // Nor chunks made with another BLAS setup (its last bits differ): a resumed run recomputes them.
+        func blas(_ threads: String, _ extra: [String]) throws -> Stages.Result {
+            try Stages.run("infer", ["sample", "--splits", splits, "--model", model, "--model-label", "Tiny", "--samples", "6",
+                                     "--max-new-tokens", "3", "--chunk-size", "2", "--output", "blas.h5", "--limit", "2"] + extra,
+                           environment: env.merging(["OPENBLAS_NUM_THREADS": threads]) { $1 }, cwd: dir)
+        }
+        XCTAssertEqual(try blas("1", ["--keep-chunks"]).status, 0)
+        let b = try blas("2", [])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertTrue(b.stderr.contains("other settings"), b.stderr)
     }
 
     func testChatPromptsAndOneShotExample() throws {
