@@ -16,8 +16,9 @@ BIN          := .build/$(CONFIG)
 export DISTLAB_MODELS_DIR := $(abspath $(MODELS_DIR))
 # Debian's OpenBLAS 0.3.21 does not recognise this machine's CPU and falls back to its SSE3
 # "Prescott" kernels. scripts/openblas-coretype.sh picks the family by the CPU's instruction sets:
-# SkylakeX with AVX-512 (sgemm 1024³ 154 GFLOP/s here, against 82 Haswell and ~31 Prescott, one
-# thread beside two running stages), else Haswell (AVX2/FMA). One set in the environment wins.
+# SkylakeX with AVX-512 (sgemm 1024³ 154 GFLOP/s here against 82 with Haswell's, one thread beside
+# two running stages; Prescott's ran ~31 on the models' matrix shapes), else Haswell (AVX2/FMA).
+# One set in the environment wins.
 ifeq ($(origin OPENBLAS_CORETYPE),undefined)
 OPENBLAS_CORETYPE := $(shell scripts/openblas-coretype.sh)
 endif
