@@ -25,7 +25,18 @@ public final class StageContext {
         self.stage = stage
         self.commandLine = commandLine
         self.seed = seed
+        _ = StageContext.openBLASFallbackWarning
     }
+
+    /// Once per process, when a stage starts work (not for --help): one line on stderr if
+    /// OpenBLAS chose its SSE3 "Prescott" kernels by itself. It does so on CPUs it does not
+    /// recognise, and matrix products then run several times slower than they could; the
+    /// Makefile sets OPENBLAS_CORETYPE, outside make the user has to. (A static let runs once.)
+    private static let openBLASFallbackWarning: Void = {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, openBLASCore() == "Prescott" else { return }
+        FileHandle.standardError.write(Data(("warning: OpenBLAS did not recognise this CPU and uses its slow SSE3 (Prescott) kernels; "
+            + "set OPENBLAS_CORETYPE=$(scripts/openblas-coretype.sh) as the Makefile does\n").utf8))
+    }()
 
     /// Load a YAML/JSON config (unknown keys are errors, see `StageKit.loadConfig`) and
     /// record its text for provenance.

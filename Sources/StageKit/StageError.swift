@@ -1,7 +1,6 @@
 import ArgumentParser
 import Artifacts
 import Foundation
-import Numerics
 
 /// An error a stage reports to the user: a bad input/data file (exit code 1) or a bad
 /// command line (exit code 2). Printed as `error: <file>: <what>`.
@@ -78,7 +77,6 @@ public func runStage<C: ParsableCommand>(_ command: C.Type, arguments: [String]?
     setvbuf(stdout, nil, _IOLBF, 0)
     do {
         var cmd = try command.parseAsRoot(arguments)
-        warnIfOpenBLASFellBack()
         try cmd.run()
         exit(0)
     } catch {
@@ -96,15 +94,6 @@ public func runStage(_ body: () throws -> Void) -> Never {
     } catch {
         finish(StageExit(code: stageInputFailure, text: "error: \(describe(error))", toStdout: false))
     }
-}
-
-/// One line on stderr when OpenBLAS chose its SSE3 "Prescott" kernels by itself: it did not
-/// recognise the CPU, and matrix products run several times slower than they could
-/// (the Makefile sets OPENBLAS_CORETYPE; outside make the user has to).
-func warnIfOpenBLASFellBack() {
-    guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, openBLASCore() == "Prescott" else { return }
-    FileHandle.standardError.write(Data(("warning: OpenBLAS did not recognise this CPU and uses its slow SSE3 (Prescott) kernels; "
-        + "set OPENBLAS_CORETYPE=$(scripts/openblas-coretype.sh) as the Makefile does\n").utf8))
 }
 
 private func finish(_ e: StageExit) -> Never {

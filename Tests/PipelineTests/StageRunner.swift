@@ -18,21 +18,24 @@ enum Stages {
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
     /// Runs `stage args...` with extra environment; fails the test if the binary is missing.
-    static func run(_ stage: String, _ args: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Result {
+    static func run(_ stage: String, _ args: [String], environment: [String: String] = [:], unset: Set<String> = [],
+                    cwd: String? = nil) throws -> Result {
         let exe = productsDirectory.appendingPathComponent(stage)
         guard FileManager.default.isExecutableFile(atPath: exe.path) else {
             throw XCTSkip("\(exe.path) not built (run `swift build --build-tests`)")
         }
-        return try runExecutable(exe, args, environment: environment, cwd: cwd)
+        return try runExecutable(exe, args, environment: environment, unset: unset, cwd: cwd)
     }
 
-    /// Runs any executable (a script, a system tool) and collects its exit status and output.
-    static func runExecutable(_ exe: URL, _ args: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Result {
+    /// Runs any executable (a script, a system tool) and collects its exit status and output;
+    /// the child gets this process's environment plus `environment`, minus `unset`.
+    static func runExecutable(_ exe: URL, _ args: [String], environment: [String: String] = [:], unset: Set<String> = [],
+                              cwd: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !unset.contains($0.key) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
