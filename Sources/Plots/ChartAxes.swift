@@ -62,7 +62,8 @@ func plotArea(in panel: Rect, style: ChartStyle, extraBottom: Double = 0) -> Rec
 func drawAxes(_ w: inout SVGWriter, frame: PlotFrame, panel: Rect, style: ChartStyle,
               title: String, xLabel: String, yLabel: String, xTicks: Bool = true) {
     let a = frame.area, f = style.fontSize
-    w.text(title, panel.x + panel.width / 2, panel.y + 1.5 * f, anchor: .middle, size: f * 1.15, bold: true)
+    w.text(title, panel.x + panel.width / 2, panel.y + 1.5 * f, anchor: .middle,
+           size: fittingFontSize(title, maxWidth: panel.width - f, fontSize: f * 1.15), bold: true)
     for (v, l) in zip(frame.y.ticks, frame.y.labels) {
         let y = frame.py(v)
         w.line(a.x, y, a.right, y, stroke: "#dddddd", width: 0.8)

@@ -121,10 +121,16 @@ public func renderSmallMultiples(_ charts: [Chart], columns: Int, title: String?
     guard columns >= 1 else { throw PlotsError.badData(context: "small multiples", message: "columns must be >= 1") }
     let cols = min(columns, charts.count)
     let rows = (charts.count + cols - 1) / cols
-    let top = title == nil ? 0 : style.fontSize * 2.4
-    let width = style.width * Double(cols), height = top + style.height * Double(rows)
+    let width = style.width * Double(cols)
+    // A title wider than the figure (e.g. one panel under a long title) wraps onto more lines.
+    let titleSize = style.fontSize * 1.3, lineHeight = titleSize * 1.25
+    let titleLines = title.map { wrappedLines($0, maxWidth: width - 2 * style.fontSize, fontSize: titleSize) } ?? []
+    let top = titleLines.isEmpty ? 0 : style.fontSize * 2.4 + Double(titleLines.count - 1) * lineHeight
+    let height = top + style.height * Double(rows)
     var w = SVGWriter()
-    if let t = title { w.text(t, width / 2, style.fontSize * 1.6, anchor: .middle, size: style.fontSize * 1.3, bold: true) }
+    for (k, line) in titleLines.enumerated() {
+        w.text(line, width / 2, style.fontSize * 1.6 + Double(k) * lineHeight, anchor: .middle, size: titleSize, bold: true)
+    }
     for (i, c) in charts.enumerated() {
         let panel = Rect(x: style.width * Double(i % cols), y: top + style.height * Double(i / cols),
                          width: style.width, height: style.height)

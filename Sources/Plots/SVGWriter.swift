@@ -114,3 +114,26 @@ struct SVGWriter {
 /// Rough width of a text in SVG units (no font metrics available: 0.6 em per character is
 /// close for sans-serif digits and lower case). Used to size legends and avoid label overlap.
 func estimatedTextWidth(_ s: String, fontSize: Double) -> Double { Double(s.count) * fontSize * 0.6 }
+
+/// The font size at which `s` fits in `maxWidth` (by `estimatedTextWidth`): `fontSize`, or
+/// smaller for a text that would overflow (a panel title is one line; shrinking keeps it whole).
+func fittingFontSize(_ s: String, maxWidth: Double, fontSize: Double) -> Double {
+    let w = estimatedTextWidth(s, fontSize: fontSize)
+    return w <= maxWidth ? fontSize : fontSize * maxWidth / w
+}
+
+/// `s` broken at spaces into lines no wider than `maxWidth` (by `estimatedTextWidth`); a single
+/// word wider than that stays on its own line.
+func wrappedLines(_ s: String, maxWidth: Double, fontSize: Double) -> [String] {
+    var lines: [String] = [], line = ""
+    for word in s.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+        let candidate = line.isEmpty ? word : line + " " + word
+        if !line.isEmpty && estimatedTextWidth(candidate, fontSize: fontSize) > maxWidth {
+            lines.append(line); line = word
+        } else {
+            line = candidate
+        }
+    }
+    lines.append(line)
+    return lines
+}

@@ -81,6 +81,28 @@ final class SVGChartTests: XCTestCase {
         if let d = dir { try grid.write(toFile: "\(d)/grid.svg", atomically: true, encoding: .utf8) }
     }
 
+    /// A figure title wider than its one panel wraps onto lines that fit (0.6 em per character,
+    /// the estimate the layout uses); a short title stays one line.
+    func testLongFigureTitleWrapsToTheFigureWidth() throws {
+        let chart = sampleCharts()[0].1
+        let long = "Fig. 4: TVD after fine-tuning (FT (Mul. labels)) against context open-endedness (oracle TVD), seed 42"
+        let svg = try renderSmallMultiples([chart], columns: 1, title: long, style: ChartStyle(width: 420, height: 300))
+        let check = SVGChecker()
+        XCTAssertTrue(check.parse(svg))
+        let titleWords = Set(long.split(separator: " ").map(String.init))
+        let titleLines = check.texts.filter { line in
+            !line.isEmpty && line.split(separator: " ").allSatisfy { titleWords.contains(String($0)) } && line.split(separator: " ").count >= 3
+        }
+        XCTAssertGreaterThanOrEqual(titleLines.count, 2, "\(check.texts)")
+        XCTAssertEqual(titleLines.joined(separator: " "), long)
+        let fontSize = ChartStyle(width: 420, height: 300).fontSize * 1.3
+        for line in titleLines { XCTAssertLessThanOrEqual(Double(line.count) * fontSize * 0.6, 420) }
+        let short = try renderSmallMultiples([chart], columns: 1, title: "Fig. 1")
+        let c2 = SVGChecker()
+        XCTAssertTrue(c2.parse(short))
+        XCTAssertEqual(c2.texts.filter { $0 == "Fig. 1" }.count, 1)
+    }
+
     func testHistogramDrawsOneBarPerNonEmptyBinAndEscapesText() throws {
         let chart = Chart.histogram(HistogramChart(title: "a < b & \"c\"", xLabel: "x", series: [
             HistogramSeries(name: "s1", values: [0.1, 0.1, 0.6, 1.5]),
