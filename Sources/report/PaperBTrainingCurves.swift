@@ -53,7 +53,7 @@ extension PaperBFigures {
         }
         for n in experiment.ablation.answers {
             out.append((experiment.ablation.config.replacingOccurrences(of: "{n}", with: String(n)),
-                        "\(experiment.models.base.label): \(n) labels per context", [experiment.ablation.seed]))
+                        "\(experiment.models.base.label): \(n) label\(n == 1 ? "" : "s") per context", [experiment.ablation.seed]))
         }
         return out
     }
