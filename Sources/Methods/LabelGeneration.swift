@@ -1,0 +1,154 @@
+import Foundation
+import Models
+import Numerics
+import Tokenizers
+
+/// One label-generation step (paper A §4): the position where the model starts writing a label
+/// string, with the logits of every candidate label's first token there.
+public struct LabelStep: Equatable {
+    /// Logits of the candidates' first tokens: the labels in order, then "none".
+    public var candidateLogits: [Float]
+    /// log Σ exp over the whole vocabulary at this position, so that a candidate's probability
+    /// over the full vocabulary is exp(logit − logSumExp) (appendix A.1's caveat, measurable).
+    public var vocabLogSumExp: Float
+    /// The candidate the model then wrote (label index, labels.count for "none"), or -1 when the
+    /// string it wrote is none of them.
+    public var generated: Int
+}
+
+/// One greedy generation for one input.
+public struct LabelGenerationResult: Equatable {
+    public var text: String
+    public var steps: [LabelStep]
+    /// The labels of the parsed answer (indices; "none" gives no label).
+    public var predicted: Set<Int>
+    /// Whether the answer parsed as `{"label": [...]}`.
+    public var parsed: Bool
+    /// Strings in the answer list that are no label (and not "none").
+    public var unknownLabels: [String]
+    /// Last-layer (final-normalised) hidden state of the first label token as it is read back
+    /// in, the linear probes' input (appendix A.5); empty when no label step happened.
+    public var firstLabelHidden: [Float]
+}
+
+/// Greedy decoding of paper A's answer line with the label distribution at every label step.
+///
+/// A label step is a position where the text generated so far ends with a JSON list opener
+/// (`[` then `"`) or a separator (`"` `,` `"`), so the next token begins a label string. There
+/// the logits of the candidates' first tokens are recorded (their softmax is the step's label
+/// distribution, appendix A.1) and decoding continues greedily. Requires each candidate's first
+/// token to be distinct, else the step distribution could not tell the labels apart.
+public final class LabelGenerator {
+    public let lm: LanguageModel
+    public let tok: Tokenizer
+    public let labels: [String]
+    /// First token of each label, then of "none".
+    public let candidateTokens: [Int32]
+    public let maxNewTokens: Int
+    let prefixCache: PrefixCache
+    let stop: Set<Int32>
+
+    public init(lm: LanguageModel, tok: Tokenizer, labels: [String], maxNewTokens: Int = 64) throws {
+        self.lm = lm; self.tok = tok; self.labels = labels; self.maxNewTokens = maxNewTokens
+        var firsts: [Int32] = []
+        for name in labels + ["none"] {
+            guard let t = tok.encode(name, addBOS: false).first else {
+                throw MethodsError("label '\(name)' encodes to no tokens")
+            }
+            if let j = firsts.firstIndex(of: t) {
+                let other = (labels + ["none"])[j]
+                throw MethodsError("labels '\(other)' and '\(name)' start with the same token \(t) ('\(tok.decodeToken(t))'): "
+                                   + "their first-token probabilities cannot be told apart")
+            }
+            firsts.append(t)
+        }
+        candidateTokens = firsts
+        prefixCache = PrefixCache(model: lm, maxEntries: 4)
+        stop = Set(tok.stopTokenIDs)
+    }
+
+    /// Whether `text` ends where a label string starts: `[ "` or `" , "` (any spaces between).
+    public static func endsAtLabelStart(_ text: String) -> Bool {
+        var s = Substring(text)
+        guard s.last == "\"" else { return false }
+        s.removeLast()
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        if s.last == "[" { return true }
+        guard s.last == "," else { return false }
+        s.removeLast()
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return s.last == "\""
+    }
+
+    /// Whether the answer is finished: the JSON object closed, or a newline after some content.
+    static func answerIsComplete(_ text: String) -> Bool {
+        if text.contains("}") { return true }
+        let trimmed = text.drop { $0.isWhitespace }
+        return trimmed.contains("\n")
+    }
+
+    /// Generates the answer to `prompt` (token ids, BOS included as the model wants).
+    public func generate(prompt: [Int32]) throws -> LabelGenerationResult {
+        let first = try prefixCache.forward(tokens: prompt, logitRows: [prompt.count - 1])
+        let cache = first.cache
+        var logits = first.logits
+        var generated: [Int32] = []
+        var steps: [LabelStep] = []
+        var stepOffsets: [Int] = []      // character offset of each step in the decoded text
+        var hidden: [Float] = []
+        var pendingFirstLabel = false    // the next token fed is the first label step's choice
+        let V = lm.vocabSize
+        var text = ""
+        while generated.count < maxNewTokens {
+            if Self.endsAtLabelStart(text) {
+                let lse = logits.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: V) }
+                steps.append(LabelStep(candidateLogits: candidateTokens.map { logits[Int($0)] }, vocabLogSumExp: lse, generated: -1))
+                stepOffsets.append(text.count)
+                if steps.count == 1 { pendingFirstLabel = true }
+            }
+            var best = 0
+            logits.withUnsafeBufferPointer { l in
+                for v in 1..<V where l[v] > l[best] { best = v }
+            }
+            let next = Int32(best)
+            generated.append(next)
+            if stop.contains(next) { break }
+            text = tok.decode(generated, skipSpecial: true)
+            if Self.answerIsComplete(text) { break }
+            let h = try lm.hiddenStates(tokens: [next], cache: cache)
+            if pendingFirstLabel { hidden = h; pendingFirstLabel = false }
+            logits = try lm.logits(hidden: h, rows: [0])
+        }
+        text = tok.decode(generated, skipSpecial: true)
+        // What each step went on to write: the characters up to the closing quote.
+        let chars = Array(text)
+        for (k, off) in stepOffsets.enumerated() {
+            var end = off
+            while end < chars.count && chars[end] != "\"" { end += 1 }
+            steps[k].generated = Self.candidateIndex(String(chars[off..<end]), labels: labels)
+        }
+        let (parsed, predicted, unknown) = Self.parseAnswer(text, labels: labels)
+        return LabelGenerationResult(text: text, steps: steps, predicted: predicted, parsed: parsed,
+                                     unknownLabels: unknown, firstLabelHidden: hidden)
+    }
+
+    /// Index of a written label string among the candidates (case and surrounding space ignored).
+    public static func candidateIndex(_ s: String, labels: [String]) -> Int {
+        let key = s.trimmingCharacters(in: .whitespaces).lowercased()
+        return (labels + ["none"]).firstIndex { $0.lowercased() == key } ?? -1
+    }
+
+    /// Parses the first `{...}` of the answer as `{"label": [strings]}`.
+    public static func parseAnswer(_ text: String, labels: [String]) -> (parsed: Bool, labels: Set<Int>, unknown: [String]) {
+        guard let open = text.firstIndex(of: "{"), let close = text[open...].firstIndex(of: "}"),
+              let obj = try? JSONSerialization.jsonObject(with: Data(text[open...close].utf8)) as? [String: Any],
+              let list = obj["label"] as? [Any] else { return (false, [], []) }
+        var set = Set<Int>(), unknown: [String] = []
+        for item in list {
+            guard let s = item as? String else { unknown.append("\(item)"); continue }
+            let i = candidateIndex(s, labels: labels)
+            if i < 0 { unknown.append(s) } else if i < labels.count { set.insert(i) }
+        }
+        return (true, set, unknown)
+    }
+}

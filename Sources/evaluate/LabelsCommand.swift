@@ -1,0 +1,132 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+import Methods
+import Metrics
+import StageKit
+
+/// Paper A §5: the label distributions of the baseline and test-time methods that read a greedy
+/// generation (compare-to-none, hard predictions, max-over-generations), scored against the
+/// annotators' proportions by NLL, L1 and example-F1.
+struct Labels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "labels",
+        abstract: "Paper A: compare-to-none, hard predictions and max-over-generations, scored by NLL / L1 / example-F1.",
+        discussion: """
+            Per item of an `infer labels` artifact:
+              Compare-to-None        σ(z_l − z_none), z the first-token logits at the first label step
+              Hard Predictions       1 − ε for each label of the parsed answer, ε for the others
+              Max-Over-Generations   per label, the largest probability it had at any label step, where a
+                                     step's distribution is the softmax over the labels' and "none"'s
+                                     first tokens; ε where no step gave more (as the paper's code, ε = 1e-8)
+            An item whose answer has no label step has no compare-to-none; it is left out of that
+            method's mean and the count says how many were scored (never silently: the summary's n).
+            Metrics (appendix: Metrics/LabelDistributionMetrics): multi-label NLL = −Σ_l [p log q +
+            (1 − p) log(1 − q)], L1 = Σ_l |p − q|, example-F1 of the labels with p ≥ 0.5 against q ≥ 0.5.
+            Summary rows A/<table>/<method>/<dataset>/<NLL|L1|F1> (table 1: the larger model's role,
+            table 5: the smaller's), with bootstrap 95% CIs over items.
+            """)
+
+    @Option(help: "Splits artifact of `prepare-splits labels` (the human proportions).") var splits: String
+    @Option(help: "Generations artifact of `infer labels` on those splits.") var generations: String
+    @Option(help: "Paper A table of the summary rows (1: Llama3 70B's role, 5: 8B's).") var table = "1"
+    @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
+    @Option(help: "ε of hard predictions and of the max-over-generations floor.") var epsilon = 1e-8
+    @Option(help: "Bootstrap resamples for the 95% CIs (0: none).") var bootstrap = 1000
+    @Option(help: "Seed of the bootstrap.") var seed = 42
+    @Option(help: "Output HDF5 artifact.") var output: String
+
+    static let methods = ["Compare-to-None", "Hard Predictions", "Max-Over-Generations"]
+    static let datasetNames = ["goemotions": "GoEmotions", "mfrc": "MFRC", "semeval": "SemEval",
+                               "hs-brexit": "HS-Brexit", "md-agreement": "MD-Agreement"]
+
+    func run() throws {
+        guard epsilon > 0 && epsilon < 0.5 else { throw StageError.usage("--epsilon must be in (0, 0.5)") }
+        guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
+        let ctx = StageContext(stage: "evaluate", seed: seed)
+        try ctx.addInputs([splits, generations])
+        let data = try LabelTaskSplits.read(path: splits)
+        let gen = try LabelGenerations.read(path: generations)
+        let labels = data.dataset.labels
+        guard gen.candidates == labels + ["none"] else {
+            throw StageError.input(generations, "candidates \(gen.candidates) are not the splits' labels \(labels) + none")
+        }
+        if let d = gen.attributes["dataset"], d != data.dataset.name {
+            throw StageError.input(generations, "was generated for dataset \(d), the splits are \(data.dataset.name)")
+        }
+        let column = dataset ?? Self.datasetNames[data.dataset.name] ?? data.dataset.name
+        ctx.setConfigText("evaluation: labels\ntable: \(table)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\nseed: \(seed)\n")
+
+        let n = gen.count, l = labels.count
+        var human: [[Double]] = []
+        var predicted = [[[Double]]](repeating: [], count: Self.methods.count)
+        var scored = [[Bool]](repeating: [], count: Self.methods.count)
+        for i in 0..<n {
+            let item = gen.itemIndex[i]
+            guard item < data.dataset.items.count else {
+                throw StageError.input(generations, "example \(i): item \(item) is not in \(splits)")
+            }
+            human.append(data.dataset.items[item].proportions)
+            let steps = gen.steps(of: i)
+            // Compare-to-none: the first label step's logits.
+            if let first = steps.first {
+                let z = first.logits.map(Double.init)
+                predicted[0].append(try LabelDistributionMethod.compareToNone(labelLogits: Array(z.prefix(l)), noneLogit: z[l]))
+                scored[0].append(true)
+            } else {
+                predicted[0].append([Double](repeating: .nan, count: l)); scored[0].append(false)
+            }
+            // Hard predictions.
+            let chosen = Set((0..<l).filter { gen.predicted[i][$0] != 0 })
+            predicted[1].append(try LabelDistributionMethod.hardPredictions(generated: chosen, labelCount: l, epsilon: epsilon))
+            scored[1].append(true)
+            // Max over generations, floored at ε.
+            let dists = try steps.map { Array(try LabelDistributionMethod.labelSoftmax($0.logits.map(Double.init)).prefix(l)) }
+            let floor = [Double](repeating: epsilon, count: l)
+            predicted[2].append(try LabelDistributionMethod.maxOverGenerations(steps: [floor] + dists))
+            scored[2].append(true)
+        }
+
+        var rows: [SummaryRow] = []
+        var perExample: [[[Double]]] = []   // [method][metric][example]
+        for (m, name) in Self.methods.enumerated() {
+            var nll = [Double](repeating: .nan, count: n), l1 = nll, f1 = nll
+            for i in 0..<n where scored[m][i] {
+                let q = predicted[m][i].map { min(max($0, 0), 1) }
+                nll[i] = try multiLabelNLL(human: human[i], predicted: q)
+                l1[i] = try labelL1(human: human[i], predicted: q)
+                f1[i] = try exampleF1(human: human[i], predicted: q)
+            }
+            perExample.append([nll, l1, f1])
+            for (metric, values) in [("NLL", nll), ("L1", l1), ("F1", f1)] {
+                let v = values.filter { !$0.isNaN }
+                if v.isEmpty { continue }
+                let mean = v.reduce(0, +) / Double(v.count)
+                let ci = bootstrap > 0 ? try bootstrapMeanCI(v, resamples: bootstrap, seed: UInt32(truncatingIfNeeded: seed)) : nil
+                rows.append(SummaryRow(paper: "A", table: table, row: name, column: "\(column)/\(metric)", value: mean,
+                                       ciLower: ci?.lower, ciUpper: ci?.upper, n: v.count))
+            }
+        }
+
+        try ctx.writeArtifact(to: output) { w in
+            try w.setAttribute("dataset", .string(data.dataset.name))
+            try w.setAttribute("model_label", .string(gen.attributes["model_label"] ?? ""))
+            try w.setAttribute("epsilon", .double(epsilon))
+            try w.writeStrings(Self.methods, at: "methods")
+            try w.writeStrings(labels, at: "labels")
+            try w.write(gen.itemIndex.map { Int32($0) }, shape: [n], at: "items")
+            try w.write(human.flatMap { $0 }, shape: [n, l], at: "human")
+            try w.write(predicted.flatMap { $0.flatMap { $0 } }, shape: [Self.methods.count, n, l], at: "predicted")
+            for (k, metric) in ["nll", "l1", "f1"].enumerated() {
+                try w.write(perExample.flatMap { $0[k] }, shape: [Self.methods.count, n], at: "per_example/\(metric)")
+            }
+            try SummaryTable.write(rows, to: w)
+        }
+        print("\(output): \(column), \(n) items, model \(gen.attributes["model_label"] ?? "?")")
+        for name in Self.methods {
+            let cells = rows.filter { $0.row == name }
+            let text = cells.map { String(format: "%@ %.3f", String($0.column.split(separator: "/").last!), $0.value) }.joined(separator: "  ")
+            print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(text)  (n = \(cells.first?.n ?? 0))")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Methods
+import Models
+import StageKit
+import Tokenizers
+
+/// `infer labels`: paper A §4 — a model classifies each item of a set with the 10-shot prompt,
+/// greedily, and the label distribution of every label step is kept.
+struct LabelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "labels",
+        abstract: "Greedy multi-label answers with the label distribution at every label step (paper A).",
+        discussion: """
+            The prompt is appendix B's: an instruction naming the labels, the splits artifact's \
+            demonstrations as `Input: "<text>"` / `{"label": ["a", "b"]}` (no label: ["none"]), then \
+            the item. --prompt plain writes it as one text (base models); --prompt chat puts the \
+            instruction in the system message and each demonstration in a user/assistant turn \
+            (instruct models, through the model's chat template). The demonstrations are the same for \
+            every item, so their keys and values are computed once (prefix cache).
+
+            At every position where the answer opens a label string (after `["` or `", "`) the logits \
+            of each label's first token and of "none"'s are stored: their softmax is the step's label \
+            distribution (appendix A.1), the first step gives compare-to-none, all steps give \
+            max-over-generations (`evaluate labels`). Also stored: the parsed answer, and the last-layer \
+            state of the first label token (linear probes). Decoding is greedy, so --seed only labels \
+            the run.
+
+            Example: infer labels --splits results/artifacts/paperA/mfrc/splits.h5 --set main_test \\
+                       --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt chat \\
+                       --output results/artifacts/paperA/mfrc/labels/smollm2.h5
+            """)
+
+    @Option(help: "Splits artifact of `prepare-splits labels`.") var splits: String
+    @Option(help: "main_test | multilabel_test | train") var set = "main_test"
+    @Option(help: "GGUF file or Hugging Face model directory.") var model: String
+    @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
+    @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
+    @Option(name: .customLong("max-new-tokens"), help: "Longest answer.") var maxNewTokens = 64
+    @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
+    @Option(help: "Run seed (recorded; greedy decoding draws nothing).") var seed = 42
+    @Option(help: "Output HDF5 artifact.") var output: String
+
+    func validate() throws {
+        guard ["plain", "chat"].contains(prompt) else { throw ValidationError("--prompt must be plain or chat, not '\(prompt)'") }
+        guard ["main_test", "multilabel_test", "train"].contains(set) else {
+            throw ValidationError("--set must be main_test, multilabel_test or train, not '\(set)'")
+        }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+        guard maxNewTokens >= 4 else { throw ValidationError("--max-new-tokens must be at least 4") }
+    }
+
+    func run() throws {
+        let ctx = StageContext(stage: "infer", seed: seed)
+        try ctx.addInput(splits)
+        try ctx.addInputs(try modelFiles(model))
+        let data = try LabelTaskSplits.read(path: splits)
+        let ds = data.dataset
+        guard ds.multiLabel else {
+            throw StageError.input(splits, "\(ds.name) is single-label; `infer labels` generates multi-label answers (single-label prompts are not implemented yet)")
+        }
+        let items = try data.indices(of: set)
+        if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
+        let n = min(limit ?? items.count, items.count)
+        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let demos = data.demos.map { i in
+            (text: ds.items[i].text, labels: ds.labels.indices.filter { ds.items[i].proportions[$0] >= 0.5 }.map { ds.labels[$0] })
+        }
+        let builder = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: demos)
+        ctx.setConfigText("command: labels\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\nmodel_label: \(label)\n"
+                          + "prompt: \(prompt)\nshots: \(demos.count)\nmax_new_tokens: \(maxNewTokens)\n"
+                          + "limit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\ndecoding: greedy\n")
+
+        let lm = try loadModel(path: model)
+        let tok = try Tokenizer.load(path: model)
+        let template = prompt == "chat" ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
+        let gen = try LabelGenerator(lm: lm, tok: tok, labels: ds.labels, maxNewTokens: maxNewTokens)
+        var out = LabelGenerations(candidates: ds.labels + ["none"], candidateTokens: gen.candidateTokens,
+                                   hiddenSize: lm.config.dModel,
+                                   attributes: ["dataset": ds.name, "set": set, "model_label": label, "model_path": model,
+                                                "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),
+                                                "prompt_style": prompt, "instruction": builder.instruction,
+                                                "shots": String(demos.count), "max_new_tokens": String(maxNewTokens)])
+        let bar = ProgressBar(total: n, label: "labels \(ds.name) \(label)")
+        let start = Date()
+        for k in 0..<n {
+            let item = items[k]
+            let text = try template.map { try builder.chat(query: ds.items[item].text, template: $0) }
+                ?? builder.plain(query: ds.items[item].text)
+            let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
+            let r = try gen.generate(prompt: ids)
+            out.append(item: item, text: r.text, parsed: r.parsed, predicted: r.predicted, unknown: r.unknownLabels.count,
+                       steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden)
+            bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(k + 1)))
+        }
+        bar.finish()
+        try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
+        let parsed = out.parsed.filter { $0 }.count
+        let withStep = (0..<n).filter { out.stepOffset[$0 + 1] > out.stepOffset[$0] }.count
+        print("\(output): \(n) items of \(ds.name) \(set), \(parsed) answers parsed, \(withStep) with a label step, "
+              + "\(out.stepGenerated.count) label steps, "
+              + String(format: "%.2f s per item", Date().timeIntervalSince(start) / Double(n)))
+    }
+}
