@@ -77,7 +77,7 @@ let package = Package(
         tests("MethodsTests", ["Methods", "Metrics", "Numerics"]),
         tests("PlotsTests", ["Plots", "Metrics"]),
         tests("StageKitTests", ["StageKit", "Artifacts", "Datasets"]),
-        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Models", "ModelIO", "Tokenizers", "Numerics", "Training"]),
+        tests("PipelineTests", ["StageKit", "Artifacts", "Datasets", "Metrics", "Methods", "Models", "ModelIO", "Tokenizers", "Numerics", "Training"]),
     ],
     swiftLanguageModes: [.v5]
 )

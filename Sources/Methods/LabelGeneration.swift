@@ -18,6 +18,8 @@ public struct LabelStep: Equatable {
 
 /// One greedy generation for one input.
 public struct LabelGenerationResult: Equatable {
+    /// The answer's tokens (a stop token included) and their text.
+    public var tokens: [Int32]
     public var text: String
     public var steps: [LabelStep]
     /// The labels of the parsed answer (indices; "none" gives no label).
@@ -87,8 +89,10 @@ public final class LabelGenerator {
         return trimmed.contains("\n")
     }
 
-    /// Generates the answer to `prompt` (token ids, BOS included as the model wants).
-    public func generate(prompt: [Int32]) throws -> LabelGenerationResult {
+    /// Generates the answer to `prompt` (token ids, BOS included as the model wants). With
+    /// `forced`, those answer tokens are read instead of the greedy choices (teacher forcing: the
+    /// steps of a given answer, e.g. a reference or another model's output).
+    public func generate(prompt: [Int32], forced: [Int32]? = nil) throws -> LabelGenerationResult {
         let first = try prefixCache.forward(tokens: prompt, logitRows: [prompt.count - 1])
         let cache = first.cache
         var logits = first.logits
@@ -99,7 +103,7 @@ public final class LabelGenerator {
         var pendingFirstLabel = false    // the next token fed is the first label step's choice
         let V = lm.vocabSize
         var text = ""
-        while generated.count < maxNewTokens {
+        while generated.count < (forced?.count ?? maxNewTokens) {
             if Self.endsAtLabelStart(text) {
                 let lse = logits.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: V) }
                 steps.append(LabelStep(candidateLogits: candidateTokens.map { logits[Int($0)] }, vocabLogSumExp: lse, generated: -1))
@@ -110,11 +114,12 @@ public final class LabelGenerator {
             logits.withUnsafeBufferPointer { l in
                 for v in 1..<V where l[v] > l[best] { best = v }
             }
-            let next = Int32(best)
+            let next = forced?[generated.count] ?? Int32(best)
             generated.append(next)
             if stop.contains(next) { break }
             text = tok.decode(generated, skipSpecial: true)
-            if Self.answerIsComplete(text) { break }
+            if forced == nil && Self.answerIsComplete(text) { break }
+            if generated.count == forced?.count { break }
             let h = try lm.hiddenStates(tokens: [next], cache: cache)
             if pendingFirstLabel { hidden = h; pendingFirstLabel = false }
             logits = try lm.logits(hidden: h, rows: [0])
@@ -128,7 +133,7 @@ public final class LabelGenerator {
             steps[k].generated = Self.candidateIndex(String(chars[off..<end]), labels: labels)
         }
         let (parsed, predicted, unknown) = Self.parseAnswer(text, labels: labels)
-        return LabelGenerationResult(text: text, steps: steps, predicted: predicted, parsed: parsed,
+        return LabelGenerationResult(tokens: generated, text: text, steps: steps, predicted: predicted, parsed: parsed,
                                      unknownLabels: unknown, firstLabelHidden: hidden)
     }
 

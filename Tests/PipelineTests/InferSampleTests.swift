@@ -10,11 +10,18 @@ import XCTest
 /// A tiny random-weight llama written as a Hugging Face directory: config.json, model.safetensors,
 /// tokenizer.json (the byte-level GPT-2-style fixture plus ChatML's two control tokens) and a
 /// tokenizer_config.json with a ChatML chat template, so every prompt style runs.
-func writeTinyChatModel(to dir: String, seed: UInt64 = 5) throws {
+/// `userTokens` become user-defined (non-special) added tokens, one id each, as a model whose
+/// vocabulary has those words whole.
+func writeTinyChatModel(to dir: String, seed: UInt64 = 5, userTokens: [String] = []) throws {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     var tj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Stages.fixture("tiny-bytelevel.tokenizer.json")))) as! [String: Any]
     var added = tj["added_tokens"] as! [[String: Any]]
-    let firstFree = added.map { $0["id"] as! Int }.max()! + 1
+    var firstFree = added.map { $0["id"] as! Int }.max()! + 1
+    for (k, name) in userTokens.enumerated() {
+        added.append(["id": firstFree + k, "content": name, "single_word": false, "lstrip": false, "rstrip": false,
+                      "normalized": false, "special": false])
+    }
+    firstFree += userTokens.count
     for (k, name) in ["<|im_start|>", "<|im_end|>"].enumerated() {
         added.append(["id": firstFree + k, "content": name, "single_word": false, "lstrip": false, "rstrip": false,
                       "normalized": false, "special": true])

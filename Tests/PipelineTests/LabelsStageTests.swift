@@ -1,0 +1,181 @@
+import Artifacts
+import Datasets
+import Foundation
+import Methods
+import Metrics
+import Models
+import Numerics
+import StageKit
+import Tokenizers
+import XCTest
+
+/// Paper A's first stages on fixtures: `prepare-splits labels` (MFRC vote counts), `infer labels`
+/// with a tiny random model whose vocabulary has the label words whole, `evaluate labels`; and
+/// the label-step bookkeeping of `LabelGenerator` against plain forward passes.
+final class LabelsStageTests: XCTestCase {
+    var dir = ""
+    let env = ["DISTLAB_CREATED_AT": "2026-01-01T00:00:00Z", "DISTLAB_CODE_VERSION": "test"]
+
+    override func setUpWithError() throws { dir = try Stages.tempDir() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// 40 comments in five patterns of three annotators' votes: none, single, single with
+    /// disagreement, multi, multi with disagreement (and none with disagreement every tenth row).
+    func writeMFRC(badRow: Int? = nil) throws -> String {
+        let d = dir + "/mfrc"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        var tsv = "ID\ttext\tEquality\tCare\tNon-Moral\tAuthority\tThin Morality\tLoyalty\tProportionality\tPurity\n"
+        for r in 0..<40 {
+            // Equality, Care, Non-Moral, Authority, Thin, Loyalty, Proportionality, Purity
+            var v = [0, 0, 0, 0, 0, 0, 0, 0]
+            switch r % 5 {
+            case 0: if r % 10 == 5 { v[1] = 1; v[2] = 2 } else { v[2] = 3 }
+            case 1: v[1] = 3
+            case 2: v[1] = 2; v[5] = 1
+            case 3: v[1] = 3; v[7] = 3
+            default: v[1] = 3; v[7] = 2; v[3] = 1
+            }
+            let counts = r == badRow ? v.map(String.init).enumerated().map { $0 == 3 ? "x" : $1 } : v.map(String.init)
+            tsv += "\(r)\tcomment number \(r) about things\t" + counts.joined(separator: "\t") + "\n"
+        }
+        try tsv.write(toFile: d + "/mfrc_vote_counts.tsv", atomically: true, encoding: .utf8)
+        return d
+    }
+
+    func prepare(_ data: String, output: String = "splits.h5") throws -> Stages.Result {
+        try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", data, "--mfrc-test-share", "0.5",
+                                          "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4",
+                                          "--output", dir + "/" + output], environment: env)
+    }
+
+    func testPrepareInferEvaluateEndToEnd() throws {
+        let p = try prepare(try writeMFRC())
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let splits = try LabelTaskSplits.read(path: dir + "/splits.h5")
+        XCTAssertEqual(splits.dataset.labels, MFRC.labels)
+        XCTAssertEqual(splits.mainTest.count, 6)
+        XCTAssertEqual(splits.multiLabelTest.count, 3)
+        XCTAssertEqual(splits.demos.count, 4)
+        XCTAssertEqual(splits.demos.filter { LabelType(proportions: splits.dataset.items[$0].proportions) == .multi }.count, 2)
+        XCTAssertTrue(Set(splits.mainTest).isDisjoint(with: splits.demos + splits.train))
+        XCTAssertEqual(splits.dataset.items[3].proportions, [1, 0, 0, 1, 0, 0], "row 3: Care 3, Purity 3 of 3")
+        // Six cells, one each: every label type and disagreement is represented.
+        let types = splits.mainTest.map { LabelType(proportions: splits.dataset.items[$0].proportions) }
+        XCTAssertEqual(Set(types), [.none, .single, .multi])
+
+        let model = dir + "/model"
+        try writeTinyChatModel(to: model, userTokens: MFRC.labels + ["none"])
+        for style in ["chat", "plain"] {
+            let r = try Stages.run("infer", ["labels", "--splits", dir + "/splits.h5", "--model", model, "--prompt", style,
+                                             "--max-new-tokens", "12", "--output", dir + "/gen-\(style).h5"], environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let gen = try LabelGenerations.read(path: dir + "/gen-chat.h5")
+        XCTAssertEqual(gen.count, 6)
+        XCTAssertEqual(gen.itemIndex, splits.mainTest)
+        XCTAssertEqual(gen.candidates, MFRC.labels + ["none"])
+        XCTAssertEqual(gen.hidden.count, 6 * 32)
+        XCTAssertEqual(gen.attributes["prompt_style"], "chat")
+        // Greedy decoding is deterministic: a second run holds the same contents.
+        XCTAssertEqual(try Stages.run("infer", ["labels", "--splits", dir + "/splits.h5", "--model", model, "--prompt", "chat",
+                                                "--max-new-tokens", "12", "--output", dir + "/again.h5"], environment: env).status, 0)
+        XCTAssertEqual(try LabelGenerations.read(path: dir + "/again.h5"), gen)
+
+        let e = try Stages.run("evaluate", ["labels", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
+                                            "--table", "5", "--bootstrap", "50", "--output", dir + "/eval.h5"], environment: env)
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let reader = try ArtifactReader(path: dir + "/eval.h5")
+        let rows = try SummaryTable.read(from: reader)
+        reader.close()
+        // Hard predictions by hand: ε = 1e-8 where the parsed answer has no label.
+        var nll = 0.0
+        for i in 0..<gen.count {
+            let p = splits.dataset.items[gen.itemIndex[i]].proportions
+            let q = gen.predicted[i].map { $0 != 0 ? 1 - 1e-8 : 1e-8 }
+            nll += try multiLabelNLL(human: p, predicted: q)
+        }
+        let hard = rows.first { $0.row == "Hard Predictions" && $0.column == "MFRC/NLL" }
+        XCTAssertEqual(hard?.table, "5")
+        XCTAssertEqual(hard?.n, 6)
+        XCTAssertEqual(hard?.value ?? .nan, nll / 6, accuracy: 1e-9)
+        let withStep = (0..<gen.count).filter { gen.stepOffset[$0 + 1] > gen.stepOffset[$0] }.count
+        XCTAssertEqual(rows.first { $0.row == "Compare-to-None" }?.n, withStep == 0 ? nil : withStep)
+
+        // Generations of another dataset's labels are refused by name, and nothing is written.
+        var other = gen
+        other.candidates = ["a", "b", "c", "d", "e", "f", "none"]
+        try ArtifactWriter.write(to: dir + "/other.h5") { try other.write(to: $0) }
+        let bad = try Stages.run("evaluate", ["labels", "--splits", dir + "/splits.h5", "--generations", dir + "/other.h5",
+                                              "--output", dir + "/bad.h5"], environment: env)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("other.h5") && bad.stderr.contains("candidates"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad.h5"))
+    }
+
+    func testMalformedVoteCountNamesFileAndLine() throws {
+        let r = try prepare(try writeMFRC(badRow: 7))
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("mfrc_vote_counts.tsv") && r.stderr.contains("9") && r.stderr.contains("Authority"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/splits.h5"))
+        let missing = try Stages.run("prepare-splits", ["labels", "--dataset", "semeval", "--data-dir", dir,
+                                                        "--output", dir + "/s.h5"], environment: env)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("2018-E-c-En-train.txt"), missing.stderr)
+    }
+
+    /// A forced answer's label steps hold the logits a fresh full forward pass gives at those
+    /// positions (the prefix cache and incremental decoding change nothing), and the first label
+    /// token's hidden state is that row's.
+    func testForcedAnswerStepsMatchFreshForwardPasses() throws {
+        let modelDir = dir + "/model"
+        try writeTinyChatModel(to: modelDir, seed: 11, userTokens: MFRC.labels + ["none"])
+        let lm = try loadModel(path: modelDir)
+        let tok = try Tokenizer.load(path: modelDir)
+        let gen = try LabelGenerator(lm: lm, tok: tok, labels: MFRC.labels, maxNewTokens: 16)
+        let prompt = LabelPrompt(noun: "moral foundations", labels: MFRC.labels,
+                                 demos: [(text: "we must care", labels: ["care"]), (text: "nothing", labels: [])])
+        let ids = tok.encode(prompt.plain(query: "be loyal and pure"), addBOS: nil)
+        let pieces = ["{\"label\": [\"", "care", "\", \"", "purity", "\"]}"].map { tok.encode($0, addBOS: false) }
+        let forced = pieces.flatMap { $0 }
+        let r = try gen.generate(prompt: ids, forced: forced)
+        XCTAssertEqual(r.text, "{\"label\": [\"care\", \"purity\"]}")
+        XCTAssertTrue(r.parsed)
+        XCTAssertEqual(r.predicted, [0, 3])
+        XCTAssertEqual(r.steps.map(\.generated), [0, 3])
+        let stepPositions = [pieces[0].count, pieces[0].count + pieces[1].count + pieces[2].count]
+        for (k, pos) in stepPositions.enumerated() {
+            let seq = ids + forced.prefix(pos)
+            let logits = try lm.forward(tokens: seq, cache: lm.makeCache(capacity: seq.count), logitRows: .last)
+            for (c, t) in gen.candidateTokens.enumerated() {
+                XCTAssertEqual(r.steps[k].candidateLogits[c], logits[Int(t)], accuracy: 1e-4, "step \(k) candidate \(c)")
+            }
+            let lse = logits.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: lm.vocabSize) }
+            XCTAssertEqual(r.steps[k].vocabLogSumExp, lse, accuracy: 1e-4)
+        }
+        let seq = ids + forced.prefix(pieces[0].count + 1)
+        let hidden = try lm.hiddenStates(tokens: seq, cache: lm.makeCache(capacity: seq.count))
+        let d = lm.config.dModel
+        XCTAssertEqual(r.firstLabelHidden.count, d)
+        for j in 0..<d { XCTAssertEqual(r.firstLabelHidden[j], hidden[(seq.count - 1) * d + j], accuracy: 1e-4) }
+
+        // Greedy decoding picks the argmax of a fresh forward pass at every position.
+        let greedy = try gen.generate(prompt: ids)
+        XCTAssertEqual(tok.decode(greedy.tokens, skipSpecial: true), greedy.text)
+        var seqG = ids
+        for t in greedy.tokens.prefix(4) {
+            let l = try lm.forward(tokens: seqG, cache: lm.makeCache(capacity: seqG.count), logitRows: .last)
+            XCTAssertEqual(Int32(l.indices.max { l[$0] < l[$1] }!), t)
+            seqG.append(t)
+        }
+    }
+
+    func testLabelsSharingAFirstTokenAreRefusedByName() throws {
+        let modelDir = dir + "/model"
+        try writeTinyChatModel(to: modelDir)
+        let lm = try loadModel(path: modelDir)
+        let tok = try Tokenizer.load(path: modelDir)
+        XCTAssertThrowsError(try LabelGenerator(lm: lm, tok: tok, labels: ["proportionality", "purity"])) { e in
+            XCTAssertTrue("\(e)".contains("proportionality") && "\(e)".contains("purity"), "\(e)")
+        }
+    }
+}
