@@ -23,12 +23,19 @@ struct Labels: ParsableCommand {
             method's mean and the count says how many were scored (never silently: the summary's n).
             Metrics (appendix: Metrics/LabelDistributionMetrics): multi-label NLL = −Σ_l [p log q +
             (1 − p) log(1 − q)], L1 = Σ_l |p − q|, example-F1 of the labels with p ≥ 0.5 against q ≥ 0.5.
+            With --unary / --binary (artifacts of `infer breakdown` over the same items):
+              Unary Breakdown        per label, softmax("reasonable", "unreasonable") logits → P(reasonable)
+              Binary Breakdown       Bradley–Terry scores s fitted to every pair's P(a) = softmax(a, b)
+                                     over the labels and "none"; q_l = σ(s_l − s_none)
             Summary rows A/<table>/<method>/<dataset>/<NLL|L1|F1> (table 1: the larger model's role,
             table 5: the smaller's), with bootstrap 95% CIs over items.
             """)
 
     @Option(help: "Splits artifact of `prepare-splits labels` (the human proportions).") var splits: String
     @Option(help: "Generations artifact of `infer labels` on those splits.") var generations: String
+    @Option(help: "Unary-breakdown artifact of `infer breakdown --kind unary` (adds Unary Breakdown).") var unary: String?
+    @Option(help: "Binary-breakdown artifact of `infer breakdown --kind binary` (adds Binary Breakdown).") var binary: String?
+    @Option(name: .customLong("bt-ridge"), help: "Ridge of the Bradley–Terry fit (½·ridge·‖s‖², none's score fixed at 0).") var btRidge = 0.0
     @Option(help: "Paper A table of the summary rows (1: Llama3 70B's role, 5: 8B's).") var table = "1"
     @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
     @Option(help: "ε of hard predictions and of the max-over-generations floor.") var epsilon = 1e-8
@@ -36,15 +43,44 @@ struct Labels: ParsableCommand {
     @Option(help: "Seed of the bootstrap.") var seed = 42
     @Option(help: "Output HDF5 artifact.") var output: String
 
-    static let methods = ["Compare-to-None", "Hard Predictions", "Max-Over-Generations"]
+    static let baseMethods = ["Compare-to-None", "Hard Predictions", "Max-Over-Generations"]
     static let datasetNames = ["goemotions": "GoEmotions", "mfrc": "MFRC", "semeval": "SemEval",
                                "hs-brexit": "HS-Brexit", "md-agreement": "MD-Agreement"]
+
+    struct Query { var first: Int; var second: Int; var logits: [Float] }
+    struct Breakdown { var queries: [Int: [Query]] }
+
+    /// A breakdown artifact's queries per item, checked against the splits and the evaluated items:
+    /// same candidates, and every item with exactly its L (unary) or L(L+1)/2 (binary) queries.
+    func breakdown(_ path: String, kind: String, data: LabelTaskSplits, items: [Int]) throws -> Breakdown {
+        let b = try BreakdownScores.read(path: path)
+        let labels = data.dataset.labels
+        guard b.kind == kind else { throw StageError.input(path, "is a \(b.kind) breakdown, given as --\(kind)") }
+        guard b.candidates == labels + ["none"] else {
+            throw StageError.input(path, "candidates \(b.candidates) are not the splits' labels \(labels) + none")
+        }
+        var queries: [Int: [Query]] = [:]
+        for k in 0..<b.count {
+            queries[b.itemIndex[k], default: []].append(Query(first: b.first[k], second: b.second[k],
+                                                               logits: Array(b.answerLogits[(2 * k)..<(2 * k + 2)])))
+        }
+        let l = labels.count
+        let expected = kind == "unary" ? l : (l + 1) * l / 2
+        for item in items {
+            let qs = queries[item] ?? []
+            let distinct = Set(qs.map { [$0.first, $0.second] })
+            guard qs.count == expected, distinct.count == expected else {
+                throw StageError.input(path, "item \(item) (\(data.dataset.items[item].id)) has \(qs.count) \(kind) queries (\(distinct.count) distinct), needs \(expected)")
+            }
+        }
+        return Breakdown(queries: queries)
+    }
 
     func run() throws {
         guard epsilon > 0 && epsilon < 0.5 else { throw StageError.usage("--epsilon must be in (0, 0.5)") }
         guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
         let ctx = StageContext(stage: "evaluate", seed: seed)
-        try ctx.addInputs([splits, generations])
+        try ctx.addInputs([splits, generations] + [unary, binary].compactMap { $0 })
         let data = try LabelTaskSplits.read(path: splits)
         let gen = try LabelGenerations.read(path: generations)
         let labels = data.dataset.labels
@@ -58,9 +94,14 @@ struct Labels: ParsableCommand {
         ctx.setConfigText("evaluation: labels\ntable: \(table)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\nseed: \(seed)\n")
 
         let n = gen.count, l = labels.count
+        var methods = Self.baseMethods
+        let unaryScores = try unary.map { try breakdown($0, kind: "unary", data: data, items: gen.itemIndex) }
+        let binaryScores = try binary.map { try breakdown($0, kind: "binary", data: data, items: gen.itemIndex) }
+        if unaryScores != nil { methods.append("Unary Breakdown") }
+        if binaryScores != nil { methods.append("Binary Breakdown") }
         var human: [[Double]] = []
-        var predicted = [[[Double]]](repeating: [], count: Self.methods.count)
-        var scored = [[Bool]](repeating: [], count: Self.methods.count)
+        var predicted = [[[Double]]](repeating: [], count: methods.count)
+        var scored = [[Bool]](repeating: [], count: methods.count)
         for i in 0..<n {
             let item = gen.itemIndex[i]
             guard item < data.dataset.items.count else {
@@ -85,11 +126,26 @@ struct Labels: ParsableCommand {
             let floor = [Double](repeating: epsilon, count: l)
             predicted[2].append(try LabelDistributionMethod.maxOverGenerations(steps: [floor] + dists))
             scored[2].append(true)
+            var m = 3
+            if let u = unaryScores {
+                // Query k of this item asks about label k.
+                let qs = u.queries[item]!.sorted { $0.first < $1.first }
+                predicted[m].append(try LabelDistributionMethod.unaryBreakdown(reasonableLogits: qs.map { Double($0.logits[0]) },
+                                                                              alternativeLogits: qs.map { Double($0.logits[1]) }))
+                scored[m].append(true); m += 1
+            }
+            if let b = binaryScores {
+                let comparisons = try b.queries[item]!.map {
+                    try LabelDistributionMethod.pairwisePreference(i: $0.first, j: $0.second, logitI: Double($0.logits[0]), logitJ: Double($0.logits[1]))
+                }
+                predicted[m].append(try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: comparisons, ridge: btRidge))
+                scored[m].append(true)
+            }
         }
 
         var rows: [SummaryRow] = []
         var perExample: [[[Double]]] = []   // [method][metric][example]
-        for (m, name) in Self.methods.enumerated() {
+        for (m, name) in methods.enumerated() {
             var nll = [Double](repeating: .nan, count: n), l1 = nll, f1 = nll
             for i in 0..<n where scored[m][i] {
                 let q = predicted[m][i].map { min(max($0, 0), 1) }
@@ -112,18 +168,18 @@ struct Labels: ParsableCommand {
             try w.setAttribute("dataset", .string(data.dataset.name))
             try w.setAttribute("model_label", .string(gen.attributes["model_label"] ?? ""))
             try w.setAttribute("epsilon", .double(epsilon))
-            try w.writeStrings(Self.methods, at: "methods")
+            try w.writeStrings(methods, at: "methods")
             try w.writeStrings(labels, at: "labels")
             try w.write(gen.itemIndex.map { Int32($0) }, shape: [n], at: "items")
             try w.write(human.flatMap { $0 }, shape: [n, l], at: "human")
-            try w.write(predicted.flatMap { $0.flatMap { $0 } }, shape: [Self.methods.count, n, l], at: "predicted")
+            try w.write(predicted.flatMap { $0.flatMap { $0 } }, shape: [methods.count, n, l], at: "predicted")
             for (k, metric) in ["nll", "l1", "f1"].enumerated() {
-                try w.write(perExample.flatMap { $0[k] }, shape: [Self.methods.count, n], at: "per_example/\(metric)")
+                try w.write(perExample.flatMap { $0[k] }, shape: [methods.count, n], at: "per_example/\(metric)")
             }
             try SummaryTable.write(rows, to: w)
         }
         print("\(output): \(column), \(n) items, model \(gen.attributes["model_label"] ?? "?")")
-        for name in Self.methods {
+        for name in methods {
             let cells = rows.filter { $0.row == name }
             let text = cells.map { String(format: "%@ %.3f", String($0.column.split(separator: "/").last!), $0.value) }.joined(separator: "  ")
             print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(text)  (n = \(cells.first?.n ?? 0))")

@@ -7,7 +7,7 @@ struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
         abstract: "Run a language model: log-probabilities of texts, or sampled next words of cloze contexts.",
-        subcommands: [LogprobsCommand.self, SampleCommand.self, QACommand.self, LabelsCommand.self, BenchCommand.self])
+        subcommands: [LogprobsCommand.self, SampleCommand.self, QACommand.self, LabelsCommand.self, BreakdownCommand.self, BenchCommand.self])
 }
 
 runStage(Infer.self)

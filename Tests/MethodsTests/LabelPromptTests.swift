@@ -53,3 +53,54 @@ final class LabelPromptTests: XCTestCase {
         XCTAssertEqual(LabelGenerator.candidateIndex("joyful", labels: labels), -1)
     }
 }
+
+/// The breakdown prompts (appendix B's unary and binary examples) and their demonstrations.
+final class BreakdownPromptTests: XCTestCase {
+    let labels = ["care", "proportionality", "equality", "purity", "authority", "loyalty"]
+    let gold = [["care"], [], ["care", "purity"], ["loyalty"]]
+
+    func testDemonstrationsMatchNumPyDraws() throws {
+        // numpy: rng = RandomState(3); per demonstration rng.randint(0, len(choices)) picks, in order
+        // (binary: the gold pick, the wrong pick, then a coin for which is "a").
+        let texts = ["t0", "t1", "t2", "t3"]
+        let u = try BreakdownPrompt.demos(kind: .unary, texts: texts, gold: gold, labels: labels, seed: 3)
+        XCTAssertEqual(u.map(\.first), ["care", "equality", "care", "proportionality"])
+        XCTAssertEqual(u.map(\.answer), [0, 1, 0, 1])
+        let b = try BreakdownPrompt.demos(kind: .binary, texts: texts, gold: gold, labels: labels, seed: 3)
+        XCTAssertEqual(b.map(\.first), ["care", "proportionality", "care", "loyalty"])
+        XCTAssertEqual(b.map { $0.second! }, ["purity", "none", "proportionality", "purity"])
+        XCTAssertEqual(b.map(\.answer), [0, 1, 0, 0])
+        XCTAssertThrowsError(try BreakdownPrompt.demos(kind: .unary, texts: ["x"], gold: [labels], labels: labels, seed: 1))
+    }
+
+    func testPromptText() {
+        let u = BreakdownPrompt(kind: .unary, demos: [BreakdownDemo(text: "i want to hate you", first: "normal", second: nil, answer: 1)])
+        XCTAssertEqual(u.plain(text: "so it goes", first: "care", second: nil), """
+            Classify the following question-label pairs as either "reasonable" or "unreasonable". \
+            Output either "reasonable" or "unreasonable" and nothing else.
+
+            Question: i want to hate you
+            Label: normal
+            Is the label reasonable: unreasonable
+
+            Question: so it goes
+            Label: care
+            Is the label reasonable:
+            """)
+        let b = BreakdownPrompt(kind: .binary, demos: [BreakdownDemo(text: "capitalism", first: "none", second: "loyalty", answer: 1)])
+        XCTAssertEqual(b.plain(text: "his abuse", first: "proportionality", second: "loyalty"), """
+            Classify the following question into one of the two following labels. \
+            Output either "a" or "b" depending on which label is better and nothing else.
+
+            Question: capitalism
+            a. none
+            b. loyalty
+            Correct Label: b
+
+            Question: his abuse
+            a. proportionality
+            b. loyalty
+            Correct Label:
+            """)
+    }
+}

@@ -81,7 +81,21 @@ final class LabelsStageTests: XCTestCase {
                                                 "--max-new-tokens", "12", "--output", dir + "/again.h5"], environment: env).status, 0)
         XCTAssertEqual(try LabelGenerations.read(path: dir + "/again.h5"), gen)
 
+        for kind in ["unary", "binary"] {
+            let r = try Stages.run("infer", ["breakdown", "--kind", kind, "--splits", dir + "/splits.h5", "--model", model,
+                                             "--prompt", "chat", "--output", dir + "/\(kind).h5"], environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let unary = try BreakdownScores.read(path: dir + "/unary.h5")
+        let binary = try BreakdownScores.read(path: dir + "/binary.h5")
+        XCTAssertEqual(unary.count, 6 * 6)
+        XCTAssertEqual(binary.count, 6 * 21)
+        XCTAssertEqual(Set(binary.itemIndex), Set(splits.mainTest))
+        XCTAssertEqual(binary.first.prefix(6), [0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(binary.second.prefix(6), [1, 2, 3, 4, 5, 6])
+
         let e = try Stages.run("evaluate", ["labels", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
+                                            "--unary", dir + "/unary.h5", "--binary", dir + "/binary.h5",
                                             "--table", "5", "--bootstrap", "50", "--output", dir + "/eval.h5"], environment: env)
         XCTAssertEqual(e.status, 0, e.stderr)
         let reader = try ArtifactReader(path: dir + "/eval.h5")
@@ -98,6 +112,23 @@ final class LabelsStageTests: XCTestCase {
         XCTAssertEqual(hard?.table, "5")
         XCTAssertEqual(hard?.n, 6)
         XCTAssertEqual(hard?.value ?? .nan, nll / 6, accuracy: 1e-9)
+        // Unary by hand: per label, the softmax of ("reasonable", "unreasonable") logits.
+        var unaryL1 = 0.0
+        for i in 0..<gen.count {
+            let p = splits.dataset.items[gen.itemIndex[i]].proportions
+            for l in 0..<6 {
+                let k = unary.itemIndex.indices.first { unary.itemIndex[$0] == gen.itemIndex[i] && unary.first[$0] == l }!
+                let z0 = Double(unary.answerLogits[2 * k]), z1 = Double(unary.answerLogits[2 * k + 1])
+                unaryL1 += abs(p[l] - 1 / (1 + exp(z1 - z0)))
+            }
+        }
+        XCTAssertEqual(rows.first { $0.row == "Unary Breakdown" && $0.column == "MFRC/L1" }?.value ?? .nan, unaryL1 / 6, accuracy: 1e-6)
+        XCTAssertEqual(rows.filter { $0.row == "Binary Breakdown" }.count, 3)
+        // A unary artifact given as binary is refused by name.
+        let swapped = try Stages.run("evaluate", ["labels", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
+                                                  "--binary", dir + "/unary.h5", "--output", dir + "/swapped.h5"], environment: env)
+        XCTAssertEqual(swapped.status, 1)
+        XCTAssertTrue(swapped.stderr.contains("unary.h5") && swapped.stderr.contains("--binary"), swapped.stderr)
         let withStep = (0..<gen.count).filter { gen.stepOffset[$0 + 1] > gen.stepOffset[$0] }.count
         XCTAssertEqual(rows.first { $0.row == "Compare-to-None" }?.n, withStep == 0 ? nil : withStep)
 
@@ -166,6 +197,23 @@ final class LabelsStageTests: XCTestCase {
             let l = try lm.forward(tokens: seqG, cache: lm.makeCache(capacity: seqG.count), logitRows: .last)
             XCTAssertEqual(Int32(l.indices.max { l[$0] < l[$1] }!), t)
             seqG.append(t)
+        }
+    }
+
+    /// The breakdown scorer's answer logits are those of a fresh forward pass over the whole prompt,
+    /// whatever it reused from the prompts before.
+    func testChoiceScorerMatchesFreshForwardPasses() throws {
+        let modelDir = dir + "/model"
+        try writeTinyChatModel(to: modelDir, seed: 13)
+        let lm = try loadModel(path: modelDir)
+        let tok = try Tokenizer.load(path: modelDir)
+        let scorer = try ChoiceScorer(lm: lm, tok: tok, answers: [" a", " b"])
+        let p = BreakdownPrompt(kind: .binary, demos: [BreakdownDemo(text: "one", first: "x", second: "y", answer: 0)])
+        for (first, second) in [("care", "none"), ("care", "purity"), ("loyalty", "none")] {
+            let ids = tok.encode(p.plain(text: "the same text", first: first, second: second), addBOS: nil)
+            let s = try scorer.score(prompt: ids)
+            let l = try lm.forward(tokens: ids, cache: lm.makeCache(capacity: ids.count), logitRows: .last)
+            for (k, t) in scorer.answerTokens.enumerated() { XCTAssertEqual(s.logits[k], l[Int(t)], accuracy: 1e-4) }
         }
     }
 

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Methods
+import Models
+import StageKit
+import Tokenizers
+
+/// `infer breakdown`: paper A's unary and binary breakdowns — the multi-label question asked one
+/// label (unary) or one pair of labels (binary) at a time, keeping the two answers' logits.
+struct BreakdownCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "breakdown",
+        abstract: "Unary (per label) or binary (per label pair) prompts of paper A; the answers' logits.",
+        discussion: """
+            Unary: per item and label, appendix B's "Is the label reasonable:" prompt; the logits of \
+            "reasonable" and "unreasonable" (their softmax is the label's probability). Binary: per item \
+            and pair i < j of the labels and "none", "a. <i> b. <j> Correct Label:"; the logits of "a" \
+            and "b" (their softmax is P(i preferred to j), the Bradley–Terry input). L and L(L+1)/2 prompts \
+            per item. Demonstrations: the splits artifact's, each shown with one label or pair drawn with \
+            --seed (BreakdownPrompt.demos), half answered with each answer. --prompt plain (base models, \
+            the answer follows a space) or chat (instruct models, through the chat template). The \
+            instruction, demonstrations and item text are shared by consecutive prompts and computed \
+            once (prefix cache). `evaluate labels --unary/--binary` turns the logits into distributions.
+
+            Example: infer breakdown --kind binary --splits results/artifacts/paperA/mfrc/splits.h5 \\
+                       --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt chat \\
+                       --output results/artifacts/paperA/mfrc/binary/smollm2.h5
+            """)
+
+    @Option(help: "unary | binary") var kind: String
+    @Option(help: "Splits artifact of `prepare-splits labels`.") var splits: String
+    @Option(help: "main_test | multilabel_test | train") var set = "main_test"
+    @Option(help: "GGUF file or Hugging Face model directory.") var model: String
+    @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
+    @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
+    @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
+    @Option(help: "Seed of the demonstrations' labels and pairs.") var seed = 42
+    @Option(help: "Output HDF5 artifact.") var output: String
+
+    func validate() throws {
+        guard BreakdownKind(rawValue: kind) != nil else { throw ValidationError("--kind must be unary or binary, not '\(kind)'") }
+        guard ["plain", "chat"].contains(prompt) else { throw ValidationError("--prompt must be plain or chat, not '\(prompt)'") }
+        guard ["main_test", "multilabel_test", "train"].contains(set) else {
+            throw ValidationError("--set must be main_test, multilabel_test or train, not '\(set)'")
+        }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+        guard seed >= 0 && seed <= Int(UInt32.max) else { throw ValidationError("--seed must be in 0...\(UInt32.max)") }
+    }
+
+    func run() throws {
+        let kind = BreakdownKind(rawValue: self.kind)!
+        let ctx = StageContext(stage: "infer", seed: seed)
+        try ctx.addInput(splits)
+        try ctx.addInputs(try modelFiles(model))
+        let data = try LabelTaskSplits.read(path: splits)
+        let ds = data.dataset
+        guard ds.multiLabel else {
+            throw StageError.input(splits, "\(ds.name) is single-label; the breakdowns here are paper A's multi-label ones (single-label prompts are not implemented yet)")
+        }
+        let items = try data.indices(of: set)
+        if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
+        let n = min(limit ?? items.count, items.count)
+        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let gold = data.demos.map { i in ds.labels.indices.filter { ds.items[i].proportions[$0] >= 0.5 }.map { ds.labels[$0] } }
+        let demos = try BreakdownPrompt.demos(kind: kind, texts: data.demos.map { ds.items[$0].text }, gold: gold,
+                                              labels: ds.labels, seed: UInt32(seed))
+        let builder = BreakdownPrompt(kind: kind, demos: demos)
+        ctx.setConfigText("command: breakdown\nkind: \(kind.rawValue)\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\n"
+                          + "model_label: \(label)\nprompt: \(prompt)\nshots: \(demos.count)\nlimit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\n")
+
+        let lm = try loadModel(path: model)
+        let tok = try Tokenizer.load(path: model)
+        let template = prompt == "chat" ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
+        let scorer = try ChoiceScorer(lm: lm, tok: tok, answers: kind.answers.map { template == nil ? " " + $0 : $0 })
+        let candidates = ds.labels + ["none"]
+        let pairs: [(Int, Int)] = kind == .unary ? ds.labels.indices.map { ($0, -1) }
+            : candidates.indices.flatMap { i in ((i + 1)..<candidates.count).map { (i, $0) } }
+        var out = BreakdownScores(candidates: candidates, answers: kind.answers,
+                                  attributes: ["kind": kind.rawValue, "dataset": ds.name, "set": set, "model_label": label,
+                                               "model_path": model, "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),
+                                               "prompt_style": prompt, "shots": String(demos.count), "instruction": kind.instruction])
+        let bar = ProgressBar(total: n, label: "\(kind.rawValue) \(ds.name) \(label)")
+        let start = Date()
+        for k in 0..<n {
+            let item = items[k]
+            for (i, j) in pairs {
+                let second = j >= 0 ? candidates[j] : nil
+                let text = try template.map { try builder.chat(text: ds.items[item].text, first: candidates[i], second: second, template: $0) }
+                    ?? builder.plain(text: ds.items[item].text, first: candidates[i], second: second)
+                let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
+                let s = try scorer.score(prompt: ids)
+                out.append(item: item, first: i, second: j, logits: s.logits, logSumExp: s.logSumExp)
+            }
+            bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(k + 1)))
+        }
+        bar.finish()
+        try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
+        print("\(output): \(n) items of \(ds.name) \(set) × \(pairs.count) \(kind.rawValue) prompts, "
+              + String(format: "%.2f s per item", Date().timeIntervalSince(start) / Double(n)))
+    }
+}
