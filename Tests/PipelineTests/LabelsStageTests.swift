@@ -124,6 +124,15 @@ final class LabelsStageTests: XCTestCase {
         }
         XCTAssertEqual(rows.first { $0.row == "Unary Breakdown" && $0.column == "MFRC/L1" }?.value ?? .nan, unaryL1 / 6, accuracy: 1e-6)
         XCTAssertEqual(rows.filter { $0.row == "Binary Breakdown" }.count, 3)
+        // Step statistics: one record per label step of the generations.
+        let st = try Stages.run("evaluate", ["label-steps", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
+                                             "--column", "Tiny", "--output", dir + "/steps.h5"], environment: env)
+        XCTAssertEqual(st.status, 0, st.stderr)
+        let sr = try ArtifactReader(path: dir + "/steps.h5")
+        XCTAssertEqual(try sr.read(Double.self, "steps/top1").values.count, gen.stepGenerated.count)
+        XCTAssertEqual(try sr.stringAttribute("model_label"), "Tiny")
+        XCTAssertEqual(try sr.doubleAttribute("multi_label_demo_rate"), 0.5)
+        sr.close()
         // A unary artifact given as binary is refused by name.
         let swapped = try Stages.run("evaluate", ["labels", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
                                                   "--binary", dir + "/unary.h5", "--output", dir + "/swapped.h5"], environment: env)
