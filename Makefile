@@ -37,10 +37,10 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperB paperB-quick status-paperB experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
-all: build models data paperB ## everything there is: fetch models, link data, paper B end to end with its report (paper A: not implemented yet)
+all: build models data paperB paperA ## everything there is: fetch models, link data, both papers end to end with the report (paper A: the parts implemented so far)
 
 help:
 	@grep -E '^[a-zA-Z0-9_%-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/' | sort
@@ -92,6 +92,8 @@ data: ## check the raw datasets in $(DATASETS_DIR) and link them under data/raw
 # run` its checkpoint.
 EXPERIMENT_B ?= pipeline/paperB.yaml
 EXPERIMENT_B_MK := $(ART)/paperB.mk
+EXPERIMENT_A ?= pipeline/paperA.yaml
+EXPERIMENT_A_MK := $(ART)/paperA.mk
 # Inputs, overridable for runs on other data (the end-to-end test points them at fixtures).
 PROVO_TSV ?= data/raw/provo/provo_cloze_norms.tsv
 WEBQ_JSON ?= data/raw/webquestions/test.json
@@ -99,11 +101,15 @@ FT_CONFIG_DIR ?= pipeline/finetune
 # Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
 # run that spans sessions is the sum of that column.
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
-NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB status-paperB paperA
+NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
+include $(EXPERIMENT_A_MK)
 endif
 $(EXPERIMENT_B_MK): $(EXPERIMENT_B) | $(BIN)/prepare-splits
+	@mkdir -p $(dir $@)
+	$(BIN)/prepare-splits experiment --config $< --output $@
+$(EXPERIMENT_A_MK): $(EXPERIMENT_A) | $(BIN)/prepare-splits
 	@mkdir -p $(dir $@)
 	$(BIN)/prepare-splits experiment --config $< --output $@
 
@@ -273,14 +279,68 @@ finetune-bench: | build ## training throughput (full fine-tuning and LoRA) again
 paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
 
-paperA: ## paper A (not implemented yet: says so and fails)
-	@echo "make paperA: paper A's stages are not implemented yet (README, Status); nothing was run" >&2; exit 2
+paperA: $(BUILD_FIRST) ## paper A so far: §4 step analysis (Table 4) and the test-time methods of Tables 1 and 5 (no probes, SFT, BERT yet)
+	@test -n "$(A_MODELS)" || { echo "make paperA: no paper A experiment variables ($(EXPERIMENT_A_MK))" >&2; exit 2; }
+	$(MAKE) paperA-runs
+	$(MAKE) report
+	@echo "make paperA: linear probes, SFT, BERT, the single-label datasets and the attention table are not implemented yet (README, Status)"
 
 paperB-quick: ## paper B with one seed (42) for every row; the ablation with the same seed
 	$(MAKE) paperB B_SEEDS=42 B_ABL_SEED=42
 
 clean-paperB:
 	rm -rf $(ART)/provo
+
+# ---------------------------------------------------------------- paper A
+# The experiment is pipeline/paperA.yaml (datasets, models in the Llama roles, test-set sizes);
+# `prepare-splits experiment` writes its Make variables to $(ART)/paperA.mk. Per dataset: the
+# splits (main and multi-label test sets, demonstrations); per dataset and model: greedy answers
+# with their label steps on both test sets (`infer labels`), the unary and binary breakdowns on the
+# main test set (`infer breakdown`), then `evaluate labels` (Tables 1/5) and `evaluate label-steps`
+# (Table 4, §4 figures). A_LIMIT=N runs only the first N items of each set (a quick look; write it
+# to another ART, the numbers are not the paper's sets).
+ifdef A_MODELS
+PA := $(ART)/paperA
+# Where the datasets' folders are (the end-to-end test points it at fixtures).
+A_DATA_ROOT ?= data/raw
+A_LIMIT ?=
+A_LIMIT_ARG = $(if $(A_LIMIT),--limit $(A_LIMIT))
+a_label_eval = $(if $(filter none,$(A_TABLE_$(2))),,$(PA)/$(1)/eval/labels-$(2).h5)
+
+define a_dataset_rules
+$(A_DATA_ROOT)/$(A_DIR_$(1)):
+	@scripts/link-data.sh $(DATASETS_DIR) data/raw
+$(PA)/$(1)/splits.h5: $(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(shell scripts/content-stamp.sh $(f) $(ART)/inputs/$(A_DIR_$(1))/$(notdir $(f)).sha256)) | $(A_DATA_ROOT)/$(A_DIR_$(1)) $(BIN)/prepare-splits
+	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) --data-dir $(A_DATA_ROOT)/$(A_DIR_$(1)) --seed $(A_SEED) \
+	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) --output $$@
+endef
+
+define a_model_rules
+$(PA)/$(1)/labels/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(A_FILE_$(2)) | $(BIN)/infer
+	$$(TIMED) $(BIN)/infer labels --splits $$< --set $$* --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
+	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
+$(PA)/$(1)/breakdown/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(A_FILE_$(2)) | $(BIN)/infer
+	$$(TIMED) $(BIN)/infer breakdown --kind $$* --splits $$< --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
+	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
+$(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 $(PA)/$(1)/breakdown/$(2)-unary.h5 $(PA)/$(1)/breakdown/$(2)-binary.h5 | $(BIN)/evaluate
+	$$(TIMED) $(BIN)/evaluate labels --splits $$< --generations $$(word 2,$$^) --unary $$(word 3,$$^) --binary $$(word 4,$$^) \
+	  --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
+$(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
+	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
+endef
+
+$(foreach d,$(A_DATASETS),$(eval $(call a_dataset_rules,$(d))))
+$(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(eval $(call a_model_rules,$(d),$(m)))))
+A_STEP_EVALS  := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
+A_LABEL_EVALS := $(foreach d,$(A_ALIGN_DATASETS),$(foreach m,$(A_MODELS),$(call a_label_eval,$(d),$(m))))
+endif
+
+paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) ## paper A's stage runs without the report (resumable per file)
+prepare-paperA: $(foreach d,$(A_DATASETS),$(PA)/$(d)/splits.h5) ## paper A test sets and demonstrations of every dataset
+experiment-paperA: $(EXPERIMENT_A_MK) ## check pipeline/paperA.yaml and show the Make variables it sets
+	@cat $(EXPERIMENT_A_MK)
+clean-paperA:
+	rm -rf $(ART)/paperA
 
 # ---------------------------------------------------------------- reports
 report: $(BUILD_FIRST) ## tables, figures and the diff against the published numbers
