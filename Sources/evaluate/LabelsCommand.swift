@@ -19,6 +19,8 @@ struct Labels: ParsableCommand {
               Max-Over-Generations   per label, the largest probability it had at any label step, where a
                                      step's distribution is the softmax over the labels' and "none"'s
                                      first tokens; ε where no step gave more (as the paper's code, ε = 1e-8)
+            Every method's probabilities are clipped to [ε, 1 − ε] before scoring (a sigmoid saturates to
+            exactly 0 or 1 in double precision, which would make the NLL infinite).
             An item whose answer has no label step has no compare-to-none; it is left out of that
             method's mean and the count says how many were scored (never silently: the summary's n).
             Metrics (appendix: Metrics/LabelDistributionMetrics): multi-label NLL = −Σ_l [p log q +
@@ -148,7 +150,9 @@ struct Labels: ParsableCommand {
         for (m, name) in methods.enumerated() {
             var nll = [Double](repeating: .nan, count: n), l1 = nll, f1 = nll
             for i in 0..<n where scored[m][i] {
-                let q = predicted[m][i].map { min(max($0, 0), 1) }
+                // Probabilities of exactly 0 or 1 (a saturated sigmoid in double precision) would
+                // make the NLL infinite: every method is scored on q clipped to [ε, 1 − ε].
+                let q = predicted[m][i].map { min(max($0, epsilon), 1 - epsilon) }
                 nll[i] = try multiLabelNLL(human: human[i], predicted: q)
                 l1[i] = try labelL1(human: human[i], predicted: q)
                 f1[i] = try exampleF1(human: human[i], predicted: q)

@@ -39,14 +39,7 @@ struct PaperBFigures {
     var ablationLabels: [String] { experiment.ablation.answers.map(String.init) + ["all"] }
     var ablationModel: String { experiment.models.base.label }
 
-    /// Status of one figure, a row of figures.csv.
-    struct Status {
-        var figure: String
-        var status: String
-        var files: [String]
-        var missing: [String]
-        var inputs: [String]
-    }
+    typealias Status = FigureOutput.Status
 
     func write() throws {
         let runs = try PaperBRuns(paths: artifacts)
@@ -67,14 +60,7 @@ struct PaperBFigures {
         status.append(try perContextTable(runs))
         status.append(try trainingCurves())
 
-        var t = CSVTable(header: ["figure", "status", "files", "missing", "inputs"])
-        for s in status {
-            try t.append([s.figure, s.status, s.files.joined(separator: " "), s.missing.joined(separator: "; "),
-                          s.inputs.joined(separator: " ")])
-        }
-        try writeTextFileAtomically(t.render(), to: outputDir + "/figures.csv")
-        let counts = ["written", "partial", "pending"].map { k in "\(status.filter { $0.status == k }.count) \(k)" }
-        print("paper B figures: \(counts.joined(separator: ", ")) (see \(outputDir)/figures.csv)")
+        try FigureOutput(outputDir: outputDir).writeIndex(status, paper: "B")
     }
 
     // MARK: - Figures
@@ -336,17 +322,8 @@ struct PaperBFigures {
     /// Writes one figure (SVG + data CSV) or, without charts, marks it pending and removes stale files.
     func emit(_ id: String, title: String?, charts: [Chart], columns: Int, data: CSVTable, missing: [String],
               inputs: Set<String>) throws -> Status {
-        let svg = id + ".svg", csv = id + ".csv"
-        guard !charts.isEmpty else {
-            for f in [svg, csv] { try? FileManager.default.removeItem(atPath: outputDir + "/" + f) }
-            return Status(figure: id, status: "pending", files: [], missing: missing.isEmpty ? ["inputs"] : missing, inputs: [])
-        }
-        let text = charts.count == 1 && title == nil ? try renderSVG(charts[0])
-            : try renderSmallMultiples(charts, columns: columns, title: title)
-        try writeTextFileAtomically(text, to: outputDir + "/" + svg)
-        try writeTextFileAtomically(data.render(), to: outputDir + "/" + csv)
-        return Status(figure: id, status: missing.isEmpty ? "written" : "partial", files: [svg, csv], missing: missing,
-                      inputs: inputs.sorted())
+        try FigureOutput(outputDir: outputDir).emit(id, title: title, charts: charts, columns: columns, data: data,
+                                                    missing: missing, inputs: inputs)
     }
 
     func fx(_ x: Double) -> String { formatFixed(x, digits: 6) }

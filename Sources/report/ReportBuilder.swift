@@ -91,6 +91,9 @@ struct ReportBuilder {
             print("paper \(paper): \(mine.count) numbers, \(diff.rows.count) of \(pub.cells.count) published cells matched, "
                   + "claims held \(held), not held \(notHeld), not evaluable \(results.count - held - notHeld)")
         }
+        var rolesA: [String: String] = [:]
+        for e in mapping.entries where e.paper == "A" && e.table == "*" { rolesA[e.ours] = e.published }
+        try PaperAFigures(artifacts: ReportBuilder.artifactFiles(under: artifactsDir), outputDir: outputDir + "/paperA", roles: rolesA).write()
         try PaperBFigures(artifacts: evaluations.map(\.path), artifactsDir: artifactsDir, outputDir: outputDir + "/paperB", experiment: experimentB).write()
         try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/wall_time.csv")
     }

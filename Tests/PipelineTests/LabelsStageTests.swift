@@ -133,6 +133,22 @@ final class LabelsStageTests: XCTestCase {
         XCTAssertEqual(try sr.stringAttribute("model_label"), "Tiny")
         XCTAssertEqual(try sr.doubleAttribute("multi_label_demo_rate"), 0.5)
         sr.close()
+        // The report: Table 5 with the paper's numbers beside ours, Table 4, the §4 figures. The
+        // evaluations go in a folder of their own (the report gathers every artifact under it).
+        let art = dir + "/art"
+        try FileManager.default.createDirectory(atPath: art, withIntermediateDirectories: true)
+        for f in ["eval.h5", "steps.h5"] { try FileManager.default.copyItem(atPath: dir + "/" + f, toPath: art + "/" + f) }
+        let rep = try Stages.run("report", ["--artifacts", art, "--output", dir + "/results",
+                                            "--published", Stages.packageRoot.path + "/data/published",
+                                            "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"], environment: env)
+        XCTAssertEqual(rep.status, 0, rep.stderr)
+        let diff5 = try String(contentsOfFile: dir + "/results/paperA/diff_table5.csv", encoding: .utf8)
+        XCTAssertTrue(diff5.contains("A,5,Hard Predictions,MFRC/NLL,"), diff5)
+        XCTAssertTrue(diff5.contains(",40.79"), "published 8B hard-prediction NLL on MFRC: \(diff5)")
+        let figures = try String(contentsOfFile: dir + "/results/paperA/figures.csv", encoding: .utf8)
+        XCTAssertTrue(figures.contains("fig2_top_probabilities,written") || gen.stepGenerated.isEmpty, figures)
+        XCTAssertTrue(figures.contains("fig6_multilabel_rate,written"), figures)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/results/paperA/fig6_multilabel_rate.svg"))
         // A unary artifact given as binary is refused by name.
         let swapped = try Stages.run("evaluate", ["labels", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
                                                   "--binary", dir + "/unary.h5", "--output", dir + "/swapped.h5"], environment: env)
