@@ -22,10 +22,13 @@ final class LabelsStageTests: XCTestCase {
     /// 40 comments in five patterns of three annotators' votes: none, single, single with
     /// disagreement, multi, multi with disagreement (and none with disagreement every tenth row).
     func writeMFRC(badRow: Int? = nil) throws -> String {
-        let d = dir + "/mfrc"
+        try Self.writeMFRC(in: dir + "/mfrc", badRow: badRow)
+    }
+
+    static func writeMFRC(in d: String, rows: Int = 40, badRow: Int? = nil) throws -> String {
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         var tsv = "ID\ttext\tEquality\tCare\tNon-Moral\tAuthority\tThin Morality\tLoyalty\tProportionality\tPurity\n"
-        for r in 0..<40 {
+        for r in 0..<rows {
             // Equality, Care, Non-Moral, Authority, Thin, Loyalty, Proportionality, Purity
             var v = [0, 0, 0, 0, 0, 0, 0, 0]
             switch r % 5 {

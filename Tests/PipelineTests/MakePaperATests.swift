@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// `make paperA` end to end on fixtures: the MFRC vote-count fixture of `LabelsStageTests` as the
+/// one dataset, a tiny random llama (with the labels as whole tokens and a chat template) in two
+/// roles (chat prompt, Table 5; plain prompt, §4 only). It runs the real Makefile: experiment
+/// file → Make variables → splits → answers, breakdowns → evaluations → report.
+final class MakePaperATests: XCTestCase {
+    func testMakePaperARunsEveryStageAndWritesTheReport() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("no make") }
+        for stage in ["prepare-splits", "infer", "evaluate", "report"] {
+            guard FileManager.default.isExecutableFile(atPath: Stages.productsDirectory.appendingPathComponent(stage).path) else {
+                throw XCTSkip("\(stage) not built")
+            }
+        }
+        let dir = try Stages.tempDir()
+        let keep = ProcessInfo.processInfo.environment["DISTLAB_KEEP_TEST_OUTPUT"] != nil
+        defer { if keep { print("MakePaperATests output kept in \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
+        let model = dir + "/tiny"
+        try writeTinyChatModel(to: model, seed: 3, userTokens: ["care", "proportionality", "equality", "purity", "authority", "loyalty", "none"])
+        _ = try LabelsStageTests.writeMFRC(in: dir + "/data/mfrc-fixture", rows: 100)
+        let experiment = dir + "/paperA.yaml"
+        try """
+            paper: A
+            seed: 7
+            shots: 4
+            main_test_size: 6
+            multilabel_test_size: 4
+            datasets:
+              - {key: mfrc, dir: mfrc-fixture, alignment: true}
+            models:
+              - {key: chat, file: \(model), label: Tiny-Chat, prompt: chat, table: "5"}
+              - {key: plain, file: \(model), label: Tiny-Plain, prompt: plain, table: none}
+            """.write(toFile: experiment, atomically: true, encoding: .utf8)
+        let art = dir + "/artifacts", results = dir + "/results"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+        p.currentDirectoryURL = Stages.packageRoot
+        p.arguments = ["--no-print-directory", "paperA", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
+                       "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_A=\(experiment)", "A_DATA_ROOT=\(dir)/data"]
+        var env = ProcessInfo.processInfo.environment
+        env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
+        p.environment = env
+        let log = dir + "/make.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = fh; p.standardError = fh
+        try p.run(); p.waitUntilExit(); try fh.close()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        XCTAssertEqual(p.terminationStatus, 0, String(output.suffix(4000)))
+        if p.terminationStatus != 0 { return }
+
+        let fm = FileManager.default
+        for f in ["paperA.mk", "paperA/mfrc/splits.h5", "paperA/mfrc/labels/chat-main_test.h5", "paperA/mfrc/labels/chat-multilabel_test.h5",
+                  "paperA/mfrc/breakdown/chat-unary.h5", "paperA/mfrc/breakdown/chat-binary.h5", "paperA/mfrc/eval/labels-chat.h5",
+                  "paperA/mfrc/eval/steps-chat.h5", "paperA/mfrc/eval/steps-plain.h5", "paperA/mfrc/labels/plain-multilabel_test.h5"] {
+            XCTAssertTrue(fm.fileExists(atPath: art + "/" + f), "missing artifact \(f)")
+        }
+        XCTAssertFalse(fm.fileExists(atPath: art + "/paperA/mfrc/eval/labels-plain.h5"), "table: none runs §4 only")
+        XCTAssertFalse(output.contains("warning: overriding recipe"), output)
+        let ledger = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8)
+        XCTAssertTrue(ledger.contains("paperA/mfrc/breakdown/chat-binary.h5"), ledger)
+        let table5 = try String(contentsOfFile: results + "/paperA/table5.csv", encoding: .utf8)
+        // (Compare-to-None needs a label step, which a random model's answers rarely have: its row is
+        // there only for items with one, and missing.csv lists the cell otherwise.)
+        for method in ["Hard Predictions", "Max-Over-Generations", "Unary Breakdown", "Binary Breakdown"] {
+            XCTAssertTrue(table5.contains(",5,\(method),MFRC/NLL,"), "table5 lacks \(method):\n\(table5)")
+        }
+        let figures = try String(contentsOfFile: results + "/paperA/figures.csv", encoding: .utf8)
+        XCTAssertTrue(figures.contains("fig6_multilabel_rate,written"), figures)
+
+        // Nothing is redone on a second run.
+        let again = Process()
+        again.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+        again.currentDirectoryURL = Stages.packageRoot
+        again.arguments = ["--no-print-directory", "-q", "paperA-runs", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
+                           "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_A=\(experiment)", "A_DATA_ROOT=\(dir)/data"]
+        again.environment = env
+        try again.run(); again.waitUntilExit()
+        XCTAssertEqual(again.terminationStatus, 0, "make -q paperA-runs: everything is up to date")
+    }
+}
