@@ -279,11 +279,11 @@ finetune-bench: | build ## training throughput (full fine-tuning and LoRA) again
 paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
 
-paperA: $(BUILD_FIRST) ## paper A so far: §4 step analysis (Table 4) and the test-time methods of Tables 1 and 5 (no probes, SFT, BERT yet)
+paperA: $(BUILD_FIRST) ## paper A so far: §4 step analysis (Table 4, figures), Tables 1/5 baseline, test-time and probe rows, Table 2 (no SFT, BERT yet)
 	@test -n "$(A_MODELS)" || { echo "make paperA: no paper A experiment variables ($(EXPERIMENT_A_MK))" >&2; exit 2; }
 	$(MAKE) paperA-runs
 	$(MAKE) report
-	@echo "make paperA: linear probes, SFT, BERT, the single-label datasets and the attention table are not implemented yet (README, Status)"
+	@echo "make paperA: SFT, BERT, the single-label datasets and the attention table are not implemented yet (README, Status)"
 
 paperB-quick: ## paper B with one seed (42) for every row; the ablation with the same seed
 	$(MAKE) paperB B_SEEDS=42 B_ABL_SEED=42
@@ -312,7 +312,8 @@ $(A_DATA_ROOT)/$(A_DIR_$(1)):
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 $(PA)/$(1)/splits.h5: $(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(shell scripts/content-stamp.sh $(f) $(ART)/inputs/$(A_DIR_$(1))/$(notdir $(f)).sha256)) | $(A_DATA_ROOT)/$(A_DIR_$(1)) $(BIN)/prepare-splits
 	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) --data-dir $(A_DATA_ROOT)/$(A_DIR_$(1)) --seed $(A_SEED) \
-	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) --output $$@
+	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) \
+	  --probe-train-size $(A_PROBE_TRAIN) --output $$@
 endef
 
 define a_model_rules
@@ -327,15 +328,21 @@ $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main
 	  --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
+$(PA)/$(1)/probe/$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-probe_train.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 | $(BIN)/probe
+	$$(TIMED) $(BIN)/probe --splits $$< --train $$(word 2,$$^) --test $$(word 3,$$^) --seed $(A_SEED) --output $$@
+$(PA)/$(1)/eval/probe-$(2).h5: $(PA)/$(1)/probe/$(2).h5 | $(BIN)/evaluate
+	$$(TIMED) $(BIN)/evaluate probe --probes $$< --table $(if $(filter $(1),$(A_ALIGN_DATASETS)),$(A_TABLE_$(2)),none) \
+	  --seed $(A_SEED) --output $$@
 endef
 
 $(foreach d,$(A_DATASETS),$(eval $(call a_dataset_rules,$(d))))
 $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(eval $(call a_model_rules,$(d),$(m)))))
 A_STEP_EVALS  := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
 A_LABEL_EVALS := $(foreach d,$(A_ALIGN_DATASETS),$(foreach m,$(A_MODELS),$(call a_label_eval,$(d),$(m))))
+A_PROBE_EVALS := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
 endif
 
-paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) ## paper A's stage runs without the report (resumable per file)
+paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) ## paper A's stage runs without the report (resumable per file)
 prepare-paperA: $(foreach d,$(A_DATASETS),$(PA)/$(d)/splits.h5) ## paper A test sets and demonstrations of every dataset
 experiment-paperA: $(EXPERIMENT_A_MK) ## check pipeline/paperA.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_A_MK)

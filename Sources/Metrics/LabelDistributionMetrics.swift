@@ -108,3 +108,20 @@ public func alignmentScores(human: [[Double]], predicted: [[Double]], multiLabel
     let n = Double(human.count)
     return AlignmentScores(nll: nll / n, l1: l1 / n, f1: f1 / n, count: human.count)
 }
+
+/// Micro-averaged F1 over every (example, label) pair: labels with p ≥ threshold are true,
+/// q ≥ threshold predicted, F1 = 2·TP / (2·TP + FP + FN). Unlike example-F1, an example with no
+/// true and no predicted label adds nothing (rather than a perfect score). Nil when there is no
+/// true and no predicted label at all (F1 is undefined there).
+public func microF1(human: [[Double]], predicted: [[Double]], threshold: Double = 0.5) throws -> Double? {
+    if human.count != predicted.count { throw MetricsError.lengthMismatch(what: "examples", left: human.count, right: predicted.count) }
+    var tp = 0, fp = 0, fn = 0
+    for (p, q) in zip(human, predicted) {
+        try validate(p, q)
+        for (a, b) in zip(p, q) {
+            let t = a >= threshold, pr = b >= threshold
+            if t && pr { tp += 1 } else if pr { fp += 1 } else if t { fn += 1 }
+        }
+    }
+    return tp + fp + fn == 0 ? nil : 2 * Double(tp) / Double(2 * tp + fp + fn)
+}

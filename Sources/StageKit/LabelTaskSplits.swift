@@ -29,6 +29,7 @@ public enum LabelType: Int, CaseIterable, Sendable {
 ///     /sets/multilabel_test      int32           items with several labels (§3/§4 analysis)
 ///     /sets/demos                int32   [K]     the in-context examples, half of them multi-label
 ///     /sets/train                int32           the demo pool minus the demos (probes, SFT)
+///     /sets/probe_train          int32           a seeded sample of train for the linear probes
 ///
 /// Root attributes: dataset, multi_label, seed, selection (the rules below in words), and per set
 /// its size. Every draw uses NumPy's legacy RandomState(seed) so a Python user can redo it.
@@ -40,14 +41,16 @@ public struct LabelTaskSplits: Equatable {
     public var multiLabelTest: [Int]
     public var demos: [Int]
     public var train: [Int]
+    /// The linear probes' training items: a seeded sample of `train`, in file order.
+    public var probeTrain: [Int]
     public var seed: UInt32
     /// Human-readable notes on cells that had fewer candidates than their quota.
     public var shortfalls: [String]
 
     public init(dataset: LabeledDataset, sources: [String], mainTest: [Int], multiLabelTest: [Int], demos: [Int],
-                train: [Int], seed: UInt32, shortfalls: [String]) {
+                train: [Int], probeTrain: [Int], seed: UInt32, shortfalls: [String]) {
         self.dataset = dataset; self.sources = sources; self.mainTest = mainTest; self.multiLabelTest = multiLabelTest
-        self.demos = demos; self.train = train; self.seed = seed; self.shortfalls = shortfalls
+        self.demos = demos; self.train = train; self.probeTrain = probeTrain; self.seed = seed; self.shortfalls = shortfalls
     }
 
     public static let selectionRule = """
@@ -58,13 +61,15 @@ public struct LabelTaskSplits: Equatable {
         to the first cells, a short cell gives all it has and the rest comes from the others in cell order; \
         multilabel_test: the first items of a permutation of the multi-label test candidates not in main_test; \
         demos: half (rounded up) from a permutation of the multi-label pool items, the rest from one of the \
-        other pool items, then shuffled; train: the pool minus the demos, in file order
+        other pool items, then shuffled; train: the pool minus the demos, in file order; probe_train: the \
+        first items of a permutation of train, sorted
         """
 
     /// Builds the sets. `testCandidates` and `pool` are disjoint item indices: the test file and the
     /// training file for datasets that ship splits, else a seeded partition made by the caller.
     public static func select(dataset: LabeledDataset, sources: [String], testCandidates: [Int], pool: [Int],
-                              mainTestSize: Int, multiLabelTestSize: Int, shots: Int, seed: UInt32) throws -> LabelTaskSplits {
+                              mainTestSize: Int, multiLabelTestSize: Int, shots: Int, probeTrainSize: Int = 0,
+                              seed: UInt32) throws -> LabelTaskSplits {
         guard mainTestSize >= 0, multiLabelTestSize >= 0, shots >= 0 else { throw StageError.usage("set sizes must be >= 0") }
         var rng = NumpyRandomState(seed: seed)
         let items = dataset.items
@@ -124,9 +129,12 @@ public struct LabelTaskSplits: Equatable {
             + rng.permutation(poolOther.count).prefix(shots - nMulti).map { poolOther[$0] }
         rng.shuffle(&demos)
         let demoSet = Set(demos)
+        let train = pool.filter { !demoSet.contains($0) }
+        if probeTrainSize > train.count { shortfalls.append("probe_train has \(train.count) candidates for \(probeTrainSize)") }
+        let probeTrain = rng.permutation(train.count).prefix(probeTrainSize).map { train[$0] }.sorted()
         // Test sets in file order, so that a prefix (`infer labels --limit`) mixes the cells.
         return LabelTaskSplits(dataset: dataset, sources: sources, mainTest: main.sorted(), multiLabelTest: multiTest.sorted(), demos: demos,
-                               train: pool.filter { !demoSet.contains($0) }, seed: seed, shortfalls: shortfalls)
+                               train: train, probeTrain: probeTrain, seed: seed, shortfalls: shortfalls)
     }
 
     private static func cellName(_ c: (type: Int, dis: Int), _ perAnnotator: Bool) -> String {
@@ -146,7 +154,8 @@ public struct LabelTaskSplits: Equatable {
         try w.writeStrings(sources, at: "items/source")
         try w.write(dataset.items.flatMap(\.proportions), shape: [n, l], at: "items/proportions")
         try w.write(dataset.items.map { Int32($0.annotators ?? 0) }, shape: [n], at: "items/annotators")
-        for (name, set) in [("main_test", mainTest), ("multilabel_test", multiLabelTest), ("demos", demos), ("train", train)] {
+        for (name, set) in [("main_test", mainTest), ("multilabel_test", multiLabelTest), ("demos", demos), ("train", train),
+                            ("probe_train", probeTrain)] {
             try w.write(set.map { Int32($0) }, shape: [set.count], at: "sets/\(name)")
             try w.setAttribute("n_\(name)", .int(set.count))
         }
@@ -189,7 +198,7 @@ public struct LabelTaskSplits: Equatable {
         let short = try r.stringAttribute("shortfalls")
         return LabelTaskSplits(dataset: dataset, sources: sources, mainTest: try set("main_test"),
                                multiLabelTest: try set("multilabel_test"), demos: try set("demos"), train: try set("train"),
-                               seed: s, shortfalls: short.isEmpty ? [] : short.components(separatedBy: "; "))
+                               probeTrain: try set("probe_train"), seed: s, shortfalls: short.isEmpty ? [] : short.components(separatedBy: "; "))
     }
 
     /// The items of a named set ("main_test", "multilabel_test", "demos", "train").
@@ -199,7 +208,8 @@ public struct LabelTaskSplits: Equatable {
         case "multilabel_test": return multiLabelTest
         case "demos": return demos
         case "train": return train
-        default: throw StageError.usage("unknown set '\(set)' (main_test, multilabel_test, demos, train)")
+        case "probe_train": return probeTrain
+        default: throw StageError.usage("unknown set '\(set)' (main_test, multilabel_test, demos, train, probe_train)")
         }
     }
 }

@@ -10,6 +10,8 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
     public var shots: Int
     public var mainTestSize: Int
     public var multilabelTestSize: Int
+    /// Training items of the linear probes, a seeded sample of each dataset's training pool.
+    public var probeTrainSize: Int
     public var datasets: [Dataset]
     public var models: [Model]
 
@@ -36,7 +38,7 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case paper, seed, shots, datasets, models
-        case mainTestSize = "main_test_size", multilabelTestSize = "multilabel_test_size"
+        case mainTestSize = "main_test_size", multilabelTestSize = "multilabel_test_size", probeTrainSize = "probe_train_size"
     }
 
     public static let knownDatasets = ["semeval", "goemotions", "mfrc"]
@@ -55,6 +57,7 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
         guard shots >= 0 else { throw fail("shots", "must be ≥ 0") }
         guard mainTestSize >= 1 else { throw fail("main_test_size", "must be at least 1") }
         guard multilabelTestSize >= 0 else { throw fail("multilabel_test_size", "must be ≥ 0") }
+        guard probeTrainSize >= 2 else { throw fail("probe_train_size", "must be at least 2") }
         guard !datasets.isEmpty else { throw fail("datasets", "at least one dataset is needed") }
         for (i, d) in datasets.enumerated() {
             guard Self.knownDatasets.contains(d.key) else {
@@ -83,7 +86,7 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
     public func makeVariables(source: String) -> String {
         var lines: [(String, String)] = [
             ("A_SEED", String(seed)), ("A_SHOTS", String(shots)), ("A_MAIN_SIZE", String(mainTestSize)),
-            ("A_MULTI_SIZE", String(multilabelTestSize)),
+            ("A_MULTI_SIZE", String(multilabelTestSize)), ("A_PROBE_TRAIN", String(probeTrainSize)),
             ("A_DATASETS", datasets.map(\.key).joined(separator: " ")),
             ("A_ALIGN_DATASETS", datasets.filter(\.alignment).map(\.key).joined(separator: " ")),
             ("A_MODELS", models.map(\.key).joined(separator: " ")),

@@ -29,7 +29,7 @@ struct BreakdownCommand: ParsableCommand {
 
     @Option(help: "unary | binary") var kind: String
     @Option(help: "Splits artifact of `prepare-splits labels`.") var splits: String
-    @Option(help: "main_test | multilabel_test | train") var set = "main_test"
+    @Option(help: "main_test | multilabel_test | train | probe_train") var set = "main_test"
     @Option(help: "GGUF file or Hugging Face model directory.") var model: String
     @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
     @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
@@ -40,8 +40,8 @@ struct BreakdownCommand: ParsableCommand {
     func validate() throws {
         guard BreakdownKind(rawValue: kind) != nil else { throw ValidationError("--kind must be unary or binary, not '\(kind)'") }
         guard ["plain", "chat"].contains(prompt) else { throw ValidationError("--prompt must be plain or chat, not '\(prompt)'") }
-        guard ["main_test", "multilabel_test", "train"].contains(set) else {
-            throw ValidationError("--set must be main_test, multilabel_test or train, not '\(set)'")
+        guard ["main_test", "multilabel_test", "train", "probe_train"].contains(set) else {
+            throw ValidationError("--set must be main_test, multilabel_test, train or probe_train, not '\(set)'")
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         guard seed >= 0 && seed <= Int(UInt32.max) else { throw ValidationError("--seed must be in 0...\(UInt32.max)") }

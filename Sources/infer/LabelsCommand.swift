@@ -32,7 +32,7 @@ struct LabelsCommand: ParsableCommand {
             """)
 
     @Option(help: "Splits artifact of `prepare-splits labels`.") var splits: String
-    @Option(help: "main_test | multilabel_test | train") var set = "main_test"
+    @Option(help: "main_test | multilabel_test | train | probe_train") var set = "main_test"
     @Option(help: "GGUF file or Hugging Face model directory.") var model: String
     @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
     @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
@@ -43,8 +43,8 @@ struct LabelsCommand: ParsableCommand {
 
     func validate() throws {
         guard ["plain", "chat"].contains(prompt) else { throw ValidationError("--prompt must be plain or chat, not '\(prompt)'") }
-        guard ["main_test", "multilabel_test", "train"].contains(set) else {
-            throw ValidationError("--set must be main_test, multilabel_test or train, not '\(set)'")
+        guard ["main_test", "multilabel_test", "train", "probe_train"].contains(set) else {
+            throw ValidationError("--set must be main_test, multilabel_test, train or probe_train, not '\(set)'")
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         guard maxNewTokens >= 4 else { throw ValidationError("--max-new-tokens must be at least 4") }

@@ -37,6 +37,7 @@ struct LabelsCommand: ParsableCommand {
     @Option(name: .customLong("main-test-size"), help: "Items in the main test set.") var mainTestSize = 200
     @Option(name: .customLong("multilabel-test-size"), help: "Items in the multi-label test set.") var multiLabelTestSize = 200
     @Option(help: "In-context demonstrations.") var shots = 10
+    @Option(name: .customLong("probe-train-size"), help: "Training items of the linear probes, sampled from train.") var probeTrainSize = 1000
     @Option(name: .customLong("mfrc-test-share"), help: "MFRC only: share of the corpus in the test pool.") var mfrcTestShare = 0.2
     @Option(help: "RandomState seed of every draw.") var seed: UInt32 = 42
 
@@ -52,18 +53,18 @@ struct LabelsCommand: ParsableCommand {
     func run() throws {
         let ctx = StageContext(stage: "prepare-splits", seed: Int(seed))
         ctx.setConfigText("dataset: \(dataset)\nmain_test_size: \(mainTestSize)\nmultilabel_test_size: \(multiLabelTestSize)\n"
-                          + "shots: \(shots)\nmfrc_test_share: \(mfrcTestShare)\nseed: \(seed)\n")
+                          + "shots: \(shots)\nprobe_train_size: \(probeTrainSize)\nmfrc_test_share: \(mfrcTestShare)\nseed: \(seed)\n")
         let loaded = try load(ctx)
         let splits = try LabelTaskSplits.select(dataset: loaded.dataset, sources: loaded.sources,
                                                 testCandidates: loaded.sources.indices.filter { loaded.sources[$0] == "test" },
                                                 pool: loaded.sources.indices.filter { loaded.sources[$0] == "train" },
                                                 mainTestSize: mainTestSize, multiLabelTestSize: multiLabelTestSize,
-                                                shots: shots, seed: seed)
+                                                shots: shots, probeTrainSize: probeTrainSize, seed: seed)
         try ctx.writeArtifact(to: output) { w in try splits.write(to: w) }
         for s in splits.shortfalls { FileHandle.standardError.write(Data("prepare-splits: note: \(s)\n".utf8)) }
         print("\(output): \(dataset), \(splits.dataset.items.count) items, \(splits.dataset.labels.count) labels; "
               + "main test \(splits.mainTest.count), multi-label test \(splits.multiLabelTest.count), "
-              + "\(splits.demos.count) demonstrations, train pool \(splits.train.count)")
+              + "\(splits.demos.count) demonstrations, train pool \(splits.train.count) (probes: \(splits.probeTrain.count))")
     }
 
     private func file(_ name: String) -> String { (dataDir as NSString).appendingPathComponent(name) }

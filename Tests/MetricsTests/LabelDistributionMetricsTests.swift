@@ -64,3 +64,16 @@ final class LabelDistributionMetricsTests: XCTestCase {
         XCTAssertThrowsError(try alignmentScores(human: h, predicted: [[0.5, 0.5]], multiLabel: true))
     }
 }
+
+/// Micro-F1 over (example, label) pairs, hand-computed.
+final class MicroF1Tests: XCTestCase {
+    func testHandComputed() throws {
+        // Pairs: (1,1) TP, (1,0) FN, (0,1) FP, (0,0) nothing; second example: TP, TP.
+        let h: [[Double]] = [[1.0, 0.6, 0.0, 0.2], [1, 1, 0, 0]]
+        let q: [[Double]] = [[0.9, 0.1, 0.7, 0.0], [0.5, 0.8, 0.4, 0.0]]
+        let expected: Double = 6.0 / 8.0   // 2·TP / (2·TP + FP + FN) with TP 3, FP 1, FN 1
+        XCTAssertEqual(try microF1(human: h, predicted: q)!, expected, accuracy: 1e-12)
+        XCTAssertNil(try microF1(human: [[0, 0]], predicted: [[0.1, 0.2]]), "no true and no predicted label: undefined")
+        XCTAssertThrowsError(try microF1(human: h, predicted: [q[0]]))
+    }
+}

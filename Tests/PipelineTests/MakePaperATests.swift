@@ -26,6 +26,7 @@ final class MakePaperATests: XCTestCase {
             shots: 4
             main_test_size: 6
             multilabel_test_size: 4
+            probe_train_size: 10
             datasets:
               - {key: mfrc, dir: mfrc-fixture, alignment: true}
             models:
@@ -53,7 +54,9 @@ final class MakePaperATests: XCTestCase {
         let fm = FileManager.default
         for f in ["paperA.mk", "paperA/mfrc/splits.h5", "paperA/mfrc/labels/chat-main_test.h5", "paperA/mfrc/labels/chat-multilabel_test.h5",
                   "paperA/mfrc/breakdown/chat-unary.h5", "paperA/mfrc/breakdown/chat-binary.h5", "paperA/mfrc/eval/labels-chat.h5",
-                  "paperA/mfrc/eval/steps-chat.h5", "paperA/mfrc/eval/steps-plain.h5", "paperA/mfrc/labels/plain-multilabel_test.h5"] {
+                  "paperA/mfrc/eval/steps-chat.h5", "paperA/mfrc/eval/steps-plain.h5", "paperA/mfrc/labels/plain-multilabel_test.h5",
+                  "paperA/mfrc/labels/chat-probe_train.h5", "paperA/mfrc/probe/chat.h5", "paperA/mfrc/eval/probe-chat.h5",
+                  "paperA/mfrc/eval/probe-plain.h5"] {
             XCTAssertTrue(fm.fileExists(atPath: art + "/" + f), "missing artifact \(f)")
         }
         XCTAssertFalse(fm.fileExists(atPath: art + "/paperA/mfrc/eval/labels-plain.h5"), "table: none runs §4 only")

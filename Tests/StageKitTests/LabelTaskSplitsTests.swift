@@ -32,17 +32,18 @@ final class LabelTaskSplitsTests: XCTestCase {
     func testSetsMatchNumPyDraws() throws {
         let (ds, sources) = Self.fixture()
         let s = try LabelTaskSplits.select(dataset: ds, sources: sources, testCandidates: Array(0..<12), pool: Array(12..<20),
-                                           mainTestSize: 6, multiLabelTestSize: 5, shots: 4, seed: 7)
+                                           mainTestSize: 6, multiLabelTestSize: 5, shots: 4, probeTrainSize: 3, seed: 7)
         // numpy: rng = RandomState(7); one permutation per cell in cell order, first item of each;
         // then a permutation of the multi-label leftovers; then the demos (2 multi + 2 other, shuffled).
         XCTAssertEqual(s.mainTest, [2, 4, 5, 7, 9, 10])
         XCTAssertEqual(s.multiLabelTest, [11])
         XCTAssertEqual(s.demos, [19, 13, 14, 18])
         XCTAssertEqual(s.train, [12, 15, 16, 17])
+        XCTAssertEqual(s.probeTrain, [12, 15, 17], "then rng.permutation(4)[:3] of train, sorted")
         XCTAssertEqual(s.shortfalls, ["multilabel_test has 1 candidates for 5"])
         // Same seed, same sets; another seed, other draws.
         XCTAssertEqual(try LabelTaskSplits.select(dataset: ds, sources: sources, testCandidates: Array(0..<12), pool: Array(12..<20),
-                                                  mainTestSize: 6, multiLabelTestSize: 5, shots: 4, seed: 7), s)
+                                                  mainTestSize: 6, multiLabelTestSize: 5, shots: 4, probeTrainSize: 3, seed: 7), s)
         XCTAssertNotEqual(try LabelTaskSplits.select(dataset: ds, sources: sources, testCandidates: Array(0..<12), pool: Array(12..<20),
                                                      mainTestSize: 6, multiLabelTestSize: 5, shots: 4, seed: 8).mainTest, s.mainTest)
     }

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+import Metrics
+import StageKit
+
+/// Paper A §5.4: the linear probes' numbers — their probabilities as a label distribution (the
+/// "Linear Probing" row of Tables 1/5) and Table 2's probing analysis.
+struct ProbeEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Paper A: score linear probes (Tables 1/5 'Linear Probing', Table 2 Perf / Gold / Pred / Pred 2+).",
+        discussion: """
+            From a `probe` artifact, over the test items with a label step:
+              Linear Probing (A/<table>/Linear Probing/<dataset>/NLL|L1|F1): the human-target probes'
+                probabilities, clipped to [ε, 1 − ε], against the annotators' proportions (as `evaluate labels`)
+              Table 2 (A/2/<model>/<dataset>/…), micro-F1 at 0.5 over (item, label) pairs (the caption naming
+                the paper's metric is lost; micro-F1 because most items have no label after the first, where
+                example-F1 would score an empty prediction of an empty set as perfect):
+                Perf     the model's own answer against the gold labels
+                Gold     the gold-target probes against the gold labels
+                Pred     the answer-target probes against the model's answer
+                Pred 2+  the probes of the labels written after the first against those labels
+            --table none writes Table 2 only (a model without an alignment table).
+            """)
+
+    @Option(help: "`probe` artifact.") var probes: String
+    @Option(help: "Paper A table of the Linear Probing row (1, 5, or none).") var table = "1"
+    @Option(help: "Table 2 row, our model label (default: the probes' model_label).") var model: String?
+    @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
+    @Option(help: "Probability clip for the NLL.") var epsilon = 1e-8
+    @Option(help: "Bootstrap resamples for the 95% CIs (0: none).") var bootstrap = 1000
+    @Option(help: "Seed of the bootstrap.") var seed = 42
+    @Option(help: "Output HDF5 artifact.") var output: String
+
+    func run() throws {
+        guard epsilon > 0 && epsilon < 0.5 else { throw StageError.usage("--epsilon must be in (0, 0.5)") }
+        let ctx = StageContext(stage: "evaluate", seed: seed)
+        try ctx.addInput(probes)
+        let p = try ProbePredictions.read(path: probes)
+        let name = p.attributes["dataset"] ?? ""
+        let column = dataset ?? Labels.datasetNames[name] ?? name
+        let row = model ?? p.attributes["model_label"] ?? "model"
+        ctx.setConfigText("evaluation: probe\ntable: \(table)\nmodel: \(row)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\n")
+        let n = p.testItems.count
+        guard n > 0 else {
+            let why = p.attributes["status"] ?? "no test item has a label step"
+            try ctx.writeArtifact(to: output) { w in
+                try w.setAttribute("status", .string("no numbers: \(why)"))
+                try SummaryTable.write([], to: w)
+            }
+            FileHandle.standardError.write(Data("evaluate probe: warning: \(probes): no numbers (\(why))\n".utf8))
+            return
+        }
+        func summary(_ table: String, _ r: String, _ col: String, _ v: [Double]) throws -> SummaryRow {
+            let ci = bootstrap > 0 ? try bootstrapMeanCI(v, resamples: bootstrap, seed: UInt32(truncatingIfNeeded: seed)) : nil
+            return SummaryRow(paper: "A", table: table, row: r, column: col, value: v.reduce(0, +) / Double(v.count),
+                              ciLower: ci?.lower, ciUpper: ci?.upper, n: v.count)
+        }
+        var rows: [SummaryRow] = []
+        if table != "none" {
+            var nll: [Double] = [], l1: [Double] = [], f1: [Double] = []
+            for i in 0..<n {
+                let q = p.probabilities[0][i].map { min(max($0, epsilon), 1 - epsilon) }
+                nll.append(try multiLabelNLL(human: p.targets[0][i], predicted: q))
+                l1.append(try labelL1(human: p.targets[0][i], predicted: q))
+                f1.append(try exampleF1(human: p.targets[0][i], predicted: q))
+            }
+            rows += [try summary(table, "Linear Probing", "\(column)/NLL", nll), try summary(table, "Linear Probing", "\(column)/L1", l1),
+                     try summary(table, "Linear Probing", "\(column)/F1", f1)]
+        }
+        // Table 2. Perf: the model's answer (the pred kind's target) against gold. Micro-F1 is not a
+        // mean over items, so it has no bootstrap CI here.
+        var table2: [(String, Double?)] = [("Perf", try microF1(human: p.targets[1], predicted: p.targets[2]))]
+        for (k, col) in [(1, "Gold"), (2, "Pred"), (3, "Pred 2+")] {
+            table2.append((col, try microF1(human: p.targets[k], predicted: p.probabilities[k])))
+        }
+        for (col, v) in table2 {
+            // Undefined when no item has a true or predicted label of that kind: no number, said so.
+            guard let v else { print("  A/2 \(row) \(column)/\(col): undefined (no true and no predicted label in \(n) items)"); continue }
+            rows.append(SummaryRow(paper: "A", table: "2", row: row, column: "\(column)/\(col)", value: v, n: n))
+        }
+        try ctx.writeArtifact(to: output) { w in
+            try w.setAttribute("dataset", .string(name))
+            try w.setAttribute("model_label", .string(row))
+            try w.write(p.testItems.map { Int32($0) }, shape: [n], at: "items")
+            try w.write(p.probabilities[0].flatMap { $0 }, shape: [n, p.labels.count], at: "linear_probing/predicted")
+            try SummaryTable.write(rows, to: w)
+        }
+        print("\(output): \(column), \(row), \(n) test items")
+        for r in rows { print(String(format: "  A/%@ %@ %@ = %.4f", r.table, r.row, r.column, r.value)) }
+    }
+}
