@@ -121,6 +121,43 @@ public final class ChoiceScorer {
         prefixCache = PrefixCache(model: lm, maxEntries: cacheEntries)
     }
 
+    /// `score(prompt:)` for several prompts at once: their common prefix runs once (through the
+    /// prefix cache), then every prompt's remaining tokens go through the model together, so each
+    /// weight matrix is read once per batch instead of once per prompt. Same numbers as one prompt
+    /// at a time up to float rounding (other matrix shapes).
+    public func score(prompts: [[Int32]], maxBatch: Int = 32) throws -> [(logits: [Float], logSumExp: Float)] {
+        guard let first = prompts.first else { return [] }
+        guard prompts.allSatisfy({ !$0.isEmpty }) else { throw MethodsError("empty prompt") }
+        if prompts.count == 1 { return [try score(prompt: first)] }
+        // Longest common prefix, short of each prompt's last token (each needs a row of its own).
+        var p = prompts.map { $0.count - 1 }.min()!
+        for q in prompts.dropFirst() {
+            var i = 0
+            while i < p && q[i] == first[i] { i += 1 }
+            p = i
+        }
+        let V = lm.vocabSize
+        var shared: KVCache? = nil
+        if p > 0 { shared = try prefixCache.forward(tokens: Array(first[..<p]), logitRows: [p - 1]).cache }
+        var out: [(logits: [Float], logSumExp: Float)] = []
+        var start = 0
+        while start < prompts.count {
+            let part = prompts[start..<min(start + maxBatch, prompts.count)]
+            let inputs = part.map { q in SequenceInput(tokens: Array(q[p...]), cache: shared?.fork() ?? lm.makeCache(capacity: q.count)) }
+            let h = try lm.hiddenStates(batch: inputs)
+            var rows: [Int] = [], r = 0
+            for s in inputs { r += s.tokens.count; rows.append(r - 1) }
+            let logits = try lm.logits(hidden: h, rows: rows)
+            for k in rows.indices {
+                let row = Array(logits[(k * V)..<((k + 1) * V)])
+                let lse = row.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: V) }
+                out.append((answerTokens.map { row[Int($0)] }, lse))
+            }
+            start += part.count
+        }
+        return out
+    }
+
     /// The answers' first-token logits after `prompt`, and log Σ exp of all logits there.
     public func score(prompt: [Int32]) throws -> (logits: [Float], logSumExp: Float) {
         guard !prompt.isEmpty else { throw MethodsError("empty prompt") }

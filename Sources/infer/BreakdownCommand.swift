@@ -35,6 +35,9 @@ struct BreakdownCommand: ParsableCommand {
     @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
     @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
     @Option(help: "Seed of the demonstrations' labels and pairs.") var seed = 42
+    @Flag(name: .customLong("one-at-a-time"), help: "Score an item's prompts one by one instead of as one batch (measures the batching).") var oneAtATime = false
+    /// An item's prompts go through the model together unless --one-at-a-time (kept to measure the gain).
+    var batched: Bool { !oneAtATime }
     @Option(help: "Output HDF5 artifact.") var output: String
 
     func validate() throws {
@@ -83,12 +86,15 @@ struct BreakdownCommand: ParsableCommand {
         let start = Date()
         for k in 0..<n {
             let item = items[k]
-            for (i, j) in pairs {
+            // All of an item's prompts in one batch: they share the instruction, demonstrations and text.
+            let prompts = try pairs.map { (i, j) -> [Int32] in
                 let second = j >= 0 ? candidates[j] : nil
                 let text = try template.map { try builder.chat(text: ds.items[item].text, first: candidates[i], second: second, template: $0) }
                     ?? builder.plain(text: ds.items[item].text, first: candidates[i], second: second)
-                let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
-                let s = try scorer.score(prompt: ids)
+                return template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
+            }
+            let scores = batched ? try scorer.score(prompts: prompts) : try prompts.map { try scorer.score(prompt: $0) }
+            for ((i, j), s) in zip(pairs, scores) {
                 out.append(item: item, first: i, second: j, logits: s.logits, logSumExp: s.logSumExp)
             }
             bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(k + 1)))

@@ -237,11 +237,24 @@ final class LabelsStageTests: XCTestCase {
         let tok = try Tokenizer.load(path: modelDir)
         let scorer = try ChoiceScorer(lm: lm, tok: tok, answers: [" a", " b"])
         let p = BreakdownPrompt(kind: .binary, demos: [BreakdownDemo(text: "one", first: "x", second: "y", answer: 0)])
-        for (first, second) in [("care", "none"), ("care", "purity"), ("loyalty", "none")] {
+        let pairs = [("care", "none"), ("care", "purity"), ("loyalty", "none"), ("proportionality", "authority")]
+        var prompts: [[Int32]] = []
+        for (first, second) in pairs {
             let ids = tok.encode(p.plain(text: "the same text", first: first, second: second), addBOS: nil)
+            prompts.append(ids)
             let s = try scorer.score(prompt: ids)
             let l = try lm.forward(tokens: ids, cache: lm.makeCache(capacity: ids.count), logitRows: .last)
             for (k, t) in scorer.answerTokens.enumerated() { XCTAssertEqual(s.logits[k], l[Int(t)], accuracy: 1e-4) }
+        }
+        // All at once (shared prefix once, the rest as one batch, in chunks of 3): the same numbers.
+        let fresh = try ChoiceScorer(lm: lm, tok: tok, answers: [" a", " b"])
+        let batch = try fresh.score(prompts: prompts, maxBatch: 3)
+        XCTAssertEqual(batch.count, prompts.count)
+        for (q, ids) in prompts.enumerated() {
+            let l = try lm.forward(tokens: ids, cache: lm.makeCache(capacity: ids.count), logitRows: .last)
+            for (k, t) in fresh.answerTokens.enumerated() { XCTAssertEqual(batch[q].logits[k], l[Int(t)], accuracy: 1e-4, "prompt \(q)") }
+            let lse = l.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: lm.vocabSize) }
+            XCTAssertEqual(batch[q].logSumExp, lse, accuracy: 1e-4)
         }
     }
 
