@@ -307,9 +307,12 @@ A_LIMIT ?=
 A_LIMIT_ARG = $(if $(A_LIMIT),--limit $(A_LIMIT))
 a_label_eval = $(if $(filter none,$(A_TABLE_$(2))),,$(PA)/$(1)/eval/labels-$(2).h5)
 
-define a_dataset_rules
-$(A_DATA_ROOT)/$(A_DIR_$(1)):
+define a_data_dir_rule
+$(A_DATA_ROOT)/$(1):
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
+endef
+
+define a_dataset_rules
 $(PA)/$(1)/splits.h5: $(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(shell scripts/content-stamp.sh $(f) $(ART)/inputs/$(A_DIR_$(1))/$(notdir $(f)).sha256)) | $(A_DATA_ROOT)/$(A_DIR_$(1)) $(BIN)/prepare-splits
 	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) --data-dir $(A_DATA_ROOT)/$(A_DIR_$(1)) --seed $(A_SEED) \
 	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) \
@@ -335,11 +338,12 @@ $(PA)/$(1)/eval/probe-$(2).h5: $(PA)/$(1)/probe/$(2).h5 | $(BIN)/evaluate
 	  --seed $(A_SEED) --output $$@
 endef
 
+$(foreach f,$(sort $(foreach d,$(A_DATASETS),$(A_DIR_$(d)))),$(eval $(call a_data_dir_rule,$(f))))
 $(foreach d,$(A_DATASETS),$(eval $(call a_dataset_rules,$(d))))
 $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(eval $(call a_model_rules,$(d),$(m)))))
-A_STEP_EVALS  := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
+A_STEP_EVALS  := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
 A_LABEL_EVALS := $(foreach d,$(A_ALIGN_DATASETS),$(foreach m,$(A_MODELS),$(call a_label_eval,$(d),$(m))))
-A_PROBE_EVALS := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
+A_PROBE_EVALS := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
 endif
 
 paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) ## paper A's stage runs without the report (resumable per file)

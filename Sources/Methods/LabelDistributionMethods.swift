@@ -68,6 +68,19 @@ public enum LabelDistributionMethod {
         return (0..<k).filter { $0 != none }.map { 1 / (1 + exp(-(s[$0] - s[none]))) }
     }
 
+    /// Binary breakdown for single-label tasks: Bradley–Terry scores of the labels (no "none"),
+    /// and their softmax as the categorical distribution (the paper's code).
+    public static func binaryBreakdownSingleLabel(labels k: Int, comparisons: [PairwisePreference], ridge: Double = 0) throws -> [Double] {
+        try labelSoftmax(try BradleyTerry.fit(labels: k, comparisons: comparisons, reference: 0, ridge: ridge))
+    }
+
+    /// Probabilities rescaled to sum 1 (unary breakdown on a single-label task); all zero stays
+    /// uniform.
+    public static func normalised(_ p: [Double]) -> [Double] {
+        let z = p.reduce(0, +)
+        return z > 0 ? p.map { $0 / z } : p.map { _ in 1 / Double(p.count) }
+    }
+
     /// The preference of one binary-breakdown prompt: softmax over the two labels' logits.
     public static func pairwisePreference(i: Int, j: Int, logitI: Double, logitJ: Double) throws -> PairwisePreference {
         PairwisePreference(i: i, j: j, pI: try labelSoftmax([logitI, logitJ])[0])

@@ -10,9 +10,11 @@ public struct LabelPrompt {
     public var noun: String
     public var labels: [String]
     public var demos: [(text: String, labels: [String])]
+    /// Single-label tasks (one label per input, no "none"): the instruction asks for exactly one.
+    public var singleLabel: Bool
 
-    public init(noun: String, labels: [String], demos: [(text: String, labels: [String])]) {
-        self.noun = noun; self.labels = labels; self.demos = demos
+    public init(noun: String, labels: [String], demos: [(text: String, labels: [String])], singleLabel: Bool = false) {
+        self.noun = noun; self.labels = labels; self.demos = demos; self.singleLabel = singleLabel
     }
 
     /// The word for the labels of a dataset in the instruction.
@@ -30,7 +32,11 @@ public struct LabelPrompt {
     }
 
     public var instruction: String {
-        "Classify the following inputs into none, one, or multiple the following \(noun) per input: "
+        if singleLabel {
+            return "Classify the following inputs into one of the following \(noun): \(Self.list(labels)). "
+                + "Output exactly one of these \(noun) and nothing else."
+        }
+        return "Classify the following inputs into none, one, or multiple the following \(noun) per input: "
             + "\(Self.list(labels)). Output exactly these \(noun) and no others."
     }
 

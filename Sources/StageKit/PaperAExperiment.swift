@@ -41,7 +41,9 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
         case mainTestSize = "main_test_size", multilabelTestSize = "multilabel_test_size", probeTrainSize = "probe_train_size"
     }
 
-    public static let knownDatasets = ["semeval", "goemotions", "mfrc"]
+    public static let knownDatasets = ["semeval", "goemotions", "mfrc", "hs-brexit", "md-agreement"]
+    /// Single-label datasets: distribution alignment only (no §4 step analysis, no probes).
+    public static let singleLabelDatasets: Set<String> = ["hs-brexit", "md-agreement"]
 
     public static func load(_ path: String) throws -> LoadedConfig<PaperAExperiment> {
         let loaded = try loadConfig(PaperAExperiment.self, from: path)
@@ -66,6 +68,9 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
             guard d.dir.range(of: plain, options: .regularExpression) != nil else { throw fail("datasets[\(i)].dir", "'\(d.dir)' must be a folder name") }
         }
         guard Set(datasets.map(\.key)).count == datasets.count else { throw fail("datasets", "a dataset is listed twice") }
+        for (i, d) in datasets.enumerated() where Self.singleLabelDatasets.contains(d.key) && !d.alignment {
+            throw fail("datasets[\(i)].alignment", "\(d.key) is single-label: paper A uses it for distribution alignment only")
+        }
         guard !models.isEmpty else { throw fail("models", "at least one model is needed") }
         var tables: [String: String] = [:]
         for (i, m) in models.enumerated() {
@@ -89,6 +94,7 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
             ("A_MULTI_SIZE", String(multilabelTestSize)), ("A_PROBE_TRAIN", String(probeTrainSize)),
             ("A_DATASETS", datasets.map(\.key).joined(separator: " ")),
             ("A_ALIGN_DATASETS", datasets.filter(\.alignment).map(\.key).joined(separator: " ")),
+            ("A_MULTI_DATASETS", datasets.filter { !Self.singleLabelDatasets.contains($0.key) }.map(\.key).joined(separator: " ")),
             ("A_MODELS", models.map(\.key).joined(separator: " ")),
             ("A_ALIGN_MODELS", models.filter { $0.table != "none" }.map(\.key).joined(separator: " ")),
         ]

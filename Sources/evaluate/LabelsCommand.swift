@@ -25,6 +25,10 @@ struct Labels: ParsableCommand {
             method's mean and the count says how many were scored (never silently: the summary's n).
             Metrics (appendix: Metrics/LabelDistributionMetrics): multi-label NLL = −Σ_l [p log q +
             (1 − p) log(1 − q)], L1 = Σ_l |p − q|, example-F1 of the labels with p ≥ 0.5 against q ≥ 0.5.
+            Single-label tasks (one categorical distribution per item, scored with the categorical NLL):
+            compare-to-none is the labels' softmax at the first label step, no max-over-generations,
+            unary probabilities are normalised to sum 1, binary is the softmax of the Bradley–Terry
+            scores of the labels (no "none").
             With --unary / --binary (artifacts of `infer breakdown` over the same items):
               Unary Breakdown        per label, softmax("reasonable", "unreasonable") logits → P(reasonable)
               Binary Breakdown       Bradley–Terry scores s fitted to every pair's P(a) = softmax(a, b)
@@ -67,7 +71,8 @@ struct Labels: ParsableCommand {
                                                                logits: Array(b.answerLogits[(2 * k)..<(2 * k + 2)])))
         }
         let l = labels.count
-        let expected = kind == "unary" ? l : (l + 1) * l / 2
+        let players = data.dataset.multiLabel ? l + 1 : l
+        let expected = kind == "unary" ? l : players * (players - 1) / 2
         for item in items {
             let qs = queries[item] ?? []
             let distinct = Set(qs.map { [$0.first, $0.second] })
@@ -96,7 +101,9 @@ struct Labels: ParsableCommand {
         ctx.setConfigText("evaluation: labels\ntable: \(table)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\nseed: \(seed)\n")
 
         let n = gen.count, l = labels.count
-        var methods = Self.baseMethods
+        let multi = data.dataset.multiLabel
+        // Single-label tasks have no max-over-generations (one label step) and no "none".
+        var methods = multi ? Self.baseMethods : Self.baseMethods.filter { $0 != "Max-Over-Generations" }
         let unaryScores = try unary.map { try breakdown($0, kind: "unary", data: data, items: gen.itemIndex) }
         let binaryScores = try binary.map { try breakdown($0, kind: "binary", data: data, items: gen.itemIndex) }
         if unaryScores != nil { methods.append("Unary Breakdown") }
@@ -104,6 +111,10 @@ struct Labels: ParsableCommand {
         var human: [[Double]] = []
         var predicted = [[[Double]]](repeating: [], count: methods.count)
         var scored = [[Bool]](repeating: [], count: methods.count)
+        func put(_ method: String, _ q: [Double]?) {
+            let m = methods.firstIndex(of: method)!
+            predicted[m].append(q ?? [Double](repeating: .nan, count: l)); scored[m].append(q != nil)
+        }
         for i in 0..<n {
             let item = gen.itemIndex[i]
             guard item < data.dataset.items.count else {
@@ -111,37 +122,34 @@ struct Labels: ParsableCommand {
             }
             human.append(data.dataset.items[item].proportions)
             let steps = gen.steps(of: i)
-            // Compare-to-none: the first label step's logits.
-            if let first = steps.first {
-                let z = first.logits.map(Double.init)
-                predicted[0].append(try LabelDistributionMethod.compareToNone(labelLogits: Array(z.prefix(l)), noneLogit: z[l]))
-                scored[0].append(true)
-            } else {
-                predicted[0].append([Double](repeating: .nan, count: l)); scored[0].append(false)
-            }
-            // Hard predictions.
+            // Compare-to-none: the first label step's logits (single-label: the labels' softmax there,
+            // the paper's single-label baseline).
+            let z = steps.first.map { $0.logits.map(Double.init) }
+            put("Compare-to-None", try z.map {
+                multi ? try LabelDistributionMethod.compareToNone(labelLogits: Array($0.prefix(l)), noneLogit: $0[l])
+                      : try LabelDistributionMethod.labelSoftmax(Array($0.prefix(l)))
+            })
             let chosen = Set((0..<l).filter { gen.predicted[i][$0] != 0 })
-            predicted[1].append(try LabelDistributionMethod.hardPredictions(generated: chosen, labelCount: l, epsilon: epsilon))
-            scored[1].append(true)
-            // Max over generations, floored at ε.
-            let dists = try steps.map { Array(try LabelDistributionMethod.labelSoftmax($0.logits.map(Double.init)).prefix(l)) }
-            let floor = [Double](repeating: epsilon, count: l)
-            predicted[2].append(try LabelDistributionMethod.maxOverGenerations(steps: [floor] + dists))
-            scored[2].append(true)
-            var m = 3
+            put("Hard Predictions", try LabelDistributionMethod.hardPredictions(generated: chosen, labelCount: l, epsilon: epsilon))
+            if multi {
+                // Max over generations, floored at ε.
+                let dists = try steps.map { Array(try LabelDistributionMethod.labelSoftmax($0.logits.map(Double.init)).prefix(l)) }
+                put("Max-Over-Generations", try LabelDistributionMethod.maxOverGenerations(steps: [[Double](repeating: epsilon, count: l)] + dists))
+            }
             if let u = unaryScores {
                 // Query k of this item asks about label k.
                 let qs = u.queries[item]!.sorted { $0.first < $1.first }
-                predicted[m].append(try LabelDistributionMethod.unaryBreakdown(reasonableLogits: qs.map { Double($0.logits[0]) },
-                                                                              alternativeLogits: qs.map { Double($0.logits[1]) }))
-                scored[m].append(true); m += 1
+                let r = try LabelDistributionMethod.unaryBreakdown(reasonableLogits: qs.map { Double($0.logits[0]) },
+                                                                   alternativeLogits: qs.map { Double($0.logits[1]) })
+                put("Unary Breakdown", multi ? r : LabelDistributionMethod.normalised(r))
             }
             if let b = binaryScores {
                 let comparisons = try b.queries[item]!.map {
                     try LabelDistributionMethod.pairwisePreference(i: $0.first, j: $0.second, logitI: Double($0.logits[0]), logitJ: Double($0.logits[1]))
                 }
-                predicted[m].append(try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: comparisons, ridge: btRidge))
-                scored[m].append(true)
+                put("Binary Breakdown", multi
+                    ? try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: comparisons, ridge: btRidge)
+                    : try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: l, comparisons: comparisons, ridge: btRidge))
             }
         }
 
@@ -153,7 +161,7 @@ struct Labels: ParsableCommand {
                 // Probabilities of exactly 0 or 1 (a saturated sigmoid in double precision) would
                 // make the NLL infinite: every method is scored on q clipped to [ε, 1 − ε].
                 let q = predicted[m][i].map { min(max($0, epsilon), 1 - epsilon) }
-                nll[i] = try multiLabelNLL(human: human[i], predicted: q)
+                nll[i] = multi ? try multiLabelNLL(human: human[i], predicted: q) : try singleLabelNLL(human: human[i], predicted: q)
                 l1[i] = try labelL1(human: human[i], predicted: q)
                 f1[i] = try exampleF1(human: human[i], predicted: q)
             }

@@ -14,7 +14,7 @@ struct BreakdownCommand: ParsableCommand {
         discussion: """
             Unary: per item and label, appendix B's "Is the label reasonable:" prompt; the logits of \
             "reasonable" and "unreasonable" (their softmax is the label's probability). Binary: per item \
-            and pair i < j of the labels and "none", "a. <i> b. <j> Correct Label:"; the logits of "a" \
+            and pair i < j of the labels and "none" (single-label tasks: the labels only), "a. <i> b. <j> Correct Label:"; the logits of "a" \
             and "b" (their softmax is P(i preferred to j), the Bradley–Terry input). L and L(L+1)/2 prompts \
             per item. Demonstrations: the splits artifact's, each shown with one label or pair drawn with \
             --seed (BreakdownPrompt.demos), half answered with each answer. --prompt plain (base models, \
@@ -57,14 +57,14 @@ struct BreakdownCommand: ParsableCommand {
         try ctx.addInputs(try modelFiles(model))
         let data = try LabelTaskSplits.read(path: splits)
         let ds = data.dataset
-        guard ds.multiLabel else {
-            throw StageError.input(splits, "\(ds.name) is single-label; the breakdowns here are paper A's multi-label ones (single-label prompts are not implemented yet)")
-        }
         let items = try data.indices(of: set)
         if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
         let n = min(limit ?? items.count, items.count)
         let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
-        let gold = data.demos.map { i in ds.labels.indices.filter { ds.items[i].proportions[$0] >= 0.5 }.map { ds.labels[$0] } }
+        let gold = data.demos.map { i -> [String] in
+            let p = ds.items[i].proportions
+            return (ds.multiLabel ? ds.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]).map { ds.labels[$0] }
+        }
         let demos = try BreakdownPrompt.demos(kind: kind, texts: data.demos.map { ds.items[$0].text }, gold: gold,
                                               labels: ds.labels, seed: UInt32(seed))
         let builder = BreakdownPrompt(kind: kind, demos: demos)
@@ -76,8 +76,11 @@ struct BreakdownCommand: ParsableCommand {
         let template = prompt == "chat" ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
         let scorer = try ChoiceScorer(lm: lm, tok: tok, answers: kind.answers.map { template == nil ? " " + $0 : $0 })
         let candidates = ds.labels + ["none"]
+        // Binary: every pair of labels and, for multi-label tasks, "none" (single-label tasks have no
+        // "none": the Bradley–Terry scores' softmax is the distribution).
+        let players = ds.multiLabel ? candidates.count : ds.labels.count
         let pairs: [(Int, Int)] = kind == .unary ? ds.labels.indices.map { ($0, -1) }
-            : candidates.indices.flatMap { i in ((i + 1)..<candidates.count).map { (i, $0) } }
+            : (0..<players).flatMap { i in ((i + 1)..<players).map { (i, $0) } }
         var out = BreakdownScores(candidates: candidates, answers: kind.answers,
                                   attributes: ["kind": kind.rawValue, "dataset": ds.name, "set": set, "model_label": label,
                                                "model_path": model, "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),

@@ -56,17 +56,17 @@ struct LabelsCommand: ParsableCommand {
         try ctx.addInputs(try modelFiles(model))
         let data = try LabelTaskSplits.read(path: splits)
         let ds = data.dataset
-        guard ds.multiLabel else {
-            throw StageError.input(splits, "\(ds.name) is single-label; `infer labels` generates multi-label answers (single-label prompts are not implemented yet)")
-        }
         let items = try data.indices(of: set)
         if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
         let n = min(limit ?? items.count, items.count)
         let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
-        let demos = data.demos.map { i in
-            (text: ds.items[i].text, labels: ds.labels.indices.filter { ds.items[i].proportions[$0] >= 0.5 }.map { ds.labels[$0] })
+        // A demonstration shows its majority labels; a single-label item its most chosen label.
+        let demos = data.demos.map { i -> (text: String, labels: [String]) in
+            let p = ds.items[i].proportions
+            let shown = ds.multiLabel ? ds.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]
+            return (text: ds.items[i].text, labels: shown.map { ds.labels[$0] })
         }
-        let builder = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: demos)
+        let builder = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: demos, singleLabel: !ds.multiLabel)
         ctx.setConfigText("command: labels\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\nmodel_label: \(label)\n"
                           + "prompt: \(prompt)\nshots: \(demos.count)\nmax_new_tokens: \(maxNewTokens)\n"
                           + "limit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\ndecoding: greedy\n")

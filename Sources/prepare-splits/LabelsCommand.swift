@@ -17,8 +17,10 @@ struct LabelsCommand: ParsableCommand {
                            with goemotions_{1,2,3}.csv (the per-rater release) the proportions are
                            the raters' shares, the split still by the .tsv files' comment ids
               mfrc         mfrc_vote_counts.tsv, or the official final_mfrc_data.csv (per annotation)
-              hs-brexit    HS-Brexit.tsv (Le-Wi-Di, single-label with 6 annotators per item)
-              md-agreement MD-Agreement.tsv (Le-Wi-Di, 5 annotators per item)
+              hs-brexit    HS-Brexit.tsv (Le-Wi-Di, single-label with 6 annotators per item; labels
+                           "not hateful" / "hateful", paper A's HateXplain stand-in)
+              md-agreement MD-Agreement.tsv (Le-Wi-Di, 5 annotators per item; "not offensive" /
+                           "offensive", the MSP-Podcast stand-in)
             Test sets are drawn from the test file and demonstrations from the training file; MFRC
             ships no split, so a seeded permutation puts --mfrc-test-share of it in the test pool.
 
@@ -134,7 +136,10 @@ struct LabelsCommand: ParsableCommand {
             try ctx.addInput(file(name))
             let d = try LeWiDi.load(path: file(name))
             let sources = d.items.map { String($0.id.split(separator: "/").first ?? "") }
-            return (LabeledDataset(name: dataset, labels: d.labels, multiLabel: false, items: d.items), sources)
+            // The files say 0/1; the prompts need words (1 = hate speech in HS-Brexit, offensive in MD-Agreement).
+            let names = dataset == "hs-brexit" ? ["not hateful", "hateful"] : ["not offensive", "offensive"]
+            guard d.labels == ["0", "1"] else { throw StageError.input(file(name), "expected labels 0 and 1, found \(d.labels)") }
+            return (LabeledDataset(name: dataset, labels: names, multiLabel: false, items: d.items), sources)
         }
     }
 }

@@ -56,3 +56,25 @@ final class LabelDistributionMethodTests: XCTestCase {
         XCTAssertEqual(q[1], 1 / (1 + exp(-(-0.5 - 0.3))), accuracy: 1e-9)
     }
 }
+
+/// Single-label forms of the breakdowns, hand-computed.
+final class SingleLabelMethodTests: XCTestCase {
+    func testBinaryBreakdownIsTheSoftmaxOfBradleyTerryScores() throws {
+        // Two labels, one comparison with P(0 over 1) = 0.8: s0 − s1 = ln 4, softmax = (0.8, 0.2).
+        let q = try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: 2, comparisons: [PairwisePreference(i: 0, j: 1, pI: 0.8)])
+        XCTAssertEqual(q[0], 0.8, accuracy: 1e-9)
+        XCTAssertEqual(q[1], 0.2, accuracy: 1e-9)
+        // Three labels in a consistent order: 0 over 1 and 1 over 2 each at 2:1, 0 over 2 at 4:1
+        // gives scores 0, −ln 2, −ln 4, so the distribution is (4, 2, 1) / 7.
+        let c = [PairwisePreference(i: 0, j: 1, pI: 2.0 / 3), PairwisePreference(i: 1, j: 2, pI: 2.0 / 3),
+                 PairwisePreference(i: 0, j: 2, pI: 0.8)]
+        let r = try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: 3, comparisons: c)
+        for (a, b) in zip(r, [4.0 / 7, 2.0 / 7, 1.0 / 7]) { XCTAssertEqual(a, b, accuracy: 1e-9) }
+    }
+
+    func testUnaryProbabilitiesNormalised() {
+        let q = LabelDistributionMethod.normalised([0.6, 0.2])
+        XCTAssertEqual(q[0], 0.75, accuracy: 1e-15); XCTAssertEqual(q[1], 0.25, accuracy: 1e-15)
+        XCTAssertEqual(LabelDistributionMethod.normalised([0, 0]), [0.5, 0.5])
+    }
+}

@@ -171,6 +171,66 @@ final class LabelsStageTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad.h5"))
     }
 
+    /// A single-label dataset (the Le-Wi-Di layout): one categorical distribution per item, no
+    /// max-over-generations, binary pairs without "none", the categorical NLL.
+    func testSingleLabelDatasetEndToEnd() throws {
+        let d = dir + "/lewidi"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        var tsv = "dataset\tsplit\tid\ttext\tn_annotators\tannotations\tsoft_label_1\n"
+        for r in 0..<60 {
+            let split = r < 40 ? "train" : "test"
+            let ones = r % 7   // 0..6 of 6 annotators say 1 (6 → all)
+            let k = min(ones, 6)
+            let ann = (0..<6).map { $0 < k ? "1" : "0" }.joined(separator: ",")
+            tsv += "HS-Brexit\t\(split)\t\(r)\tpost number \(r)\t6\t\(ann)\t\(String(format: "%.6f", Double(k) / 6))\n"
+        }
+        try tsv.write(toFile: d + "/HS-Brexit.tsv", atomically: true, encoding: .utf8)
+        let p = try Stages.run("prepare-splits", ["labels", "--dataset", "hs-brexit", "--data-dir", d, "--main-test-size", "8",
+                                                  "--shots", "4", "--probe-train-size", "5", "--output", dir + "/hs.h5"], environment: env)
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let splits = try LabelTaskSplits.read(path: dir + "/hs.h5")
+        XCTAssertEqual(splits.dataset.labels, ["not hateful", "hateful"])
+        XCTAssertFalse(splits.dataset.multiLabel)
+        XCTAssertEqual(splits.mainTest.count, 8)
+        XCTAssertTrue(splits.mainTest.allSatisfy { splits.sources[$0] == "test" })
+        let model = dir + "/model"
+        try writeTinyChatModel(to: model, userTokens: ["not", "hateful", "none"])
+        let g = try Stages.run("infer", ["labels", "--splits", dir + "/hs.h5", "--model", model, "--prompt", "plain",
+                                         "--max-new-tokens", "8", "--output", dir + "/gen.h5"], environment: env)
+        XCTAssertEqual(g.status, 0, g.stderr)
+        for kind in ["unary", "binary"] {
+            let r = try Stages.run("infer", ["breakdown", "--kind", kind, "--splits", dir + "/hs.h5", "--model", model,
+                                             "--prompt", "plain", "--output", dir + "/\(kind).h5"], environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let binary = try BreakdownScores.read(path: dir + "/binary.h5")
+        XCTAssertEqual(binary.count, 8, "one pair per item: the two labels, no none")
+        XCTAssertEqual(Set(binary.second), [1])
+        let e = try Stages.run("evaluate", ["labels", "--splits", dir + "/hs.h5", "--generations", dir + "/gen.h5",
+                                            "--unary", dir + "/unary.h5", "--binary", dir + "/binary.h5", "--bootstrap", "0",
+                                            "--output", dir + "/eval.h5"], environment: env)
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let reader = try ArtifactReader(path: dir + "/eval.h5")
+        let rows = try SummaryTable.read(from: reader)
+        let methods = try reader.readStrings("methods")
+        let predicted = try reader.read(Double.self, "predicted").values
+        reader.close()
+        XCTAssertFalse(methods.contains("Max-Over-Generations"))
+        // Unary and binary give categorical distributions: each item's two probabilities sum to 1.
+        for name in ["Unary Breakdown", "Binary Breakdown"] {
+            let m = methods.firstIndex(of: name)!
+            for i in 0..<8 { XCTAssertEqual(predicted[(m * 8 + i) * 2] + predicted[(m * 8 + i) * 2 + 1], 1, accuracy: 1e-9) }
+        }
+        // The categorical NLL of the binary breakdown by hand from the stored distributions.
+        let m = methods.firstIndex(of: "Binary Breakdown")!
+        var nll = 0.0
+        for i in 0..<8 {
+            let h = splits.dataset.items[splits.mainTest[i]].proportions
+            for l in 0..<2 where h[l] > 0 { nll -= h[l] * log(min(max(predicted[(m * 8 + i) * 2 + l], 1e-8), 1 - 1e-8)) }
+        }
+        XCTAssertEqual(rows.first { $0.row == "Binary Breakdown" && $0.column == "HS-Brexit/NLL" }?.value ?? .nan, nll / 8, accuracy: 1e-9)
+    }
+
     func testMalformedVoteCountNamesFileAndLine() throws {
         let r = try prepare(try writeMFRC(badRow: 7))
         XCTAssertEqual(r.status, 1)
