@@ -279,11 +279,11 @@ finetune-bench: | build ## training throughput (full fine-tuning and LoRA) again
 paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
 
-paperA: $(BUILD_FIRST) ## paper A so far: §4 step analysis (Table 4, figures), Tables 1/5 baseline, test-time and probe rows, Table 2 (no SFT, BERT yet)
+paperA: $(BUILD_FIRST) ## paper A: §4 step analysis (Table 4, figures), Tables 1/5 baseline, test-time, probe and SFT rows, Table 2 (no BERT, Table 6 yet)
 	@test -n "$(A_MODELS)" || { echo "make paperA: no paper A experiment variables ($(EXPERIMENT_A_MK))" >&2; exit 2; }
 	$(MAKE) paperA-runs
 	$(MAKE) report
-	@echo "make paperA: SFT, BERT, the single-label datasets and the attention table are not implemented yet (README, Status)"
+	@echo "make paperA: the BERT baseline, the attention table (Table 6) and the Boxes dataset are not implemented yet (README, Status)"
 
 paperB-quick: ## paper B with one seed (42) for every row; the ablation with the same seed
 	$(MAKE) paperB B_SEEDS=42 B_ABL_SEED=42
@@ -331,6 +331,14 @@ $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main
 	  --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
+$(PA)/$(1)/sft/$(2)/model/finetuned.json: $(FT_CONFIG_DIR)/paperA-sft-lora.yaml $(PA)/$(1)/splits.h5 | $(BIN)/finetune
+	$$(TIMED) $(BIN)/finetune run --config $$< --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
+	  --output $(PA)/$(1)/sft/$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
+$(PA)/$(1)/labels/$(2)-sft-main_test.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/sft/$(2)/model/finetuned.json | $(BIN)/infer
+	$$(TIMED) $(BIN)/infer labels --splits $$< --set main_test --model $(PA)/$(1)/sft/$(2)/model --model-label "$(A_LABEL_$(2)) SFT" \
+	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
+$(PA)/$(1)/eval/sft-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-sft-main_test.h5 | $(BIN)/evaluate
+	$$(TIMED) $(BIN)/evaluate labels --sft --splits $$< --generations $$(word 2,$$^) --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/probe/$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-probe_train.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 | $(BIN)/probe
 	$$(TIMED) $(BIN)/probe --splits $$< --train $$(word 2,$$^) --test $$(word 3,$$^) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/probe-$(2).h5: $(PA)/$(1)/probe/$(2).h5 | $(BIN)/evaluate
@@ -344,9 +352,11 @@ $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(eval $(call a_model_rules,$(
 A_STEP_EVALS  := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
 A_LABEL_EVALS := $(foreach d,$(A_ALIGN_DATASETS),$(foreach m,$(A_MODELS),$(call a_label_eval,$(d),$(m))))
 A_PROBE_EVALS := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
+# SFT (appendix A.5): the instruct models with an alignment table, on the multi-label alignment datasets.
+A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(PA)/$(d)/eval/sft-$(m).h5))))
 endif
 
-paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) ## paper A's stage runs without the report (resumable per file)
+paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) $(A_SFT_EVALS) ## paper A's stage runs without the report (resumable per file)
 prepare-paperA: $(foreach d,$(A_DATASETS),$(PA)/$(d)/splits.h5) ## paper A test sets and demonstrations of every dataset
 experiment-paperA: $(EXPERIMENT_A_MK) ## check pipeline/paperA.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_A_MK)

@@ -43,6 +43,7 @@ struct Labels: ParsableCommand {
     @Option(help: "Binary-breakdown artifact of `infer breakdown --kind binary` (adds Binary Breakdown).") var binary: String?
     @Option(name: .customLong("bt-ridge"), help: "Ridge of the Bradley–Terry fit (½·ridge·‖s‖², none's score fixed at 0).") var btRidge = 0.0
     @Option(help: "Paper A table of the summary rows (1: Llama3 70B's role, 5: 8B's).") var table = "1"
+    @Flag(help: "The generations come from a supervised fine-tune: write its rows, SFT Outputs (hard predictions) and SFT Max-Over-Generations.") var sft = false
     @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
     @Option(help: "ε of hard predictions and of the max-over-generations floor.") var epsilon = 1e-8
     @Option(help: "Bootstrap resamples for the 95% CIs (0: none).") var bootstrap = 1000
@@ -153,6 +154,15 @@ struct Labels: ParsableCommand {
             }
         }
 
+        if sft {
+            // An SFT model's answers give the SFT rows of Tables 1/5; its other methods are not in the paper.
+            guard multi else { throw StageError.usage("--sft: the paper's SFT rows are for the multi-label datasets only") }
+            guard unary == nil && binary == nil else { throw StageError.usage("--sft takes no breakdowns") }
+            let keep = ["Hard Predictions": "SFT Outputs", "Max-Over-Generations": "SFT Max-Over-Generations"]
+            let idx = methods.indices.filter { keep[methods[$0]] != nil }
+            predicted = idx.map { predicted[$0] }; scored = idx.map { scored[$0] }
+            methods = idx.map { keep[methods[$0]]! }
+        }
         var rows: [SummaryRow] = []
         var perExample: [[[Double]]] = []   // [method][metric][example]
         for (m, name) in methods.enumerated() {
@@ -194,7 +204,7 @@ struct Labels: ParsableCommand {
         for name in methods {
             let cells = rows.filter { $0.row == name }
             let text = cells.map { String(format: "%@ %.3f", String($0.column.split(separator: "/").last!), $0.value) }.joined(separator: "  ")
-            print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(text)  (n = \(cells.first?.n ?? 0))")
+            print("  \(name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(text)  (n = \(cells.first?.n ?? 0))")
         }
     }
 }

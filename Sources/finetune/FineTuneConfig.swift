@@ -19,6 +19,11 @@ struct FineTuneConfig: Codable, Equatable {
         enum CodingKeys: String, CodingKey { case lr, betas, eps, weightDecay = "weight_decay" }
     }
 
+    /// `cloze` (default: paper B, a `prepare-splits provo` artifact) or `labels` (paper A's SFT:
+    /// a `prepare-splits labels` artifact; prompt = appendix B's instruction and one input, no
+    /// demonstrations, reply = the item's majority labels as `{"label": [...]}`; needs prompt
+    /// instruction and target maj).
+    var task: String?
     /// Base model: GGUF file or Hugging Face directory.
     var model: String
     /// `prepare-splits` artifact of the cloze corpus.
@@ -64,7 +69,7 @@ struct FineTuneConfig: Codable, Equatable {
     var stopAfterStep: Int?
 
     enum CodingKeys: String, CodingKey {
-        case model, splits, output, method, lora, target, prompt, optimizer, epochs, seed, schedule, shuffle
+        case task, model, splits, output, method, lora, target, prompt, optimizer, epochs, seed, schedule, shuffle
         case answersPerContext = "answers_per_context", batchSize = "batch_size", gradClip = "grad_clip"
         case warmupSteps = "warmup_steps", checkpointEvery = "checkpoint_every", limitContexts = "limit_contexts"
         case injectNanAtStep = "inject_nan_at_step", stopAfterStep = "stop_after_step"
@@ -74,6 +79,14 @@ struct FineTuneConfig: Codable, Equatable {
     func validate(file: String) throws {
         func bad(_ key: String, _ m: String) -> ConfigError { ConfigError(file: file, keyPath: key, m) }
         guard method == "full" || method == "lora" else { throw bad("method", "expected full or lora, got '\(method)'") }
+        if let t = task {
+            guard t == "cloze" || t == "labels" else { throw bad("task", "expected cloze or labels, got '\(t)'") }
+            if t == "labels" {
+                guard prompt == "instruction" else { throw bad("prompt", "task labels trains the chat prompt: prompt must be instruction") }
+                guard target == .maj else { throw bad("target", "task labels trains on the majority labels: target must be maj") }
+                guard answersPerContext == nil else { throw bad("answers_per_context", "does not apply to task labels") }
+            }
+        }
         if method == "lora" && lora == nil { throw bad("lora", "method lora needs lora: {r, alpha, dropout, modules}") }
         guard prompt == "plain" || prompt == "instruction" else { throw bad("prompt", "expected plain or instruction, got '\(prompt)'") }
         guard batchSize > 0 else { throw bad("batch_size", "must be positive") }

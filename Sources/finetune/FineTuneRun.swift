@@ -1,6 +1,7 @@
 import Artifacts
 import Datasets
 import Foundation
+import Methods
 import ModelIO
 import Models
 import Numerics
@@ -73,6 +74,32 @@ func buildRunData(_ cfg: FineTuneConfig, splits: ClozeSplits, splitsPath: String
                    mode: template == nil ? .wordDistribution : .expandedExamples)
 }
 
+/// Paper A's SFT data (appendix A.5: "the same instructions and prompt template as the other
+/// models, but without the 10 demonstrations"): per item the chat prompt (instruction as the system
+/// message, `Input: "<text>"` as the user turn) and one reply, the item's majority labels as
+/// `{"label": [...]}` (`["none"]` without one; a single-label item's most chosen label). Training
+/// items: the splits' probe_train sample (the paper: the whole training split); validation: the
+/// first 50 training-pool items outside it, in file order.
+func buildLabelRunData(_ cfg: FineTuneConfig, splits: LabelTaskSplits, splitsPath: String, tokenizer: Tokenizer,
+                       architecture: String?) throws -> RunData {
+    let ds = splits.dataset
+    let inTrain = Set(splits.probeTrain)
+    var train = splits.probeTrain, val = Array(splits.train.filter { !inTrain.contains($0) }.prefix(50))
+    if let n = cfg.limitContexts { train = Array(train.prefix(n)); val = Array(val.prefix(n)) }
+    guard !train.isEmpty else { throw StageError.input(splitsPath, "no training items (sets/probe_train is empty)") }
+    guard !val.isEmpty else { throw StageError.input(splitsPath, "no validation items outside sets/probe_train") }
+    let template = try ChatTemplate.detect(for: tokenizer, architecture: architecture)
+    let prompt = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: [], singleLabel: !ds.multiLabel)
+    func item(_ i: Int) throws -> TokenizedClozeItem {
+        let p = ds.items[i].proportions
+        let gold = ds.multiLabel ? ds.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]
+        let text = try prompt.chat(query: ds.items[i].text, template: template)
+        let reply = try PaperBPrompts.responseTokens(word: LabelPrompt.answer(gold.map { ds.labels[$0] }), tokenizer: tokenizer, template: template)
+        return try TokenizedClozeItem(prompt: tokenizer.encode(text, addBOS: false, parseSpecial: true), targets: [reply], counts: [1])
+    }
+    return RunData(train: try train.map(item), validation: try val.map(item), mode: .expandedExamples)
+}
+
 /// The trainer for a config: full fine-tuning (all weights trainable) or LoRA on frozen weights.
 func makeTrainer(_ cfg: FineTuneConfig, modelPath: String) throws -> DecoderTrainer {
     let weights: DecoderWeights
@@ -105,10 +132,11 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDir), !isDir.boolValue { try ctx.addInput(modelPath) }
 
-    let splits = try ClozeSplits.read(path: cfg.splits)
     let tokenizer = try Tokenizer.load(path: modelPath)
     let arch = isDir.boolValue ? nil : try? GGUFFile(path: modelPath).architecture
-    let data = try buildRunData(cfg, splits: splits, splitsPath: cfg.splits, tokenizer: tokenizer, architecture: arch)
+    let data = cfg.task == "labels"
+        ? try buildLabelRunData(cfg, splits: try LabelTaskSplits.read(path: cfg.splits), splitsPath: cfg.splits, tokenizer: tokenizer, architecture: arch)
+        : try buildRunData(cfg, splits: try ClozeSplits.read(path: cfg.splits), splitsPath: cfg.splits, tokenizer: tokenizer, architecture: arch)
     let units = clozeUnits(data.train, mode: data.mode)
     let valSeqs = try clozeBatchSequences(clozeUnits(data.validation, mode: data.mode), items: data.validation, mode: data.mode)
     let B = cfg.batchSize

@@ -291,5 +291,12 @@ final class FinetuneStageTests: XCTestCase {
         let r = try Stages.run("finetune", ["run", "--config", cfg])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("answers_per_context"), r.stderr)
+        // Paper A's SFT task needs the chat prompt and the majority labels.
+        for (extra, key) in [("task: labels", "prompt"), ("task: sorting", "task")] {
+            let c = try writeConfig(s, "bad-\(key)", extra: extra)
+            let rr = try Stages.run("finetune", ["run", "--config", c])
+            XCTAssertEqual(rr.status, 1)
+            XCTAssertTrue(rr.stderr.contains(key), "\(extra): \(rr.stderr)")
+        }
     }
 }

@@ -56,17 +56,19 @@ final class MakePaperATests: XCTestCase {
                   "paperA/mfrc/breakdown/chat-unary.h5", "paperA/mfrc/breakdown/chat-binary.h5", "paperA/mfrc/eval/labels-chat.h5",
                   "paperA/mfrc/eval/steps-chat.h5", "paperA/mfrc/eval/steps-plain.h5", "paperA/mfrc/labels/plain-multilabel_test.h5",
                   "paperA/mfrc/labels/chat-probe_train.h5", "paperA/mfrc/probe/chat.h5", "paperA/mfrc/eval/probe-chat.h5",
-                  "paperA/mfrc/eval/probe-plain.h5"] {
+                  "paperA/mfrc/eval/probe-plain.h5", "paperA/mfrc/sft/chat/model/finetuned.json", "paperA/mfrc/labels/chat-sft-main_test.h5",
+                  "paperA/mfrc/eval/sft-chat.h5"] {
             XCTAssertTrue(fm.fileExists(atPath: art + "/" + f), "missing artifact \(f)")
         }
         XCTAssertFalse(fm.fileExists(atPath: art + "/paperA/mfrc/eval/labels-plain.h5"), "table: none runs §4 only")
+        XCTAssertFalse(fm.fileExists(atPath: art + "/paperA/mfrc/sft/plain"), "SFT is for the instruct models with a table")
         XCTAssertFalse(output.contains("warning: overriding recipe"), output)
         let ledger = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8)
         XCTAssertTrue(ledger.contains("paperA/mfrc/breakdown/chat-binary.h5"), ledger)
         let table5 = try String(contentsOfFile: results + "/paperA/table5.csv", encoding: .utf8)
         // (Compare-to-None needs a label step, which a random model's answers rarely have: its row is
         // there only for items with one, and missing.csv lists the cell otherwise.)
-        for method in ["Hard Predictions", "Max-Over-Generations", "Unary Breakdown", "Binary Breakdown"] {
+        for method in ["Hard Predictions", "Max-Over-Generations", "Unary Breakdown", "Binary Breakdown", "SFT Outputs", "SFT Max-Over-Generations"] {
             XCTAssertTrue(table5.contains(",5,\(method),MFRC/NLL,"), "table5 lacks \(method):\n\(table5)")
         }
         let figures = try String(contentsOfFile: results + "/paperA/figures.csv", encoding: .utf8)
