@@ -312,9 +312,10 @@ $(A_DATA_ROOT)/$(1):
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 endef
 
+# (dir "generated": a dataset made by prepare-splits itself, Boxes; no files to depend on.)
 define a_dataset_rules
-$(PA)/$(1)/splits.h5: $(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(shell scripts/content-stamp.sh $(f) $(ART)/inputs/$(A_DIR_$(1))/$(notdir $(f)).sha256)) | $(A_DATA_ROOT)/$(A_DIR_$(1)) $(BIN)/prepare-splits
-	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) --data-dir $(A_DATA_ROOT)/$(A_DIR_$(1)) --seed $(A_SEED) \
+$(PA)/$(1)/splits.h5: $(if $(filter generated,$(A_DIR_$(1))),,$(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(shell scripts/content-stamp.sh $(f) $(ART)/inputs/$(A_DIR_$(1))/$(notdir $(f)).sha256))) | $(if $(filter generated,$(A_DIR_$(1))),,$(A_DATA_ROOT)/$(A_DIR_$(1))) $(BIN)/prepare-splits
+	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) $(if $(filter generated,$(A_DIR_$(1))),,--data-dir $(A_DATA_ROOT)/$(A_DIR_$(1))) --seed $(A_SEED) \
 	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) \
 	  --probe-train-size $(A_PROBE_TRAIN) --output $$@
 endef
@@ -346,12 +347,12 @@ $(PA)/$(1)/eval/probe-$(2).h5: $(PA)/$(1)/probe/$(2).h5 | $(BIN)/evaluate
 	  --seed $(A_SEED) --output $$@
 endef
 
-$(foreach f,$(sort $(foreach d,$(A_DATASETS),$(A_DIR_$(d)))),$(eval $(call a_data_dir_rule,$(f))))
+$(foreach f,$(filter-out generated,$(sort $(foreach d,$(A_DATASETS),$(A_DIR_$(d))))),$(eval $(call a_data_dir_rule,$(f))))
 $(foreach d,$(A_DATASETS),$(eval $(call a_dataset_rules,$(d))))
 $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(eval $(call a_model_rules,$(d),$(m)))))
 A_STEP_EVALS  := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
 A_LABEL_EVALS := $(foreach d,$(A_ALIGN_DATASETS),$(foreach m,$(A_MODELS),$(call a_label_eval,$(d),$(m))))
-A_PROBE_EVALS := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
+A_PROBE_EVALS := $(foreach d,$(A_PROBE_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
 # SFT (appendix A.5): the instruct models with an alignment table, on the multi-label alignment datasets.
 A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(PA)/$(d)/eval/sft-$(m).h5))))
 endif

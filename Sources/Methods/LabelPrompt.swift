@@ -22,6 +22,7 @@ public struct LabelPrompt {
         switch dataset {
         case "semeval", "goemotions": return "emotions"
         case "mfrc": return "moral foundations"
+        case "boxes": return "objects"
         default: return "labels"
         }
     }

@@ -41,7 +41,9 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
         case mainTestSize = "main_test_size", multilabelTestSize = "multilabel_test_size", probeTrainSize = "probe_train_size"
     }
 
-    public static let knownDatasets = ["semeval", "goemotions", "mfrc", "hs-brexit", "md-agreement"]
+    public static let knownDatasets = ["semeval", "goemotions", "mfrc", "hs-brexit", "md-agreement", "boxes"]
+    /// Generated datasets (no folder: `dir: generated`).
+    public static let generatedDatasets: Set<String> = ["boxes"]
     /// Single-label datasets: distribution alignment only (no §4 step analysis, no probes).
     public static let singleLabelDatasets: Set<String> = ["hs-brexit", "md-agreement"]
 
@@ -66,6 +68,13 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
                 throw fail("datasets[\(i)].key", "expected one of \(Self.knownDatasets.joined(separator: ", ")), found '\(d.key)'")
             }
             guard d.dir.range(of: plain, options: .regularExpression) != nil else { throw fail("datasets[\(i)].dir", "'\(d.dir)' must be a folder name") }
+            guard (d.dir == "generated") == Self.generatedDatasets.contains(d.key) else {
+                throw fail("datasets[\(i)].dir", Self.generatedDatasets.contains(d.key) ? "\(d.key) is generated: dir must be generated"
+                                                                                      : "generated is only for \(Self.generatedDatasets.sorted().joined(separator: ", "))")
+            }
+            if Self.generatedDatasets.contains(d.key) && d.alignment {
+                throw fail("datasets[\(i)].alignment", "\(d.key) has no annotators: paper A uses it for §4 only")
+            }
         }
         guard Set(datasets.map(\.key)).count == datasets.count else { throw fail("datasets", "a dataset is listed twice") }
         for (i, d) in datasets.enumerated() where Self.singleLabelDatasets.contains(d.key) && !d.alignment {
@@ -95,6 +104,9 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
             ("A_DATASETS", datasets.map(\.key).joined(separator: " ")),
             ("A_ALIGN_DATASETS", datasets.filter(\.alignment).map(\.key).joined(separator: " ")),
             ("A_MULTI_DATASETS", datasets.filter { !Self.singleLabelDatasets.contains($0.key) }.map(\.key).joined(separator: " ")),
+            // Table 2's probes: the multi-label datasets with annotations (not the generated Boxes).
+            ("A_PROBE_DATASETS", datasets.filter { !Self.singleLabelDatasets.contains($0.key) && !Self.generatedDatasets.contains($0.key) }
+                .map(\.key).joined(separator: " ")),
             ("A_MODELS", models.map(\.key).joined(separator: " ")),
             ("A_ALIGN_MODELS", models.filter { $0.table != "none" }.map(\.key).joined(separator: " ")),
         ]

@@ -52,7 +52,7 @@ struct Labels: ParsableCommand {
 
     static let baseMethods = ["Compare-to-None", "Hard Predictions", "Max-Over-Generations"]
     static let datasetNames = ["goemotions": "GoEmotions", "mfrc": "MFRC", "semeval": "SemEval",
-                               "hs-brexit": "HS-Brexit", "md-agreement": "MD-Agreement"]
+                               "hs-brexit": "HS-Brexit", "md-agreement": "MD-Agreement", "boxes": "Boxes"]
 
     struct Query { var first: Int; var second: Int; var logits: [Float] }
     struct Breakdown { var queries: [Int: [Query]] }

@@ -21,6 +21,9 @@ struct LabelsCommand: ParsableCommand {
                            "not hateful" / "hateful", paper A's HateXplain stand-in)
               md-agreement MD-Agreement.tsv (Le-Wi-Di, 5 annotators per item; "not offensive" /
                            "offensive", the MSP-Podcast stand-in)
+              boxes        no files: the entity-tracking task of Kim & Schuster (2023), generated
+                           (Datasets/Boxes.swift) with --seed; --boxes-count items, the last 20% the
+                           test pool
             Test sets are drawn from the test file and demonstrations from the training file; MFRC
             ships no split, so a seeded permutation puts --mfrc-test-share of it in the test pool.
 
@@ -34,7 +37,8 @@ struct LabelsCommand: ParsableCommand {
             """)
 
     @Option(help: "semeval | goemotions | mfrc | hs-brexit | md-agreement") var dataset: String
-    @Option(name: .customLong("data-dir"), help: "The dataset's folder.") var dataDir: String
+    @Option(name: .customLong("data-dir"), help: "The dataset's folder (not for boxes, which is generated).") var dataDir: String = ""
+    @Option(name: .customLong("boxes-count"), help: "boxes only: items to generate (the last 20% are the test pool).") var boxesCount = 6000
     @Option(help: "Output HDF5 artifact.") var output: String
     @Option(name: .customLong("main-test-size"), help: "Items in the main test set.") var mainTestSize = 200
     @Option(name: .customLong("multilabel-test-size"), help: "Items in the multi-label test set.") var multiLabelTestSize = 200
@@ -43,18 +47,20 @@ struct LabelsCommand: ParsableCommand {
     @Option(name: .customLong("mfrc-test-share"), help: "MFRC only: share of the corpus in the test pool.") var mfrcTestShare = 0.2
     @Option(help: "RandomState seed of every draw.") var seed: UInt32 = 42
 
-    static let datasets = ["semeval", "goemotions", "mfrc", "hs-brexit", "md-agreement"]
+    static let datasets = ["semeval", "goemotions", "mfrc", "hs-brexit", "md-agreement", "boxes"]
 
     func validate() throws {
         guard Self.datasets.contains(dataset) else {
             throw ValidationError("--dataset must be one of \(Self.datasets.joined(separator: ", ")), not '\(dataset)'")
         }
         guard mfrcTestShare > 0 && mfrcTestShare < 1 else { throw ValidationError("--mfrc-test-share must be in (0, 1)") }
+        if dataset != "boxes" && dataDir.isEmpty { throw ValidationError("--data-dir is needed for \(dataset)") }
+        if dataset == "boxes" && boxesCount < 10 { throw ValidationError("--boxes-count must be at least 10") }
     }
 
     func run() throws {
         let ctx = StageContext(stage: "prepare-splits", seed: Int(seed))
-        ctx.setConfigText("dataset: \(dataset)\nmain_test_size: \(mainTestSize)\nmultilabel_test_size: \(multiLabelTestSize)\n"
+        ctx.setConfigText("dataset: \(dataset)\n" + (dataset == "boxes" ? "boxes_count: \(boxesCount)\n" : "") + "main_test_size: \(mainTestSize)\nmultilabel_test_size: \(multiLabelTestSize)\n"
                           + "shots: \(shots)\nprobe_train_size: \(probeTrainSize)\nmfrc_test_share: \(mfrcTestShare)\nseed: \(seed)\n")
         let loaded = try load(ctx)
         let splits = try LabelTaskSplits.select(dataset: loaded.dataset, sources: loaded.sources,
@@ -130,6 +136,10 @@ struct LabelsCommand: ParsableCommand {
             var sources = Array(repeating: "train", count: d.items.count)
             for i in perm.prefix(nTest) { sources[i] = "test" }
             return (d, sources)
+        case "boxes":
+            let d = Boxes.generate(count: boxesCount, seed: seed)
+            let nTrain = boxesCount - boxesCount / 5
+            return (d, d.items.indices.map { $0 < nTrain ? "train" : "test" })
         default:
             let name = dataset == "hs-brexit" ? "HS-Brexit.tsv" : "MD-Agreement.tsv"
             try require([name])

@@ -10,10 +10,10 @@ final class PaperAExperimentTests: XCTestCase {
 
     func testRepositoryExperimentFileGivesTheMakeVariables() throws {
         let e = try PaperAExperiment.load(Self.repoFile).value
-        XCTAssertEqual(e.datasets.map(\.key), ["semeval", "goemotions", "mfrc", "hs-brexit", "md-agreement"])
+        XCTAssertEqual(e.datasets.map(\.key), ["semeval", "boxes", "goemotions", "mfrc", "hs-brexit", "md-agreement"])
         let vars = e.makeVariables(source: "pipeline/paperA.yaml")
-        for line in ["A_SEED = 42", "A_SHOTS = 10", "A_MAIN_SIZE = 200", "A_DATASETS = semeval goemotions mfrc hs-brexit md-agreement",
-                     "A_ALIGN_DATASETS = goemotions mfrc hs-brexit md-agreement", "A_MULTI_DATASETS = semeval goemotions mfrc", "A_MODELS = smollm2 qwen gemma3", "A_TABLE_qwen = 1",
+        for line in ["A_SEED = 42", "A_SHOTS = 10", "A_MAIN_SIZE = 200", "A_DATASETS = semeval boxes goemotions mfrc hs-brexit md-agreement",
+                     "A_ALIGN_DATASETS = goemotions mfrc hs-brexit md-agreement", "A_MULTI_DATASETS = semeval boxes goemotions mfrc", "A_PROBE_DATASETS = semeval goemotions mfrc", "A_MODELS = smollm2 qwen gemma3", "A_TABLE_qwen = 1",
                      "A_TABLE_smollm2 = 5", "A_PROMPT_gemma3 = plain", "A_DIR_semeval = semeval2018_ec", "A_PROBE_TRAIN = 500"] {
             XCTAssertTrue(vars.contains(line + "\n"), "missing: \(line)\n\(vars)")
         }
@@ -25,8 +25,9 @@ final class PaperAExperimentTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let cases: [(String, String, String)] = [
-            ("{key: mfrc, dir: mfrc", "{key: hatexplain, dir: mfrc", "datasets[2].key"),
-            ("{key: hs-brexit, dir: lewidi, alignment: true}", "{key: hs-brexit, dir: lewidi, alignment: false}", "datasets[3].alignment"),
+            ("{key: mfrc, dir: mfrc", "{key: hatexplain, dir: mfrc", "datasets[3].key"),
+            ("{key: hs-brexit, dir: lewidi, alignment: true}", "{key: hs-brexit, dir: lewidi, alignment: false}", "datasets[4].alignment"),
+            ("{key: boxes, dir: generated", "{key: boxes, dir: boxes", "datasets[1].dir"),
             ("prompt: plain, table: none", "prompt: instruction, table: none", "models[2].prompt"),
             ("prompt: chat, table: \"1\"", "prompt: chat, table: \"5\"", "models[1].table"),
             ("paper: A", "paper: B2", "paper"),
