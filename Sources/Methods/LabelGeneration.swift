@@ -14,6 +14,10 @@ public struct LabelStep: Equatable {
     /// The candidate the model then wrote (label index, labels.count for "none"), or -1 when the
     /// string it wrote is none of them.
     public var generated: Int
+    /// Paper A's Table 6, from the second label step on when recorded: the mean attention (over
+    /// layers and heads) per token of the prompt, of the answer so far, and of the earlier label
+    /// steps' first tokens, as paid by the row whose logits this step reads. Empty otherwise.
+    public var attention: [Float] = []
 }
 
 /// One greedy generation for one input.
@@ -50,8 +54,19 @@ public final class LabelGenerator {
     let prefixCache: PrefixCache
     let stop: Set<Int32>
 
-    public init(lm: LanguageModel, tok: Tokenizer, labels: [String], maxNewTokens: Int = 64) throws {
+    /// Records Table 6's attention shares (a `Transformer` only; see `LabelStep.attention`).
+    public let recorder: AttentionRecorder?
+
+    public init(lm: LanguageModel, tok: Tokenizer, labels: [String], maxNewTokens: Int = 64, recordAttention: Bool = false) throws {
         self.lm = lm; self.tok = tok; self.labels = labels; self.maxNewTokens = maxNewTokens
+        if recordAttention {
+            guard let t = lm as? Transformer else { throw MethodsError("attention recording needs the built-in transformer runtime") }
+            let r = AttentionRecorder()
+            t.attentionRecorder = r
+            recorder = r
+        } else {
+            recorder = nil
+        }
         var firsts: [Int32] = []
         for name in labels + ["none"] {
             guard let t = tok.encode(name, addBOS: false).first else {
@@ -101,13 +116,23 @@ public final class LabelGenerator {
         var stepOffsets: [Int] = []      // character offset of each step in the decoded text
         var hidden: [Float] = []
         var pendingFirstLabel = false    // the next token fed is the first label step's choice
+        var lastAttention: [Float] = []  // the attention row of the forward that made `logits`
+        var stepTokenIndex: [Int] = []   // index in `generated` of each step's first label token
         let V = lm.vocabSize
         var text = ""
         while generated.count < (forced?.count ?? maxNewTokens) {
             if Self.endsAtLabelStart(text) {
                 let lse = logits.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: V) }
-                steps.append(LabelStep(candidateLogits: candidateTokens.map { logits[Int($0)] }, vocabLogSumExp: lse, generated: -1))
+                var step = LabelStep(candidateLogits: candidateTokens.map { logits[Int($0)] }, vocabLogSumExp: lse, generated: -1)
+                let S = prompt.count + generated.count
+                if recorder != nil, !steps.isEmpty, lastAttention.count == S {
+                    func mean(_ idx: [Int]) -> Float { idx.isEmpty ? .nan : idx.reduce(0) { $0 + lastAttention[$1] } / Float(idx.count) }
+                    step.attention = [mean(Array(0..<prompt.count)), mean(Array(prompt.count..<S)),
+                                      mean(stepTokenIndex.map { prompt.count + $0 })]
+                }
+                steps.append(step)
                 stepOffsets.append(text.count)
+                stepTokenIndex.append(generated.count)
                 if steps.count == 1 { pendingFirstLabel = true }
             }
             var best = 0
@@ -121,6 +146,7 @@ public final class LabelGenerator {
             if forced == nil && Self.answerIsComplete(text) { break }
             if generated.count == forced?.count { break }
             let h = try lm.hiddenStates(tokens: [next], cache: cache)
+            if let recorder { lastAttention = recorder.weights }
             if pendingFirstLabel { hidden = h; pendingFirstLabel = false }
             logits = try lm.logits(hidden: h, rows: [0])
         }

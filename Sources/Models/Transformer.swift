@@ -16,6 +16,8 @@ public final class Transformer: LanguageModel {
     public let weights: TransformerWeights
     /// RoPE inverse frequencies per layer (layers can differ in base).
     let invFreq: [[Double]]
+    /// When set, a single-sequence call records the attention of its last row (paper A's Table 6).
+    public var attentionRecorder: AttentionRecorder?
 
     public init(config: ModelConfig, weights: TransformerWeights, ropeFreqFactors: [Float]? = nil) {
         self.config = config
@@ -76,6 +78,10 @@ public final class Transformer: LanguageModel {
         let vAll: UnsafeMutablePointer<Float>? = single ? nil : .allocate(capacity: N * c.kvDim)
         defer { for p in [x, h, q, a, gate, up] { p.deallocate() }; kAll?.deallocate(); vAll?.deallocate() }
 
+        // Attention recording: one sequence only (the row it records is that sequence's last).
+        let recorder = single ? attentionRecorder : nil
+        recorder?.begin(S: past[0] + batch[0].tokens.count)
+        defer { recorder?.finish(layersTimesHeads: c.nLayers * H) }
         let W = weights
         tokens.withUnsafeBufferPointer { embeddingForward(out: x, tokens: $0.baseAddress!, table: W.tokenEmbedding.ptr, T: N, C: C, scale: c.embeddingScale) }
         if let pe = W.positionEmbedding { addPositionEmbedding(out: x, positions: pos, table: pe.ptr, T: N, C: C) }
@@ -106,9 +112,13 @@ public final class Transformer: LanguageModel {
                     (keys + past[b] * c.kvDim).update(from: kAll + r0 * c.kvDim, count: T * c.kvDim)
                     (values + past[b] * c.kvDim).update(from: vAll + r0 * c.kvDim, count: T * c.kvDim)
                 }
-                attentionForward(out: a + r0 * c.qDim, q: q + r0 * c.qDim, qPositions: allPos[b], T: T, k: keys, v: values,
-                                 kvPositions: kvPositions[b], S: past[b] + T, nHeads: H, nKVHeads: KVH, headDim: D,
+                let S = past[b] + T
+                let probs: UnsafeMutablePointer<Float>? = recorder != nil ? .allocate(capacity: H * T * S) : nil
+                defer { probs?.deallocate() }
+                attentionForward(out: a + r0 * c.qDim, probs: probs, q: q + r0 * c.qDim, qPositions: allPos[b], T: T, k: keys, v: values,
+                                 kvPositions: kvPositions[b], S: S, nHeads: H, nKVHeads: KVH, headDim: D,
                                  scale: c.queryScale, window: c.layerWindow[l])
+                if let probs, let recorder { recorder.add(probs: probs, heads: H, T: T, S: S) }
             }
             linearForward(out: h, inp: a, weight: L.wo.ptr, bias: L.bo?.ptr, T: N, inDim: c.qDim, outDim: C)
             if let pn = L.postAttnNorm { rmsnormForward(out: h, inp: h, weight: pn.ptr, T: N, C: C, eps: c.normEps) }
@@ -156,5 +166,30 @@ public final class Transformer: LanguageModel {
         case .rms: rmsnormForward(out: out, inp: inp, weight: weight.ptr, T: T, C: config.dModel, eps: config.normEps)
         case .layer: layernormForward(out: out, inp: inp, weight: weight.ptr, bias: bias?.ptr, T: T, C: config.dModel, eps: config.normEps)
         }
+    }
+}
+
+/// The attention of one query row, averaged over every layer and head: after a single-sequence
+/// `hiddenStates` call, `weights[j]` is the mean attention the call's last token paid to position j
+/// of its sequence (paper A's Table 6 reads it at label steps). Costs an extra probabilities buffer
+/// per layer while set.
+public final class AttentionRecorder {
+    public private(set) var weights: [Float] = []
+    public init() {}
+
+    func begin(S: Int) { weights = [Float](repeating: 0, count: S) }
+
+    /// probs [heads, T, S]: adds the last row of every head.
+    func add(probs: UnsafePointer<Float>, heads: Int, T: Int, S: Int) {
+        guard S == weights.count else { return }
+        for h in 0..<heads {
+            let row = probs + (h * T + T - 1) * S
+            for j in 0..<S { weights[j] += row[j] }
+        }
+    }
+
+    func finish(layersTimesHeads n: Int) {
+        let inv = 1 / Float(n)
+        for j in weights.indices { weights[j] *= inv }
     }
 }

@@ -16,6 +16,9 @@ import Artifacts
 ///     /steps/candidate_logits      float32 [S, L+1]
 ///     /steps/vocab_logsumexp       float32 [S]     log Σ exp of all logits at the step
 ///     /steps/generated             int32   [S]     candidate written next (L = none, -1 = other)
+///     /steps/attention             float32 [S, 3]  only with `infer labels --attention`: mean attention per
+///                                                  token of the prompt, the answer so far, the earlier
+///                                                  steps' first label tokens (NaN on first steps)
 ///
 /// Root attributes: dataset, set, model_label, model_path, model_sha256, prompt_style,
 /// instruction, shots, max_new_tokens.
@@ -33,6 +36,8 @@ public struct LabelGenerations: Equatable {
     public var stepLogits: [Float] = []
     public var stepLogSumExp: [Float] = []
     public var stepGenerated: [Int] = []
+    /// [S × 3] when recorded (see the layout), else empty.
+    public var stepAttention: [Float] = []
     public var attributes: [String: String]
 
     public init(candidates: [String], candidateTokens: [Int32], hiddenSize: Int, attributes: [String: String]) {
@@ -45,7 +50,8 @@ public struct LabelGenerations: Equatable {
 
     /// Appends one example; `steps` are (candidate logits, vocab log-sum-exp, generated index).
     public mutating func append(item: Int, text: String, parsed: Bool, predicted: Set<Int>, unknown: Int,
-                                steps: [(logits: [Float], logSumExp: Float, generated: Int)], hidden: [Float]) {
+                                steps: [(logits: [Float], logSumExp: Float, generated: Int)], hidden: [Float],
+                                attention: [[Float]]? = nil) {
         itemIndex.append(item); texts.append(text); self.parsed.append(parsed)
         self.predicted.append((0..<labelCount).map { predicted.contains($0) ? 1 : 0 })
         unknownLabels.append(unknown)
@@ -54,6 +60,9 @@ public struct LabelGenerations: Equatable {
             stepLogits += s.logits; stepLogSumExp.append(s.logSumExp); stepGenerated.append(s.generated)
         }
         stepOffset.append(stepOffset.last! + steps.count)
+        if let attention {
+            for a in attention { stepAttention += a.count == 3 ? a : [.nan, .nan, .nan] }
+        }
         self.hidden += hidden.isEmpty ? [Float](repeating: 0, count: hiddenSize) : hidden
     }
 
@@ -80,6 +89,10 @@ public struct LabelGenerations: Equatable {
         try w.write(stepLogits, shape: [s, c], at: "steps/candidate_logits")
         try w.write(stepLogSumExp, shape: [s], at: "steps/vocab_logsumexp")
         try w.write(stepGenerated.map { Int32($0) }, shape: [s], at: "steps/generated")
+        if !stepAttention.isEmpty || attributes["attention"] == "recorded" {
+            precondition(stepAttention.count == 3 * s)
+            try w.write(stepAttention, shape: [s, 3], at: "steps/attention")
+        }
     }
 
     /// Reads and checks an artifact written by `write(to:)` (shapes, offsets, indices).
@@ -120,6 +133,7 @@ public struct LabelGenerations: Equatable {
         g.stepGenerated = gen
         g.stepLogits = try r.read(Float.self, "steps/candidate_logits", shape: [s, c]).values
         g.stepLogSumExp = try r.read(Float.self, "steps/vocab_logsumexp", shape: [s]).values
+        if r.contains("steps/attention") { g.stepAttention = try r.read(Float.self, "steps/attention", shape: [s, 3]).values }
         return g
     }
 }

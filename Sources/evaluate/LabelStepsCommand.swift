@@ -16,7 +16,11 @@ struct LabelSteps: ParsableCommand {
             last, the second-ranked candidate's probability at the next step, the probability here of the \
             candidate written next, and whether the written label is gold (human share ≥ 0.5). Table 4 \
             (summary row A/4/<dataset>/<model>): over intermediate steps whose second candidate is not \
-            written next, the percent whose second candidate is never written later. Also the share of \
+            written next, the percent whose second candidate is never written later. Table 6 (A/6/<model>/ \
+            <dataset>/Input|Label|1st Tokens), when the answers were generated with `infer labels \
+            --attention`: the mean attention per token (percent, over layers and heads) that the 2nd+ \
+            label steps paid to the prompt, to the answer so far and to the earlier first label tokens. \
+            Also the share of \
             answers with several labels (fig. 6) against the share of multi-label demonstrations.
 
             Artifact: /steps/{example, step, is_last, top1, top2, entropy, generated, second, \
@@ -63,6 +67,18 @@ struct LabelSteps: ParsableCommand {
         if let p = never.percent {
             rows.append(SummaryRow(paper: "A", table: "4", row: row, column: model, value: p, n: never.count))
         }
+        // Table 6 (appendix D.6), when the answers were generated with --attention: mean attention
+        // per token, in percent, over the 2nd+ label steps.
+        var attentionMeans: [Double] = []
+        if !gen.stepAttention.isEmpty {
+            for (k, col) in ["Input", "Label", "1st Tokens"].enumerated() {
+                let v = stride(from: k, to: gen.stepAttention.count, by: 3).map { Double(gen.stepAttention[$0]) }.filter { $0.isFinite }
+                guard !v.isEmpty else { continue }
+                let m = 100 * v.reduce(0, +) / Double(v.count)
+                attentionMeans.append(m)
+                rows.append(SummaryRow(paper: "A", table: "6", row: model, column: "\(row)/\(col)", value: m, n: v.count))
+            }
+        }
         try ctx.writeArtifact(to: output) { w in
             try w.setAttribute("dataset", .string(row))
             try w.setAttribute("model_label", .string(model))
@@ -88,6 +104,8 @@ struct LabelSteps: ParsableCommand {
         let intermediate = records.filter { !$0.isLast }.count
         print("\(output): \(row), \(model): \(gen.count) answers, \(records.count) label steps (\(intermediate) intermediate); "
               + "never-predicted second label " + (never.percent.map { String(format: "%.1f%% of %d", $0, never.count) } ?? "n/a (no such step)")
-              + String(format: "; multi-label answers %.2f (demonstrations %.2f)", multiOut, multiDemo))
+              + String(format: "; multi-label answers %.2f (demonstrations %.2f)", multiOut, multiDemo)
+              + (attentionMeans.count == 3 ? String(format: "; attention per token (%%): input %.3f, answer %.3f, first label tokens %.3f",
+                                                    attentionMeans[0], attentionMeans[1], attentionMeans[2]) : ""))
     }
 }

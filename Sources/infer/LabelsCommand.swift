@@ -39,6 +39,7 @@ struct LabelsCommand: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), help: "Longest answer.") var maxNewTokens = 64
     @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
     @Option(help: "Run seed (recorded; greedy decoding draws nothing).") var seed = 42
+    @Flag(help: "Record paper A's Table 6: the attention (mean over layers and heads) the rows that produce the 2nd+ label steps pay to the prompt, the answer and the earlier first label tokens.") var attention = false
     @Option(help: "Output HDF5 artifact.") var output: String
 
     func validate() throws {
@@ -69,18 +70,19 @@ struct LabelsCommand: ParsableCommand {
         let builder = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: demos, singleLabel: !ds.multiLabel)
         ctx.setConfigText("command: labels\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\nmodel_label: \(label)\n"
                           + "prompt: \(prompt)\nshots: \(demos.count)\nmax_new_tokens: \(maxNewTokens)\n"
-                          + "limit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\ndecoding: greedy\n")
+                          + "limit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\ndecoding: greedy\nattention: \(attention)\n")
 
         let lm = try loadModel(path: model)
         let tok = try Tokenizer.load(path: model)
         let template = prompt == "chat" ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
-        let gen = try LabelGenerator(lm: lm, tok: tok, labels: ds.labels, maxNewTokens: maxNewTokens)
+        let gen = try LabelGenerator(lm: lm, tok: tok, labels: ds.labels, maxNewTokens: maxNewTokens, recordAttention: attention)
         var out = LabelGenerations(candidates: ds.labels + ["none"], candidateTokens: gen.candidateTokens,
                                    hiddenSize: lm.config.dModel,
                                    attributes: ["dataset": ds.name, "set": set, "model_label": label, "model_path": model,
                                                 "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),
                                                 "prompt_style": prompt, "instruction": builder.instruction,
-                                                "shots": String(demos.count), "max_new_tokens": String(maxNewTokens)])
+                                                "shots": String(demos.count), "max_new_tokens": String(maxNewTokens),
+                                                "attention": attention ? "recorded" : "not recorded"])
         let bar = ProgressBar(total: n, label: "labels \(ds.name) \(label)")
         let start = Date()
         for k in 0..<n {
@@ -90,7 +92,8 @@ struct LabelsCommand: ParsableCommand {
             let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
             let r = try gen.generate(prompt: ids)
             out.append(item: item, text: r.text, parsed: r.parsed, predicted: r.predicted, unknown: r.unknownLabels.count,
-                       steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden)
+                       steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden,
+                       attention: attention ? r.steps.map(\.attention) : nil)
             bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(k + 1)))
         }
         bar.finish()

@@ -277,6 +277,25 @@ final class LabelsStageTests: XCTestCase {
         XCTAssertEqual(r.firstLabelHidden.count, d)
         for j in 0..<d { XCTAssertEqual(r.firstLabelHidden[j], hidden[(seq.count - 1) * d + j], accuracy: 1e-4) }
 
+        // Table 6's attention: the same steps with recording on, and the shares recomputed from the
+        // attention row of a fresh pass over the sequence that produced the second step's logits.
+        let recording = try LabelGenerator(lm: lm, tok: tok, labels: MFRC.labels, maxNewTokens: 16, recordAttention: true)
+        let ra = try recording.generate(prompt: ids, forced: forced)
+        XCTAssertEqual(ra.steps.map(\.candidateLogits), r.steps.map(\.candidateLogits), "recording changes nothing")
+        XCTAssertEqual(ra.steps[0].attention, [], "no earlier label on the first step")
+        let rec = (lm as! Transformer).attentionRecorder!
+        let seq2 = ids + forced.prefix(stepPositions[1])
+        _ = try lm.hiddenStates(tokens: seq2, cache: lm.makeCache(capacity: seq2.count))
+        let w = rec.weights
+        XCTAssertEqual(w.count, seq2.count)
+        XCTAssertEqual(w.reduce(0, +), 1, accuracy: 1e-4, "a mean of probability rows sums to 1")
+        XCTAssertTrue(w.allSatisfy { $0 >= 0 })
+        let p0 = ids.count
+        let expected: [Float] = [w[0..<p0].reduce(0, +) / Float(p0), w[p0...].reduce(0, +) / Float(seq2.count - p0),
+                                 w[p0 + pieces[0].count]]
+        for k in 0..<3 { XCTAssertEqual(ra.steps[1].attention[k], expected[k], accuracy: 1e-5, "share \(k)") }
+        (lm as! Transformer).attentionRecorder = nil
+
         // Greedy decoding picks the argmax of a fresh forward pass at every position.
         let greedy = try gen.generate(prompt: ids)
         XCTAssertEqual(tok.decode(greedy.tokens, skipSpecial: true), greedy.text)
@@ -316,6 +335,35 @@ final class LabelsStageTests: XCTestCase {
             let lse = l.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: lm.vocabSize) }
             XCTAssertEqual(batch[q].logSumExp, lse, accuracy: 1e-4)
         }
+    }
+
+    /// `evaluate label-steps` writes Table 6 from recorded attention shares (percent, 2nd+ steps).
+    func testLabelStepsWritesTable6FromRecordedAttention() throws {
+        XCTAssertEqual(try prepare(try writeMFRC()).status, 0)
+        let splits = try LabelTaskSplits.read(path: dir + "/splits.h5")
+        let l = MFRC.labels.count
+        var g = LabelGenerations(candidates: MFRC.labels + ["none"], candidateTokens: (0...l).map { Int32($0) }, hiddenSize: 2,
+                                 attributes: ["dataset": "mfrc", "model_label": "Synthetic", "attention": "recorded"])
+        let logits = [Float](repeating: 0, count: l + 1)
+        for (k, item) in splits.multiLabelTest.enumerated() {
+            g.append(item: item, text: "", parsed: true, predicted: [0, 1], unknown: 0,
+                     steps: [(logits, 1, 0), (logits, 1, 1)], hidden: [1, 2],
+                     attention: [[], [0.001, 0.02 + 0.01 * Float(k), 0.03]])
+        }
+        try ArtifactWriter.write(to: dir + "/att.h5") { try g.write(to: $0) }
+        XCTAssertEqual(try LabelGenerations.read(path: dir + "/att.h5").stepAttention.count, 3 * 2 * splits.multiLabelTest.count)
+        let r = try Stages.run("evaluate", ["label-steps", "--splits", dir + "/splits.h5", "--generations", dir + "/att.h5",
+                                            "--output", dir + "/steps6.h5"], environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let reader = try ArtifactReader(path: dir + "/steps6.h5")
+        let rows = try SummaryTable.read(from: reader)
+        reader.close()
+        let n = splits.multiLabelTest.count
+        let labelMean = 100 * (0..<n).reduce(0.0) { $0 + Double(Float(0.02) + 0.01 * Float($1)) } / Double(n)
+        XCTAssertEqual(rows.first { $0.table == "6" && $0.column == "MFRC/Input" }?.value ?? .nan, 0.1, accuracy: 1e-6)
+        XCTAssertEqual(rows.first { $0.table == "6" && $0.column == "MFRC/Label" }?.value ?? .nan, labelMean, accuracy: 1e-5)
+        XCTAssertEqual(rows.first { $0.table == "6" && $0.column == "MFRC/1st Tokens" }?.row, "Synthetic")
+        XCTAssertEqual(rows.first { $0.table == "6" && $0.column == "MFRC/1st Tokens" }?.n, n)
     }
 
     func testLabelsSharingAFirstTokenAreRefusedByName() throws {
