@@ -95,7 +95,8 @@ struct ReportBuilder {
         for e in mapping.entries where e.paper == "A" && e.table == "*" { rolesA[e.ours] = e.published }
         try PaperAFigures(artifacts: ReportBuilder.artifactFiles(under: artifactsDir), outputDir: outputDir + "/paperA", roles: rolesA).write()
         try PaperBFigures(artifacts: evaluations.map(\.path), artifactsDir: artifactsDir, outputDir: outputDir + "/paperB", experiment: experimentB).write()
-        try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/wall_time.csv")
+        try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperA/wall_time.csv", paper: "A")
+        try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/wall_time.csv", paper: "B")
     }
 
     /// Our numbers of one table, with the paper's labels beside ours.

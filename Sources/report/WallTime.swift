@@ -2,7 +2,7 @@ import Foundation
 import Plots
 import StageKit
 
-/// `results/paperB/wall_time.csv` from the Makefile's timing ledger (`<artifacts>/timings.tsv`,
+/// `results/paper<X>/wall_time.csv` from the Makefile's timing ledger (`<artifacts>/timings.tsv`,
 /// written by scripts/timed.sh): the measured wall time of every stage run of the experiment, per
 /// target and summed per stage, so the cost of a run that spans sessions is on record next to its
 /// numbers. Invocations of one target add up: each finished part logs its row, and a part killed at
@@ -45,9 +45,21 @@ struct WallTime {
         return seed == "/seed42" || target.contains("-ablation-") || target.range(of: #"/ft-n[0-9]+/"#, options: .regularExpression) != nil
     }
 
+    /// Which paper a target belongs to: paper A's artifacts live under `paperA/`.
+    static func paper(of target: String) -> String {
+        (target.hasPrefix("/") ? target : "/" + target).contains("/paperA/") ? "A" : "B"
+    }
+
     /// The stage a target belongs to, from its artifact path.
     static func stage(of target: String) -> String {
         let target = target.hasPrefix("/") ? target : "/" + target
+        if target.contains("/paperA/") {
+            if target.contains("/labels/") { return "infer labels" }
+            if target.contains("/breakdown/") { return "infer breakdown" }
+            if target.contains("/sft/") { return "finetune (SFT)" }
+            if target.contains("/probe/") { return "probe" }
+            if target.contains("/eval/") { return "evaluate" }
+        }
         if target.contains("/provo/finetune/") { return "finetune" }
         if target.contains("/provo/samples/") { return "infer sample" }
         if target.contains("/webquestions/samples/") { return "infer qa" }
@@ -59,7 +71,7 @@ struct WallTime {
     }
 
     /// Writes the summary (stage rows first, then the total, then one row per target); no ledger, no file.
-    static func write(artifactsDir: String, to path: String) throws {
+    static func write(artifactsDir: String, to path: String, paper: String = "B") throws {
         let ledger = artifactsDir + "/timings.tsv"
         guard FileManager.default.fileExists(atPath: ledger) else { return }
         var entries = try read(ledger)
@@ -77,6 +89,7 @@ struct WallTime {
             if e.status == "interrupted" { v.unfinished += 1 } else if e.status != "0" { v.failed += 1 }
         }
         var perTarget: [String: Sum] = [:], perStage: [String: Sum] = [:], total = Sum(), quick = Sum()
+        entries = entries.filter { Self.paper(of: $0.target) == paper }
         for e in entries {
             let rel = e.target.hasPrefix(artifactsDir + "/") ? String(e.target.dropFirst(artifactsDir.count + 1)) : e.target
             add(&perTarget[rel, default: Sum()], e)
@@ -90,10 +103,10 @@ struct WallTime {
         }
         for (s, v) in perStage.sorted(by: { $0.key < $1.key }) { try t.append(["stage", s, ""] + cells(v)) }
         try t.append(["total", "", ""] + cells(total))
-        try t.append(["subset", "make paperB-quick", ""] + cells(quick))
+        if paper == "B" { try t.append(["subset", "make paperB-quick", ""] + cells(quick)) }
         for (target, v) in perTarget.sorted(by: { $0.key < $1.key }) { try t.append(["target", stage(of: target), target] + cells(v)) }
         try writeTextFileAtomically(t.render(), to: path)
-        print("paper B wall time: \(String(format: "%.2f", total.seconds / 3600)) h over \(entries.count) stage runs"
+        print("paper \(paper) wall time: \(String(format: "%.2f", total.seconds / 3600)) h over \(entries.count) stage runs"
               + (total.unfinished > 0 ? ", \(total.unfinished) of them unfinished (killed, or still running)" : "") + " (\(path))")
     }
 }

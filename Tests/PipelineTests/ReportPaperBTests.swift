@@ -218,6 +218,8 @@ final class ReportPaperBTests: XCTestCase {
             \(art)/provo/samples/m/base/seed123.h5\t2026-11-26T11:00:00Z\t20.0\t0\t2
             \(art)/provo/finetune/gemma-full-ablation-n4/seed123/model/finetuned.json\t2026-11-26T11:00:00Z\t30.0\t0\t2
             \(art)/provo/eval/tvd/m/base.h5\t2026-11-26T12:00:00Z\t0.5\t0\t2
+            \(art)/paperA/mfrc/labels/m-main_test.h5\t2026-11-26T12:00:00Z\t40.0\t0\t2
+            \(art)/paperA/mfrc/breakdown/m-binary.h5\t2026-11-26T12:00:00Z\t60.0\t0\t2
 
             """.write(toFile: art + "/timings.tsv", atomically: true, encoding: .utf8)
         try "\(ft)\t2026-11-26T09:00:00Z\t600.0\tinterrupted\t2\n"
@@ -237,6 +239,16 @@ final class ReportPaperBTests: XCTestCase {
             target,finetune,provo/finetune/gemma-full-ablation-n4/seed123/model/finetuned.json,1,0,0,30.0,0.008
             target,infer sample,provo/samples/m/base/seed123.h5,1,0,0,20.0,0.006
             target,infer sample,provo/samples/m/base/seed42.h5,1,1,0,50.5,0.014
+
+            """)
+        // Paper A's runs are counted in its own file, not in paper B's.
+        XCTAssertEqual(try String(contentsOfFile: out + "/paperA/wall_time.csv", encoding: .utf8), """
+            level,stage,target,invocations,failed,unfinished,seconds,hours
+            stage,infer breakdown,,1,0,0,60.0,0.017
+            stage,infer labels,,1,0,0,40.0,0.011
+            total,,,2,0,0,100.0,0.028
+            target,infer breakdown,paperA/mfrc/breakdown/m-binary.h5,1,0,0,60.0,0.017
+            target,infer labels,paperA/mfrc/labels/m-main_test.h5,1,0,0,40.0,0.011
 
             """)
 
