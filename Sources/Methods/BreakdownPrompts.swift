@@ -121,6 +121,9 @@ public final class ChoiceScorer {
         prefixCache = PrefixCache(model: lm, maxEntries: cacheEntries)
     }
 
+    /// Forgets every cached prompt prefix (see `LabelGenerator.startChunk`).
+    public func startChunk() { prefixCache.removeAll() }
+
     /// `score(prompt:)` for several prompts at once: their common prefix runs once (through the
     /// prefix cache), then every prompt's remaining tokens go through the model together, so each
     /// weight matrix is read once per batch instead of once per prompt. Same numbers as one prompt

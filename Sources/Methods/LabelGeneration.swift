@@ -84,6 +84,10 @@ public final class LabelGenerator {
         stop = Set(tok.stopTokenIDs)
     }
 
+    /// Forgets every cached prompt prefix, so what follows is computed as from a fresh start
+    /// (resumable chunks call it so their numbers do not depend on where a run stopped).
+    public func startChunk() { prefixCache.removeAll() }
+
     /// Whether `text` ends where a label string starts: `[ "` or `" , "` (any spaces between).
     public static func endsAtLabelStart(_ text: String) -> Bool {
         var s = Substring(text)

@@ -36,6 +36,13 @@ public struct BreakdownScores: Equatable {
         answerLogits += logits; self.logSumExp.append(logSumExp)
     }
 
+    /// Appends another artifact's queries (a resumable chunk of the same run).
+    public mutating func append(contentsOf o: BreakdownScores) {
+        precondition(o.candidates == candidates && o.answers == answers)
+        itemIndex += o.itemIndex; first += o.first; second += o.second
+        answerLogits += o.answerLogits; logSumExp += o.logSumExp
+    }
+
     public func write(to w: ArtifactWriter) throws {
         let q = count
         for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try w.setAttribute(k, .string(v)) }

@@ -66,6 +66,17 @@ public struct LabelGenerations: Equatable {
         self.hidden += hidden.isEmpty ? [Float](repeating: 0, count: hiddenSize) : hidden
     }
 
+    /// Appends another artifact's examples (a resumable chunk of the same run).
+    public mutating func append(contentsOf o: LabelGenerations) {
+        precondition(o.candidates == candidates && o.hiddenSize == hiddenSize)
+        let base = stepOffset.last!
+        itemIndex += o.itemIndex; texts += o.texts; parsed += o.parsed; predicted += o.predicted
+        unknownLabels += o.unknownLabels
+        stepOffset += o.stepOffset.dropFirst().map { $0 + base }
+        hidden += o.hidden; stepLogits += o.stepLogits; stepLogSumExp += o.stepLogSumExp
+        stepGenerated += o.stepGenerated; stepAttention += o.stepAttention
+    }
+
     /// Candidate logits of example i's steps.
     public func steps(of i: Int) -> [(logits: [Float], logSumExp: Float, generated: Int)] {
         let c = candidates.count

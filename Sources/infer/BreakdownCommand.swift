@@ -1,6 +1,8 @@
 import ArgumentParser
+import Artifacts
 import Foundation
 import Methods
+import Numerics
 import Models
 import StageKit
 import Tokenizers
@@ -20,7 +22,8 @@ struct BreakdownCommand: ParsableCommand {
             --seed (BreakdownPrompt.demos), half answered with each answer. --prompt plain (base models, \
             the answer follows a space) or chat (instruct models, through the chat template). The \
             instruction, demonstrations and item text are shared by consecutive prompts and computed \
-            once (prefix cache). `evaluate labels --unary/--binary` turns the logits into distributions.
+            once (prefix cache). `evaluate labels --unary/--binary` turns the logits into distributions. \
+            Resumable in chunks of --chunk-size items, as `infer labels`.
 
             Example: infer breakdown --kind binary --splits results/artifacts/paperA/mfrc/splits.h5 \\
                        --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt chat \\
@@ -35,6 +38,8 @@ struct BreakdownCommand: ParsableCommand {
     @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
     @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
     @Option(help: "Seed of the demonstrations' labels and pairs.") var seed = 42
+    @Flag(name: .customLong("keep-chunks"), help: "Keep the chunk folder after assembling (debugging, resume tests).") var keepChunks = false
+    @Option(name: .customLong("chunk-size"), help: "Items per resumable chunk.") var chunkSize = 10
     @Flag(name: .customLong("one-at-a-time"), help: "Score an item's prompts one by one instead of as one batch (measures the batching).") var oneAtATime = false
     /// An item's prompts go through the model together unless --one-at-a-time (kept to measure the gain).
     var batched: Bool { !oneAtATime }
@@ -47,6 +52,7 @@ struct BreakdownCommand: ParsableCommand {
             throw ValidationError("--set must be main_test, multilabel_test, train or probe_train, not '\(set)'")
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         guard seed >= 0 && seed <= Int(UInt32.max) else { throw ValidationError("--seed must be in 0...\(UInt32.max)") }
     }
 
@@ -85,9 +91,20 @@ struct BreakdownCommand: ParsableCommand {
                                   attributes: ["kind": kind.rawValue, "dataset": ds.name, "set": set, "model_label": label,
                                                "model_path": model, "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),
                                                "prompt_style": prompt, "shots": String(demos.count), "instruction": kind.instruction])
+        let settings = "format: infer-breakdown-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
+            + "kind: \(kind.rawValue)\nset: \(set)\nprompt: \(prompt)\nseed: \(seed)\nbatched: \(batched)\n"
+            + "blas: threads \(blasThreads), core \(openBLASCore())\n"
+        let chunks = ItemChunks<BreakdownScores>(command: "breakdown", output: output, count: n, size: chunkSize,
+                                                 configHash: SHA256.hexDigest(settings))
+        let header = out
         let bar = ProgressBar(total: n, label: "\(kind.rawValue) \(ds.name) \(label)")
         let start = Date()
-        for k in 0..<n {
+        var done = 0
+        let parts = try chunks.run(read: { try BreakdownScores.read(path: $0) }, items: { Array(Set($0.itemIndex)).sorted() },
+                                   expected: { Array(Set(items[$0])).sorted() }, compute: { range in
+          var out = header
+          scorer.startChunk()
+          for k in range {
             let item = items[k]
             // All of an item's prompts in one batch: they share the instruction, demonstrations and text.
             let prompts = try pairs.map { (i, j) -> [Int32] in
@@ -100,11 +117,16 @@ struct BreakdownCommand: ParsableCommand {
             for ((i, j), s) in zip(pairs, scores) {
                 out.append(item: item, first: i, second: j, logits: s.logits, logSumExp: s.logSumExp)
             }
-            bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(k + 1)))
-        }
+            done += 1
+            bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(done)))
+          }
+          return out
+        }, write: { try $0.write(to: $1) }, ctx: ctx)
         bar.finish()
+        for p in parts { out.append(contentsOf: p) }
         try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
+        if !keepChunks { chunks.removeChunks() }
         print("\(output): \(n) items of \(ds.name) \(set) × \(pairs.count) \(kind.rawValue) prompts, "
-              + String(format: "%.2f s per item", Date().timeIntervalSince(start) / Double(n)))
+              + (done > 0 ? String(format: "%.2f s per item computed", Date().timeIntervalSince(start) / Double(done)) : "all chunks reused"))
     }
 }

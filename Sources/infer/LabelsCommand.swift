@@ -1,6 +1,8 @@
 import ArgumentParser
+import Artifacts
 import Foundation
 import Methods
+import Numerics
 import Models
 import StageKit
 import Tokenizers
@@ -26,6 +28,10 @@ struct LabelsCommand: ParsableCommand {
             state of the first label token (linear probes). Decoding is greedy, so --seed only labels \
             the run.
 
+            Resumable: every --chunk-size items go to <output>.chunks/ as they finish; a rerun with \
+            the same inputs and settings keeps them (each chunk starts from an empty prefix cache, so \
+            the numbers do not depend on where a run stopped).
+
             Example: infer labels --splits results/artifacts/paperA/mfrc/splits.h5 --set main_test \\
                        --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt chat \\
                        --output results/artifacts/paperA/mfrc/labels/smollm2.h5
@@ -39,6 +45,8 @@ struct LabelsCommand: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), help: "Longest answer.") var maxNewTokens = 64
     @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
     @Option(help: "Run seed (recorded; greedy decoding draws nothing).") var seed = 42
+    @Flag(name: .customLong("keep-chunks"), help: "Keep the chunk folder after assembling (debugging, resume tests).") var keepChunks = false
+    @Option(name: .customLong("chunk-size"), help: "Items per resumable chunk.") var chunkSize = 25
     @Flag(help: "Record paper A's Table 6: the attention (mean over layers and heads) the rows that produce the 2nd+ label steps pay to the prompt, the answer and the earlier first label tokens.") var attention = false
     @Option(help: "Output HDF5 artifact.") var output: String
 
@@ -48,6 +56,7 @@ struct LabelsCommand: ParsableCommand {
             throw ValidationError("--set must be main_test, multilabel_test, train or probe_train, not '\(set)'")
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         guard maxNewTokens >= 4 else { throw ValidationError("--max-new-tokens must be at least 4") }
     }
 
@@ -83,25 +92,43 @@ struct LabelsCommand: ParsableCommand {
                                                 "prompt_style": prompt, "instruction": builder.instruction,
                                                 "shots": String(demos.count), "max_new_tokens": String(maxNewTokens),
                                                 "attention": attention ? "recorded" : "not recorded"])
+        // Resumable: chunks of items, each computed from an empty prefix cache. What changes a
+        // chunk: the inputs, the prompt and decoding settings, the BLAS setup (last bits).
+        let settings = "format: infer-labels-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
+            + "set: \(set)\nprompt: \(prompt)\nmax_new_tokens: \(maxNewTokens)\nattention: \(attention)\n"
+            + "blas: threads \(blasThreads), core \(openBLASCore())\n"
+        let chunks = ItemChunks<LabelGenerations>(command: "labels", output: output, count: n, size: chunkSize,
+                                                  configHash: SHA256.hexDigest(settings))
+        let header = out
         let bar = ProgressBar(total: n, label: "labels \(ds.name) \(label)")
         let start = Date()
-        for k in 0..<n {
-            let item = items[k]
-            let text = try template.map { try builder.chat(query: ds.items[item].text, template: $0) }
-                ?? builder.plain(query: ds.items[item].text)
-            let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
-            let r = try gen.generate(prompt: ids)
-            out.append(item: item, text: r.text, parsed: r.parsed, predicted: r.predicted, unknown: r.unknownLabels.count,
-                       steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden,
-                       attention: attention ? r.steps.map(\.attention) : nil)
-            bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(k + 1)))
-        }
+        var done = 0
+        let parts = try chunks.run(read: { try LabelGenerations.read(path: $0) }, items: { $0.itemIndex },
+                                   expected: { Array(items[$0]) }, compute: { range in
+            var part = header
+            gen.startChunk()
+            for k in range {
+                let item = items[k]
+                let text = try template.map { try builder.chat(query: ds.items[item].text, template: $0) }
+                    ?? builder.plain(query: ds.items[item].text)
+                let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
+                let r = try gen.generate(prompt: ids)
+                part.append(item: item, text: r.text, parsed: r.parsed, predicted: r.predicted, unknown: r.unknownLabels.count,
+                            steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden,
+                            attention: attention ? r.steps.map(\.attention) : nil)
+                done += 1
+                bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(done)))
+            }
+            return part
+        }, write: { try $0.write(to: $1) }, ctx: ctx)
         bar.finish()
+        for p in parts { out.append(contentsOf: p) }
         try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
+        if !keepChunks { chunks.removeChunks() }
         let parsed = out.parsed.filter { $0 }.count
         let withStep = (0..<n).filter { out.stepOffset[$0 + 1] > out.stepOffset[$0] }.count
         print("\(output): \(n) items of \(ds.name) \(set), \(parsed) answers parsed, \(withStep) with a label step, "
               + "\(out.stepGenerated.count) label steps, "
-              + String(format: "%.2f s per item", Date().timeIntervalSince(start) / Double(n)))
+              + (done > 0 ? String(format: "%.2f s per item computed", Date().timeIntervalSince(start) / Double(done)) : "all chunks reused"))
     }
 }

@@ -74,6 +74,25 @@ final class LabelsStageTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
         }
         let gen = try LabelGenerations.read(path: dir + "/gen-chat.h5")
+        // Resumable: chunks of 2 items; with one chunk lost, a rerun reuses the other two and gives
+        // the same artifact (each chunk starts from an empty prefix cache).
+        for kind in ["labels", "breakdown"] {
+            let args = (kind == "labels" ? ["labels"] : ["breakdown", "--kind", "binary"])
+                + ["--splits", dir + "/splits.h5", "--model", model, "--prompt", "chat", "--chunk-size", "2", "--keep-chunks",
+                   "--output", dir + "/chunked-\(kind).h5"] + (kind == "labels" ? ["--max-new-tokens", "12"] : [])
+            XCTAssertEqual(try Stages.run("infer", args, environment: env).status, 0)
+            let chunkDir = dir + "/chunked-\(kind).h5.chunks"
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: chunkDir).filter { $0.hasSuffix(".h5") }.count, 3)
+            let first = try Data(contentsOf: URL(fileURLWithPath: dir + "/chunked-\(kind).h5"))
+            try FileManager.default.removeItem(atPath: chunkDir + "/chunk_2_3.h5")
+            try FileManager.default.removeItem(atPath: dir + "/chunked-\(kind).h5")
+            let again = try Stages.run("infer", args, environment: env)
+            XCTAssertEqual(again.status, 0, again.stderr)
+            XCTAssertTrue(again.stderr.contains("reusing 2 of 3 finished chunks"), again.stderr)
+            let second = try Data(contentsOf: URL(fileURLWithPath: dir + "/chunked-\(kind).h5"))
+            XCTAssertEqual(first, second, "\(kind): a resumed run writes the same bytes")
+        }
+        XCTAssertEqual(try LabelGenerations.read(path: dir + "/chunked-labels.h5").itemIndex, gen.itemIndex)
         XCTAssertEqual(gen.count, 6)
         XCTAssertEqual(gen.itemIndex, splits.mainTest)
         XCTAssertEqual(gen.candidates, MFRC.labels + ["none"])
