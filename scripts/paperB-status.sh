@@ -42,10 +42,13 @@ for f in "$ART"/provo/eval/oracle.h5 "$ART"/provo/eval/tvd/*/*.h5 "$ART"/webques
   [ -f "$f" ] && echo "  ${f#"$ART"/}"
 done
 if [ -f "$ART/timings.tsv" ]; then
-  # The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh).
+  # The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh);
+  # paper A's runs (targets under paperA/) are counted apart.
   { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
-    awk -F'\t' '{ s += $3; n++; if ($4 == "interrupted") k++ }
-      END { printf "== wall time in the ledger: %.2f h over %d stage runs (%d of them running or interrupted)\n", s / 3600, n, k }'
+    awk -F'\t' '$1 ~ /\/paperA\// { sa += $3; na++; next } { s += $3; n++; if ($4 == "interrupted") k++ }
+      END { printf "== wall time in the ledger: %.2f h over %d paper B stage runs (%d of them running or interrupted)", s / 3600, n, k
+            if (na) printf "; paper A: %.2f h over %d", sa / 3600, na
+            printf "\n" }'
 fi
 # Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
 # the stage plus the model or the fine-tuning config, e.g. "finetune gemma-full-mul"; the ablation
