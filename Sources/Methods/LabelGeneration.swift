@@ -112,25 +112,89 @@ public final class LabelGenerator {
     /// `forced`, those answer tokens are read instead of the greedy choices (teacher forcing: the
     /// steps of a given answer, e.g. a reference or another model's output).
     public func generate(prompt: [Int32], forced: [Int32]? = nil) throws -> LabelGenerationResult {
+        var state = AnswerState(prompt: prompt, forced: forced)
         let first = try prefixCache.forward(tokens: prompt, logitRows: [prompt.count - 1])
-        let cache = first.cache
         var logits = first.logits
+        while let next = state.advance(logits: logits, generator: self) {
+            let h = try lm.hiddenStates(tokens: [next], cache: first.cache)
+            state.fed(hidden: h[...], attention: recorder?.weights)
+            logits = try lm.logits(hidden: h, rows: [0])
+        }
+        return state.result(generator: self)
+    }
+
+    /// Greedy answers to several prompts at once: each prompt is prefilled on its own (through the
+    /// prefix cache), then every decoding step feeds all unfinished answers through the model
+    /// together, so each weight matrix is read once per step instead of once per answer (decoding a
+    /// small model is bound by reading its weights). The same answers as `generate(prompt:)` one at
+    /// a time up to float rounding (other matrix shapes). Attention recording needs one sequence
+    /// per call, so with it the prompts run one by one.
+    public func generate(prompts: [[Int32]]) throws -> [LabelGenerationResult] {
+        if recorder != nil || prompts.count <= 1 { return try prompts.map { try generate(prompt: $0) } }
+        var states = prompts.map { AnswerState(prompt: $0, forced: nil) }
+        let V = lm.vocabSize, d = lm.config.dModel
+        // Prefill: the prompts' common prefix once (through the prefix cache), then every prompt's
+        // own tokens together in one batched pass from forks of that cache.
+        guard prompts.allSatisfy({ !$0.isEmpty }) else { throw MethodsError("empty prompt") }
+        var common = prompts.map { $0.count - 1 }.min()!
+        for q in prompts.dropFirst() {
+            var i = 0
+            while i < common && q[i] == prompts[0][i] { i += 1 }
+            common = i
+        }
+        let shared = common > 0 ? try prefixCache.forward(tokens: Array(prompts[0][..<common]), logitRows: [common - 1]).cache : nil
+        var caches = prompts.map { shared?.fork() ?? lm.makeCache(capacity: $0.count) }
+        let inputs = prompts.indices.map { SequenceInput(tokens: Array(prompts[$0][common...]), cache: caches[$0]) }
+        let h0 = try lm.hiddenStates(batch: inputs)
+        var lastRows: [Int] = [], r0 = 0
+        for s in inputs { r0 += s.tokens.count; lastRows.append(r0 - 1) }
+        let l0 = try lm.logits(hidden: h0, rows: lastRows)
+        var logits = prompts.indices.map { Array(l0[($0 * V)..<(($0 + 1) * V)]) }
+        caches = inputs.map(\.cache)
+        var active = Array(prompts.indices)
+        while !active.isEmpty {
+            var feed: [(index: Int, token: Int32)] = []
+            for i in active { if let t = states[i].advance(logits: logits[i], generator: self) { feed.append((i, t)) } }
+            if feed.isEmpty { break }
+            let h = try lm.hiddenStates(batch: feed.map { SequenceInput(tokens: [$0.token], cache: caches[$0.index]) })
+            let l = try lm.logits(hidden: h, rows: Array(feed.indices))
+            for (r, f) in feed.enumerated() {
+                states[f.index].fed(hidden: h[(r * d)..<((r + 1) * d)], attention: nil)
+                logits[f.index] = Array(l[(r * V)..<((r + 1) * V)])
+            }
+            active = feed.map(\.index)
+        }
+        return states.map { $0.result(generator: self) }
+    }
+
+    /// One answer being decoded: what happened so far, between two forward passes.
+    struct AnswerState {
+        let prompt: [Int32]
+        let forced: [Int32]?
         var generated: [Int32] = []
         var steps: [LabelStep] = []
         var stepOffsets: [Int] = []      // character offset of each step in the decoded text
         var hidden: [Float] = []
         var pendingFirstLabel = false    // the next token fed is the first label step's choice
-        var lastAttention: [Float] = []  // the attention row of the forward that made `logits`
+        var lastAttention: [Float] = []  // the attention row of the forward that made the logits
         var stepTokenIndex: [Int] = []   // index in `generated` of each step's first label token
-        let V = lm.vocabSize
         var text = ""
-        while generated.count < (forced?.count ?? maxNewTokens) {
-            if Self.endsAtLabelStart(text) {
+
+        init(prompt: [Int32], forced: [Int32]?) { self.prompt = prompt; self.forced = forced }
+
+        /// Reads the logits of the last forward pass (recording a label step when the text is at
+        /// one), picks the next token, and returns it when it has to be fed to the model; nil when
+        /// the answer is finished.
+        mutating func advance(logits: [Float], generator g: LabelGenerator) -> Int32? {
+            guard generated.count < (forced?.count ?? g.maxNewTokens) else { return nil }
+            let V = g.lm.vocabSize
+            if LabelGenerator.endsAtLabelStart(text) {
                 let lse = logits.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: V) }
-                var step = LabelStep(candidateLogits: candidateTokens.map { logits[Int($0)] }, vocabLogSumExp: lse, generated: -1)
+                var step = LabelStep(candidateLogits: g.candidateTokens.map { logits[Int($0)] }, vocabLogSumExp: lse, generated: -1)
                 let S = prompt.count + generated.count
-                if recorder != nil, !steps.isEmpty, lastAttention.count == S {
-                    func mean(_ idx: [Int]) -> Float { idx.isEmpty ? .nan : idx.reduce(0) { $0 + lastAttention[$1] } / Float(idx.count) }
+                if g.recorder != nil, !steps.isEmpty, lastAttention.count == S {
+                    let a = lastAttention
+                    func mean(_ idx: [Int]) -> Float { idx.isEmpty ? .nan : idx.reduce(0) { $0 + a[$1] } / Float(idx.count) }
                     step.attention = [mean(Array(0..<prompt.count)), mean(Array(prompt.count..<S)),
                                       mean(stepTokenIndex.map { prompt.count + $0 })]
                 }
@@ -145,26 +209,34 @@ public final class LabelGenerator {
             }
             let next = forced?[generated.count] ?? Int32(best)
             generated.append(next)
-            if stop.contains(next) { break }
-            text = tok.decode(generated, skipSpecial: true)
-            if forced == nil && Self.answerIsComplete(text) { break }
-            if generated.count == forced?.count { break }
-            let h = try lm.hiddenStates(tokens: [next], cache: cache)
-            if let recorder { lastAttention = recorder.weights }
-            if pendingFirstLabel { hidden = h; pendingFirstLabel = false }
-            logits = try lm.logits(hidden: h, rows: [0])
+            if g.stop.contains(next) { return nil }
+            text = g.tok.decode(generated, skipSpecial: true)
+            if forced == nil && LabelGenerator.answerIsComplete(text) { return nil }
+            if generated.count == forced?.count { return nil }
+            return next
         }
-        text = tok.decode(generated, skipSpecial: true)
-        // What each step went on to write: the characters up to the closing quote.
-        let chars = Array(text)
-        for (k, off) in stepOffsets.enumerated() {
-            var end = off
-            while end < chars.count && chars[end] != "\"" { end += 1 }
-            steps[k].generated = Self.candidateIndex(String(chars[off..<end]), labels: labels)
+
+        /// The forward pass of the token `advance` returned ran: its hidden state (kept when it is
+        /// the first label token) and, when recording, its attention row.
+        mutating func fed(hidden h: ArraySlice<Float>, attention: [Float]?) {
+            if let attention { lastAttention = attention }
+            if pendingFirstLabel { hidden = Array(h); pendingFirstLabel = false }
         }
-        let (parsed, predicted, unknown) = Self.parseAnswer(text, labels: labels)
-        return LabelGenerationResult(tokens: generated, text: text, steps: steps, predicted: predicted, parsed: parsed,
-                                     unknownLabels: unknown, firstLabelHidden: hidden)
+
+        func result(generator g: LabelGenerator) -> LabelGenerationResult {
+            let text = g.tok.decode(generated, skipSpecial: true)
+            var steps = self.steps
+            // What each step went on to write: the characters up to the closing quote.
+            let chars = Array(text)
+            for (k, off) in stepOffsets.enumerated() {
+                var end = off
+                while end < chars.count && chars[end] != "\"" { end += 1 }
+                steps[k].generated = LabelGenerator.candidateIndex(String(chars[off..<end]), labels: g.labels)
+            }
+            let (parsed, predicted, unknown) = LabelGenerator.parseAnswer(text, labels: g.labels)
+            return LabelGenerationResult(tokens: generated, text: text, steps: steps, predicted: predicted, parsed: parsed,
+                                         unknownLabels: unknown, firstLabelHidden: hidden)
+        }
     }
 
     /// Index of a written label string among the candidates (case and surrounding space ignored).

@@ -47,6 +47,7 @@ struct LabelsCommand: ParsableCommand {
     @Option(help: "Run seed (recorded; greedy decoding draws nothing).") var seed = 42
     @Flag(name: .customLong("keep-chunks"), help: "Keep the chunk folder after assembling (debugging, resume tests).") var keepChunks = false
     @Option(name: .customLong("chunk-size"), help: "Items per resumable chunk.") var chunkSize = 25
+    @Option(help: "Answers decoded together (one batched forward pass per token; 1 = one at a time). With --attention they run one at a time.") var batch = 8
     @Flag(help: "Record paper A's Table 6: the attention (mean over layers and heads) the rows that produce the 2nd+ label steps pay to the prompt, the answer and the earlier first label tokens.") var attention = false
     @Option(help: "Output HDF5 artifact.") var output: String
 
@@ -57,6 +58,7 @@ struct LabelsCommand: ParsableCommand {
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard maxNewTokens >= 4 else { throw ValidationError("--max-new-tokens must be at least 4") }
     }
 
@@ -95,7 +97,7 @@ struct LabelsCommand: ParsableCommand {
         // Resumable: chunks of items, each computed from an empty prefix cache. What changes a
         // chunk: the inputs, the prompt and decoding settings, the BLAS setup (last bits).
         let settings = "format: infer-labels-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
-            + "set: \(set)\nprompt: \(prompt)\nmax_new_tokens: \(maxNewTokens)\nattention: \(attention)\n"
+            + "set: \(set)\nprompt: \(prompt)\nmax_new_tokens: \(maxNewTokens)\nattention: \(attention)\nbatch: \(attention ? 1 : batch)\n"
             + "blas: threads \(blasThreads), core \(openBLASCore())\n"
         let chunks = ItemChunks<LabelGenerations>(command: "labels", output: output, count: n, size: chunkSize,
                                                   configHash: SHA256.hexDigest(settings))
@@ -107,17 +109,20 @@ struct LabelsCommand: ParsableCommand {
                                    expected: { Array(items[$0]) }, compute: { range in
             var part = header
             gen.startChunk()
-            for k in range {
-                let item = items[k]
-                let text = try template.map { try builder.chat(query: ds.items[item].text, template: $0) }
-                    ?? builder.plain(query: ds.items[item].text)
-                let ids = template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
-                let r = try gen.generate(prompt: ids)
-                part.append(item: item, text: r.text, parsed: r.parsed, predicted: r.predicted, unknown: r.unknownLabels.count,
-                            steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden,
-                            attention: attention ? r.steps.map(\.attention) : nil)
-                done += 1
-                bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(done)))
+            for group in stride(from: range.lowerBound, through: range.upperBound, by: batch) {
+                let ks = Array(group...min(group + batch - 1, range.upperBound))
+                let prompts = try ks.map { k -> [Int32] in
+                    let text = try template.map { try builder.chat(query: ds.items[items[k]].text, template: $0) }
+                        ?? builder.plain(query: ds.items[items[k]].text)
+                    return template == nil ? tok.encode(text, addBOS: nil) : tok.encode(text, addBOS: false, parseSpecial: true)
+                }
+                for (k, r) in zip(ks, try gen.generate(prompts: prompts)) {
+                    part.append(item: items[k], text: r.text, parsed: r.parsed, predicted: r.predicted, unknown: r.unknownLabels.count,
+                                steps: r.steps.map { ($0.candidateLogits, $0.vocabLogSumExp, $0.generated) }, hidden: r.firstLabelHidden,
+                                attention: attention ? r.steps.map(\.attention) : nil)
+                    done += 1
+                    bar.advance(message: String(format: "%.2fs/item", Date().timeIntervalSince(start) / Double(done)))
+                }
             }
             return part
         }, write: { try $0.write(to: $1) }, ctx: ctx)

@@ -385,6 +385,34 @@ final class LabelsStageTests: XCTestCase {
         XCTAssertEqual(rows.first { $0.table == "6" && $0.column == "MFRC/1st Tokens" }?.n, n)
     }
 
+    /// Several answers decoded together give the answers decoded one at a time (same tokens, the
+    /// same step logits and first-label states up to float rounding), forced label steps included.
+    func testBatchedGenerationMatchesOneAtATime() throws {
+        let modelDir = dir + "/model"
+        try writeTinyChatModel(to: modelDir, seed: 17, userTokens: MFRC.labels + ["none"])
+        let lm = try loadModel(path: modelDir)
+        let tok = try Tokenizer.load(path: modelDir)
+        let prompt = LabelPrompt(noun: "moral foundations", labels: MFRC.labels,
+                                 demos: [(text: "we must care", labels: ["care"]), (text: "nothing", labels: [])])
+        let queries = ["be loyal", "fair is fair", "obey", "keep it clean and pure", "x"]
+        let prompts = queries.map { tok.encode(prompt.plain(query: $0), addBOS: nil) }
+        let one = try LabelGenerator(lm: lm, tok: tok, labels: MFRC.labels, maxNewTokens: 10)
+        let single = try prompts.map { try one.generate(prompt: $0) }
+        let many = try LabelGenerator(lm: lm, tok: tok, labels: MFRC.labels, maxNewTokens: 10).generate(prompts: prompts)
+        XCTAssertEqual(many.count, prompts.count)
+        for (a, b) in zip(single, many) {
+            XCTAssertEqual(a.tokens, b.tokens)
+            XCTAssertEqual(a.steps.count, b.steps.count)
+            for (x, y) in zip(a.steps, b.steps) {
+                XCTAssertEqual(x.generated, y.generated)
+                for (u, v) in zip(x.candidateLogits, y.candidateLogits) { XCTAssertEqual(u, v, accuracy: 1e-4) }
+            }
+            XCTAssertEqual(a.firstLabelHidden.count, b.firstLabelHidden.count)
+            for (u, v) in zip(a.firstLabelHidden, b.firstLabelHidden) { XCTAssertEqual(u, v, accuracy: 1e-4) }
+        }
+        XCTAssertTrue(single.allSatisfy { $0.tokens.count == 10 }, "ten greedy tokens each compared (a random model writes no answer)")
+    }
+
     func testLabelsSharingAFirstTokenAreRefusedByName() throws {
         let modelDir = dir + "/model"
         try writeTinyChatModel(to: modelDir)
