@@ -9,4 +9,5 @@ set -u
 cd "$(dirname "$0")/.."
 ART=${1:-results/artifacts}
 scripts/run-paperB.sh "$ART" || exit 1
-make -j2 BLAS_THREADS=1 ART="$ART" paperA
+# -k: a failing stage run does not stop the independent ones (make reports it at the end).
+make -k -j2 BLAS_THREADS=1 ART="$ART" paperA

@@ -25,7 +25,7 @@ public struct MethodsError: Error, CustomStringConvertible {
 /// one label wins all its comparisons have no finite minimiser without `ridge` > 0.
 public enum BradleyTerry {
     public static func fit(labels k: Int, comparisons: [PairwisePreference], reference: Int = 0, ridge: Double = 0,
-                           tol: Double = 1e-10, maxIterations: Int = 200) throws -> [Double] {
+                           tol: Double = 1e-8, maxIterations: Int = 200) throws -> [Double] {
         guard k >= 2 else { throw MethodsError("Bradley–Terry needs at least 2 labels, got \(k)") }
         guard (0..<k).contains(reference) else { throw MethodsError("Bradley–Terry: reference label \(reference) not in 0..<\(k)") }
         guard ridge >= 0, ridge.isFinite else { throw MethodsError("Bradley–Terry: ridge must be ≥ 0, got \(ridge)") }

@@ -41,7 +41,7 @@ struct Labels: ParsableCommand {
     @Option(help: "Generations artifact of `infer labels` on those splits.") var generations: String
     @Option(help: "Unary-breakdown artifact of `infer breakdown --kind unary` (adds Unary Breakdown).") var unary: String?
     @Option(help: "Binary-breakdown artifact of `infer breakdown --kind binary` (adds Binary Breakdown).") var binary: String?
-    @Option(name: .customLong("bt-ridge"), help: "Ridge of the Bradley–Terry fit (½·ridge·‖s‖², none's score fixed at 0).") var btRidge = 0.0
+    @Option(name: .customLong("bt-ridge"), help: "Ridge of the Bradley–Terry fit (½·ridge·‖s‖², none's score fixed at 0). The default is the paper's code's L2 (0.01·Σs²); with 0, answers near 0 or 1 can leave the fit without a finite optimum in reach.") var btRidge = 0.02
     @Option(help: "Paper A table of the summary rows (1: Llama3 70B's role, 5: 8B's).") var table = "1"
     @Flag(help: "The generations come from a supervised fine-tune: write its rows, SFT Outputs (hard predictions) and SFT Max-Over-Generations.") var sft = false
     @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
@@ -148,9 +148,13 @@ struct Labels: ParsableCommand {
                 let comparisons = try b.queries[item]!.map {
                     try LabelDistributionMethod.pairwisePreference(i: $0.first, j: $0.second, logitI: Double($0.logits[0]), logitJ: Double($0.logits[1]))
                 }
-                put("Binary Breakdown", multi
-                    ? try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: comparisons, ridge: btRidge)
-                    : try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: l, comparisons: comparisons, ridge: btRidge))
+                do {
+                    put("Binary Breakdown", multi
+                        ? try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: comparisons, ridge: btRidge)
+                        : try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: l, comparisons: comparisons, ridge: btRidge))
+                } catch {
+                    throw StageError.input(binary!, "item \(item) (\(data.dataset.items[item].id)): \(error)")
+                }
             }
         }
 

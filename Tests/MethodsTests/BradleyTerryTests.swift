@@ -72,3 +72,21 @@ final class BradleyTerryTests: XCTestCase {
         XCTAssertThrowsError(try BradleyTerry.fit(labels: 2, comparisons: [.init(i: 0, j: 2, pI: 0.5)]))
     }
 }
+
+/// A real case that once failed: SmolLM2's binary answers on a GoEmotions item, where "b" wins
+/// nearly every pair (P(a) ≈ 0.06–0.18). The optimum is finite; the fit must reach it with and
+/// without a ridge (a gradient tolerance tighter than double rounding allows stalled it).
+final class BradleyTerryRegressionTests: XCTestCase {
+    func testPositionBiasedPreferencesConverge() throws {
+        let p = [0.132, 0.1107, 0.1244, 0.1135, 0.1176, 0.1258, 0.1827, 0.0657, 0.0804, 0.0703, 0.0748, 0.0754, 0.1204, 0.0644,
+                 0.0573, 0.0576, 0.0644, 0.1081, 0.0699, 0.0729, 0.0783, 0.1217, 0.0836, 0.0939, 0.1283, 0.0658, 0.1, 0.1006]
+        var comparisons: [PairwisePreference] = [], k = 0
+        for i in 0..<8 { for j in (i + 1)..<8 { comparisons.append(PairwisePreference(i: i, j: j, pI: p[k])); k += 1 } }
+        for ridge in [0.0, 0.02] {
+            let s = try BradleyTerry.fit(labels: 8, comparisons: comparisons, reference: 7, ridge: ridge)
+            XCTAssertEqual(s[7], 0)
+            XCTAssertTrue(s.allSatisfy { $0.isFinite })
+            XCTAssertTrue(zip(s, s.dropFirst()).allSatisfy { $0 < $1 }, "later labels win: rising scores \(s)")
+        }
+    }
+}
