@@ -201,6 +201,14 @@ public struct LabelTaskSplits: Equatable {
                                probeTrain: try set("probe_train"), seed: s, shortfalls: short.isEmpty ? [] : short.components(separatedBy: "; "))
     }
 
+    /// The labels an answer about item `i` names (demonstrations, SFT targets): its majority labels
+    /// (share ≥ 0.5), or for a single-label task its most chosen label.
+    public func answerLabels(_ i: Int) -> [String] {
+        let p = dataset.items[i].proportions
+        let shown = dataset.multiLabel ? dataset.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]
+        return shown.map { dataset.labels[$0] }
+    }
+
     /// The items of a named set ("main_test", "multilabel_test", "demos", "train").
     public func indices(of set: String) throws -> [Int] {
         switch set {

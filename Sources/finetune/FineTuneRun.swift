@@ -91,10 +91,8 @@ func buildLabelRunData(_ cfg: FineTuneConfig, splits: LabelTaskSplits, splitsPat
     let template = try ChatTemplate.detect(for: tokenizer, architecture: architecture)
     let prompt = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: [], singleLabel: !ds.multiLabel)
     func item(_ i: Int) throws -> TokenizedClozeItem {
-        let p = ds.items[i].proportions
-        let gold = ds.multiLabel ? ds.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]
         let text = try prompt.chat(query: ds.items[i].text, template: template)
-        let reply = try PaperBPrompts.responseTokens(word: LabelPrompt.answer(gold.map { ds.labels[$0] }), tokenizer: tokenizer, template: template)
+        let reply = try PaperBPrompts.responseTokens(word: LabelPrompt.answer(splits.answerLabels(i)), tokenizer: tokenizer, template: template)
         return try TokenizedClozeItem(prompt: tokenizer.encode(text, addBOS: false, parseSpecial: true), targets: [reply], counts: [1])
     }
     return RunData(train: try train.map(item), validation: try val.map(item), mode: .expandedExamples)

@@ -67,10 +67,7 @@ struct BreakdownCommand: ParsableCommand {
         if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
         let n = min(limit ?? items.count, items.count)
         let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
-        let gold = data.demos.map { i -> [String] in
-            let p = ds.items[i].proportions
-            return (ds.multiLabel ? ds.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]).map { ds.labels[$0] }
-        }
+        let gold = data.demos.map(data.answerLabels)
         let demos = try BreakdownPrompt.demos(kind: kind, texts: data.demos.map { ds.items[$0].text }, gold: gold,
                                               labels: ds.labels, seed: UInt32(seed))
         let builder = BreakdownPrompt(kind: kind, demos: demos)

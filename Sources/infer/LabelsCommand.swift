@@ -73,11 +73,7 @@ struct LabelsCommand: ParsableCommand {
         let n = min(limit ?? items.count, items.count)
         let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
         // A demonstration shows its majority labels; a single-label item its most chosen label.
-        let demos = data.demos.map { i -> (text: String, labels: [String]) in
-            let p = ds.items[i].proportions
-            let shown = ds.multiLabel ? ds.labels.indices.filter { p[$0] >= 0.5 } : [p.indices.max { p[$0] < p[$1] }!]
-            return (text: ds.items[i].text, labels: shown.map { ds.labels[$0] })
-        }
+        let demos = data.demos.map { (text: ds.items[$0].text, labels: data.answerLabels($0)) }
         let builder = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: demos, singleLabel: !ds.multiLabel)
         ctx.setConfigText("command: labels\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\nmodel_label: \(label)\n"
                           + "prompt: \(prompt)\nshots: \(demos.count)\nmax_new_tokens: \(maxNewTokens)\n"
