@@ -27,3 +27,14 @@ public func gegluTanhForward(out: UnsafeMutablePointer<Float>, gate: UnsafePoint
 public func geluTanhForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int) {
     forEachChunk(N) { r in for i in r { out[i] = geluTanh(inp[i]) } }
 }
+
+/// Exact GELU with the error function: 0.5·x·(1 + erf(x/√2)). This is BERT's `hidden_act: "gelu"`
+/// (PyTorch's default `nn.GELU()`), not the tanh approximation above; the two differ by up to ~1e-3.
+@inlinable public func geluErf(_ x: Float) -> Float {
+    0.5 * x * (1 + erff(x * 0.7071067811865476))  // 1/√2
+}
+
+/// Plain exact GELU (BERT FFN): out[i] = geluErf(inp[i]) (out may alias inp).
+public func geluErfForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int) {
+    forEachChunk(N) { r in for i in r { out[i] = geluErf(inp[i]) } }
+}

@@ -38,6 +38,19 @@ public func geluTanhBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePoin
     forEachChunk(N) { r in for i in r { dinp[i] += dout[i] * geluTanhValueAndDerivative(inp[i]).1 } }
 }
 
+/// Backward of `geluErfForward` (out = 0.5·x·(1 + erf(x/√2)), exact GELU):
+///   d/dx = 0.5·(1 + erf(x/√2)) + x·φ(x),  φ(x) = exp(−x²/2)/√(2π)
+public func geluErfBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                            inp: UnsafePointer<Float>, N: Int) {
+    let invSqrt2: Float = 0.7071067811865476, invSqrt2Pi: Float = 0.3989422804014327
+    forEachChunk(N) { r in
+        for i in r {
+            let x = inp[i]
+            dinp[i] += dout[i] * (0.5 * (1 + erff(x * invSqrt2)) + x * invSqrt2Pi * expf(-0.5 * x * x))
+        }
+    }
+}
+
 /// Backward of `gegluTanhForward`, Gemma's gated MLP: out = gelu_tanh(gate) · up.
 public func gegluTanhBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                                   dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int) {
