@@ -279,11 +279,10 @@ finetune-bench: | build ## training throughput (full fine-tuning and LoRA) again
 paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
 
-paperA: $(BUILD_FIRST) ## paper A: §4 step analysis (Tables 4, 6, figures), Tables 1/5 baseline, test-time, probe and SFT rows, Table 2 (no BERT yet)
+paperA: $(BUILD_FIRST) ## paper A: §4 step analysis (Tables 4, 6, figures), Tables 1/5 baseline, test-time, supervised (BERT, probe, SFT) rows, Table 2
 	@test -n "$(A_MODELS)" || { echo "make paperA: no paper A experiment variables ($(EXPERIMENT_A_MK))" >&2; exit 2; }
 	$(MAKE) paperA-runs
 	$(MAKE) report
-	@echo "make paperA: the BERT baseline is not implemented yet (README, Status)"
 
 paperB-quick: ## paper B with one seed (42) for every row; the ablation with the same seed
 	$(MAKE) paperB B_SEEDS=42 B_ABL_SEED=42
@@ -347,17 +346,28 @@ $(PA)/$(1)/eval/probe-$(2).h5: $(PA)/$(1)/probe/$(2).h5 | $(BIN)/evaluate
 	  --seed $(A_SEED) --output $$@
 endef
 
+# The supervised BERT baseline (Demux): one per alignment dataset, its rows in every table in use.
+define a_bert_rules
+$(PA)/$(1)/bert/predictions.h5: $(A_BERT_CONFIG) $(PA)/$(1)/splits.h5 | $(BIN)/finetune
+	$$(TIMED) $(BIN)/finetune demux --config $(A_BERT_CONFIG) --splits $(PA)/$(1)/splits.h5 --model $(A_BERT_FILE) --seed $(A_SEED) \
+	  $$(A_LIMIT_ARG) --output $(PA)/$(1)/bert
+$(PA)/$(1)/eval/bert.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/bert/predictions.h5 | $(BIN)/evaluate
+	$$(TIMED) $(BIN)/evaluate supervised --splits $$< --predictions $$(word 2,$$^) --tables $(A_BERT_TABLES) --seed $(A_SEED) --output $$@
+endef
+
 $(foreach f,$(filter-out generated,$(sort $(foreach d,$(A_DATASETS),$(A_DIR_$(d))))),$(eval $(call a_data_dir_rule,$(f))))
 $(foreach d,$(A_DATASETS),$(eval $(call a_dataset_rules,$(d))))
 $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(eval $(call a_model_rules,$(d),$(m)))))
 A_STEP_EVALS  := $(foreach d,$(A_MULTI_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/steps-$(m).h5))
 A_LABEL_EVALS := $(foreach d,$(A_ALIGN_DATASETS),$(foreach m,$(A_MODELS),$(call a_label_eval,$(d),$(m))))
+$(if $(A_BERT_FILE),$(foreach d,$(A_ALIGN_DATASETS),$(eval $(call a_bert_rules,$(d)))))
+A_BERT_EVALS  := $(if $(A_BERT_FILE),$(foreach d,$(A_ALIGN_DATASETS),$(PA)/$(d)/eval/bert.h5))
 A_PROBE_EVALS := $(foreach d,$(A_PROBE_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
 # SFT (appendix A.5): the instruct models with an alignment table, on the multi-label alignment datasets.
 A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(PA)/$(d)/eval/sft-$(m).h5))))
 endif
 
-paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) $(A_SFT_EVALS) ## paper A's stage runs without the report (resumable per file)
+paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) $(A_SFT_EVALS) $(A_BERT_EVALS) ## paper A's stage runs without the report (resumable per file)
 prepare-paperA: $(foreach d,$(A_DATASETS),$(PA)/$(d)/splits.h5) ## paper A test sets and demonstrations of every dataset
 experiment-paperA: $(EXPERIMENT_A_MK) ## check pipeline/paperA.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_A_MK)

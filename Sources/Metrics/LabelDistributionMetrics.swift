@@ -125,3 +125,14 @@ public func microF1(human: [[Double]], predicted: [[Double]], threshold: Double 
     }
     return tp + fp + fn == 0 ? nil : 2 * Double(tp) / Double(2 * tp + fp + fn)
 }
+
+/// One example's NLL, L1 and example-F1 as paper A's tables score every method: the predicted
+/// probabilities clipped to [ε, 1 − ε] first (a saturated sigmoid or softmax gives exactly 0 or 1
+/// in double precision, which would make the NLL infinite), the Bernoulli NLL for multi-label
+/// tasks and the categorical one for single-label tasks.
+public func clippedAlignmentScores(human p: [Double], predicted q: [Double], multiLabel: Bool,
+                                   epsilon: Double) throws -> (nll: Double, l1: Double, f1: Double) {
+    let c = q.map { min(max($0, epsilon), 1 - epsilon) }
+    return (multiLabel ? try multiLabelNLL(human: p, predicted: c) : try singleLabelNLL(human: p, predicted: c),
+            try labelL1(human: p, predicted: c), try exampleF1(human: p, predicted: c))
+}

@@ -14,6 +14,15 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
     public var probeTrainSize: Int
     public var datasets: [Dataset]
     public var models: [Model]
+    /// The supervised BERT baseline of Tables 1/5 (appendix A.5), one per alignment dataset; nil: none.
+    public var supervised: Supervised?
+
+    public struct Supervised: Codable, Equatable, Sendable {
+        /// Hugging Face BERT folder.
+        public var model: String
+        /// `finetune demux` config (pipeline/finetune/paperA-demux.yaml).
+        public var config: String
+    }
 
     public struct Dataset: Codable, Equatable, Sendable {
         /// `prepare-splits labels --dataset` name, also the artifact folder.
@@ -37,7 +46,7 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case paper, seed, shots, datasets, models
+        case paper, seed, shots, datasets, models, supervised
         case mainTestSize = "main_test_size", multilabelTestSize = "multilabel_test_size", probeTrainSize = "probe_train_size"
     }
 
@@ -94,6 +103,15 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
             tables[m.table] = m.label
         }
         guard Set(models.map(\.key)).count == models.count else { throw fail("models", "two models share a key") }
+        if let s = supervised {
+            guard !s.model.isEmpty, !s.model.contains(" ") else { throw fail("supervised.model", "must be a path without spaces") }
+            guard s.config.hasSuffix(".yaml") || s.config.hasSuffix(".yml") || s.config.hasSuffix(".json"), !s.config.contains(" ") else {
+                throw fail("supervised.config", "must be a YAML or JSON file path without spaces")
+            }
+            guard models.contains(where: { $0.table != "none" }) else {
+                throw fail("supervised", "its rows go into the tables of the models (1, 5): no model has a table")
+            }
+        }
     }
 
     /// The Make variables of the paper A rules.
@@ -110,6 +128,9 @@ public struct PaperAExperiment: Codable, Equatable, Sendable {
             ("A_MODELS", models.map(\.key).joined(separator: " ")),
             ("A_ALIGN_MODELS", models.filter { $0.table != "none" }.map(\.key).joined(separator: " ")),
         ]
+        // The BERT rows go into every alignment table in use (the paper prints the same ones in 1 and 5).
+        lines += [("A_BERT_FILE", supervised?.model ?? ""), ("A_BERT_CONFIG", supervised?.config ?? ""),
+                  ("A_BERT_TABLES", Array(Set(models.map(\.table)).subtracting(["none"])).sorted().joined(separator: ","))]
         for d in datasets { lines.append(("A_DIR_\(d.key)", d.dir)) }
         for m in models {
             lines += [("A_FILE_\(m.key)", m.file), ("A_LABEL_\(m.key)", m.label), ("A_PROMPT_\(m.key)", m.prompt),

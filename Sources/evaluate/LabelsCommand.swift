@@ -174,10 +174,7 @@ struct Labels: ParsableCommand {
             for i in 0..<n where scored[m][i] {
                 // Probabilities of exactly 0 or 1 (a saturated sigmoid in double precision) would
                 // make the NLL infinite: every method is scored on q clipped to [ε, 1 − ε].
-                let q = predicted[m][i].map { min(max($0, epsilon), 1 - epsilon) }
-                nll[i] = multi ? try multiLabelNLL(human: human[i], predicted: q) : try singleLabelNLL(human: human[i], predicted: q)
-                l1[i] = try labelL1(human: human[i], predicted: q)
-                f1[i] = try exampleF1(human: human[i], predicted: q)
+                (nll[i], l1[i], f1[i]) = try clippedAlignmentScores(human: human[i], predicted: predicted[m][i], multiLabel: multi, epsilon: epsilon)
             }
             perExample.append([nll, l1, f1])
             for (metric, values) in [("NLL", nll), ("L1", l1), ("F1", f1)] {

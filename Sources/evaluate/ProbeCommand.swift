@@ -61,10 +61,8 @@ struct ProbeEval: ParsableCommand {
         if table != "none" {
             var nll: [Double] = [], l1: [Double] = [], f1: [Double] = []
             for i in 0..<n {
-                let q = p.probabilities[0][i].map { min(max($0, epsilon), 1 - epsilon) }
-                nll.append(try multiLabelNLL(human: p.targets[0][i], predicted: q))
-                l1.append(try labelL1(human: p.targets[0][i], predicted: q))
-                f1.append(try exampleF1(human: p.targets[0][i], predicted: q))
+                let s = try clippedAlignmentScores(human: p.targets[0][i], predicted: p.probabilities[0][i], multiLabel: true, epsilon: epsilon)
+                nll.append(s.nll); l1.append(s.l1); f1.append(s.f1)
             }
             rows += [try summary(table, "Linear Probing", "\(column)/NLL", nll), try summary(table, "Linear Probing", "\(column)/L1", l1),
                      try summary(table, "Linear Probing", "\(column)/F1", f1)]

@@ -31,27 +31,15 @@ struct BreakdownCommand: ParsableCommand {
             """)
 
     @Option(help: "unary | binary") var kind: String
-    @Option(help: "Splits artifact of `prepare-splits labels`.") var splits: String
-    @Option(help: "main_test | multilabel_test | train | probe_train") var set = "main_test"
-    @Option(help: "GGUF file or Hugging Face model directory.") var model: String
-    @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
-    @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
-    @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
+    @OptionGroup var task: LabelTaskOptions
     @Option(help: "Seed of the demonstrations' labels and pairs.") var seed = 42
-    @Flag(name: .customLong("keep-chunks"), help: "Keep the chunk folder after assembling (debugging, resume tests).") var keepChunks = false
     @Option(name: .customLong("chunk-size"), help: "Items per resumable chunk.") var chunkSize = 10
     @Flag(name: .customLong("one-at-a-time"), help: "Score an item's prompts one by one instead of as one batch (measures the batching).") var oneAtATime = false
     /// An item's prompts go through the model together unless --one-at-a-time (kept to measure the gain).
     var batched: Bool { !oneAtATime }
-    @Option(help: "Output HDF5 artifact.") var output: String
 
     func validate() throws {
         guard BreakdownKind(rawValue: kind) != nil else { throw ValidationError("--kind must be unary or binary, not '\(kind)'") }
-        guard ["plain", "chat"].contains(prompt) else { throw ValidationError("--prompt must be plain or chat, not '\(prompt)'") }
-        guard ["main_test", "multilabel_test", "train", "probe_train"].contains(set) else {
-            throw ValidationError("--set must be main_test, multilabel_test, train or probe_train, not '\(set)'")
-        }
-        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         guard seed >= 0 && seed <= Int(UInt32.max) else { throw ValidationError("--seed must be in 0...\(UInt32.max)") }
     }
@@ -59,24 +47,17 @@ struct BreakdownCommand: ParsableCommand {
     func run() throws {
         let kind = BreakdownKind(rawValue: self.kind)!
         let ctx = StageContext(stage: "infer", seed: seed)
-        try ctx.addInput(splits)
-        try ctx.addInputs(try modelFiles(model))
-        let data = try LabelTaskSplits.read(path: splits)
+        let (data, items, n) = try task.openItems(ctx: ctx)
         let ds = data.dataset
-        let items = try data.indices(of: set)
-        if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
-        let n = min(limit ?? items.count, items.count)
-        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let (set, model, prompt, label) = (task.set, task.model, task.prompt, task.label)
         let gold = data.demos.map(data.answerLabels)
         let demos = try BreakdownPrompt.demos(kind: kind, texts: data.demos.map { ds.items[$0].text }, gold: gold,
                                               labels: ds.labels, seed: UInt32(seed))
         let builder = BreakdownPrompt(kind: kind, demos: demos)
         ctx.setConfigText("command: breakdown\nkind: \(kind.rawValue)\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\n"
-                          + "model_label: \(label)\nprompt: \(prompt)\nshots: \(demos.count)\nlimit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\n")
+                          + "model_label: \(label)\nprompt: \(prompt)\nshots: \(demos.count)\nlimit: \(task.limit.map(String.init) ?? "none")\nseed: \(seed)\n")
 
-        let lm = try loadModel(path: model)
-        let tok = try Tokenizer.load(path: model)
-        let template = prompt == "chat" ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
+        let (lm, tok, template) = try task.loadModelAndTemplate()
         let scorer = try ChoiceScorer(lm: lm, tok: tok, answers: kind.answers.map { template == nil ? " " + $0 : $0 })
         let candidates = ds.labels + ["none"]
         // Binary: every pair of labels and, for multi-label tasks, "none" (single-label tasks have no
@@ -85,13 +66,12 @@ struct BreakdownCommand: ParsableCommand {
         let pairs: [(Int, Int)] = kind == .unary ? ds.labels.indices.map { ($0, -1) }
             : (0..<players).flatMap { i in ((i + 1)..<players).map { (i, $0) } }
         var out = BreakdownScores(candidates: candidates, answers: kind.answers,
-                                  attributes: ["kind": kind.rawValue, "dataset": ds.name, "set": set, "model_label": label,
-                                               "model_path": model, "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),
-                                               "prompt_style": prompt, "shots": String(demos.count), "instruction": kind.instruction])
-        let settings = "format: infer-breakdown-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
+                                  attributes: try task.attributes(dataset: ds.name, ctx: ctx).merging([
+                                               "kind": kind.rawValue, "shots": String(demos.count), "instruction": kind.instruction]) { $1 })
+        let settings = "format: infer-breakdown-chunk/1\nsplits_sha256: \(ctx.inputHashes[task.splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
             + "kind: \(kind.rawValue)\nset: \(set)\nprompt: \(prompt)\nseed: \(seed)\nbatched: \(batched)\n"
             + "blas: threads \(blasThreads), core \(openBLASCore())\n"
-        let chunks = ItemChunks<BreakdownScores>(command: "breakdown", output: output, count: n, size: chunkSize,
+        let chunks = ItemChunks<BreakdownScores>(command: "breakdown", output: task.output, count: n, size: chunkSize,
                                                  configHash: SHA256.hexDigest(settings))
         let header = out
         let bar = ProgressBar(total: n, label: "\(kind.rawValue) \(ds.name) \(label)")
@@ -121,9 +101,9 @@ struct BreakdownCommand: ParsableCommand {
         }, write: { try $0.write(to: $1) }, ctx: ctx)
         bar.finish()
         for p in parts { out.append(contentsOf: p) }
-        try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
-        if !keepChunks { chunks.removeChunks() }
-        print("\(output): \(n) items of \(ds.name) \(set) × \(pairs.count) \(kind.rawValue) prompts, "
+        try ctx.writeArtifact(to: task.output) { w in try out.write(to: w) }
+        if !task.keepChunks { chunks.removeChunks() }
+        print("\(task.output): \(n) items of \(ds.name) \(set) × \(pairs.count) \(kind.rawValue) prompts, "
               + (done > 0 ? String(format: "%.2f s per item computed", Date().timeIntervalSince(start) / Double(done)) : "all chunks reused"))
     }
 }

@@ -37,26 +37,14 @@ struct LabelsCommand: ParsableCommand {
                        --output results/artifacts/paperA/mfrc/labels/smollm2.h5
             """)
 
-    @Option(help: "Splits artifact of `prepare-splits labels`.") var splits: String
-    @Option(help: "main_test | multilabel_test | train | probe_train") var set = "main_test"
-    @Option(help: "GGUF file or Hugging Face model directory.") var model: String
-    @Option(name: .customLong("model-label"), help: "Model name for tables (default: the file name).") var modelLabel: String?
-    @Option(help: "plain (base models) | chat (instruct models)") var prompt = "plain"
+    @OptionGroup var task: LabelTaskOptions
     @Option(name: .customLong("max-new-tokens"), help: "Longest answer.") var maxNewTokens = 64
-    @Option(help: "Only the first N items of the set (quick runs, tests).") var limit: Int?
     @Option(help: "Run seed (recorded; greedy decoding draws nothing).") var seed = 42
-    @Flag(name: .customLong("keep-chunks"), help: "Keep the chunk folder after assembling (debugging, resume tests).") var keepChunks = false
     @Option(name: .customLong("chunk-size"), help: "Items per resumable chunk.") var chunkSize = 25
     @Option(help: "Answers decoded together (one batched forward pass per token; 1 = one at a time). With --attention they run one at a time.") var batch = 8
     @Flag(help: "Record paper A's Table 6: the attention (mean over layers and heads) the rows that produce the 2nd+ label steps pay to the prompt, the answer and the earlier first label tokens.") var attention = false
-    @Option(help: "Output HDF5 artifact.") var output: String
 
     func validate() throws {
-        guard ["plain", "chat"].contains(prompt) else { throw ValidationError("--prompt must be plain or chat, not '\(prompt)'") }
-        guard ["main_test", "multilabel_test", "train", "probe_train"].contains(set) else {
-            throw ValidationError("--set must be main_test, multilabel_test, train or probe_train, not '\(set)'")
-        }
-        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1") }
         guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard maxNewTokens >= 4 else { throw ValidationError("--max-new-tokens must be at least 4") }
@@ -64,38 +52,30 @@ struct LabelsCommand: ParsableCommand {
 
     func run() throws {
         let ctx = StageContext(stage: "infer", seed: seed)
-        try ctx.addInput(splits)
-        try ctx.addInputs(try modelFiles(model))
-        let data = try LabelTaskSplits.read(path: splits)
+        let (data, items, n) = try task.openItems(ctx: ctx)
         let ds = data.dataset
-        let items = try data.indices(of: set)
-        if items.isEmpty { throw StageError.input(splits, "set \(set) is empty") }
-        let n = min(limit ?? items.count, items.count)
-        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let (set, model, prompt, label) = (task.set, task.model, task.prompt, task.label)
         // A demonstration shows its majority labels; a single-label item its most chosen label.
         let demos = data.demos.map { (text: ds.items[$0].text, labels: data.answerLabels($0)) }
         let builder = LabelPrompt(noun: LabelPrompt.noun(dataset: ds.name), labels: ds.labels, demos: demos, singleLabel: !ds.multiLabel)
         ctx.setConfigText("command: labels\ndataset: \(ds.name)\nset: \(set)\nmodel: \(model)\nmodel_label: \(label)\n"
                           + "prompt: \(prompt)\nshots: \(demos.count)\nmax_new_tokens: \(maxNewTokens)\n"
-                          + "limit: \(limit.map(String.init) ?? "none")\nseed: \(seed)\ndecoding: greedy\nattention: \(attention)\n")
+                          + "limit: \(task.limit.map(String.init) ?? "none")\nseed: \(seed)\ndecoding: greedy\nattention: \(attention)\n")
 
-        let lm = try loadModel(path: model)
-        let tok = try Tokenizer.load(path: model)
-        let template = prompt == "chat" ? try ChatTemplate.detect(for: tok, architecture: lm.config.architecture.rawValue) : nil
+        let (lm, tok, template) = try task.loadModelAndTemplate()
         let gen = try LabelGenerator(lm: lm, tok: tok, labels: ds.labels, maxNewTokens: maxNewTokens, recordAttention: attention)
         var out = LabelGenerations(candidates: ds.labels + ["none"], candidateTokens: gen.candidateTokens,
                                    hiddenSize: lm.config.dModel,
-                                   attributes: ["dataset": ds.name, "set": set, "model_label": label, "model_path": model,
-                                                "model_sha256": try modelSHA256(model, fileHashes: ctx.inputHashes),
-                                                "prompt_style": prompt, "instruction": builder.instruction,
+                                   attributes: try task.attributes(dataset: ds.name, ctx: ctx).merging([
+                                                "instruction": builder.instruction,
                                                 "shots": String(demos.count), "max_new_tokens": String(maxNewTokens),
-                                                "attention": attention ? "recorded" : "not recorded"])
+                                                "attention": attention ? "recorded" : "not recorded"]) { $1 })
         // Resumable: chunks of items, each computed from an empty prefix cache. What changes a
         // chunk: the inputs, the prompt and decoding settings, the BLAS setup (last bits).
-        let settings = "format: infer-labels-chunk/1\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
+        let settings = "format: infer-labels-chunk/1\nsplits_sha256: \(ctx.inputHashes[task.splits]!)\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
             + "set: \(set)\nprompt: \(prompt)\nmax_new_tokens: \(maxNewTokens)\nattention: \(attention)\nbatch: \(attention ? 1 : batch)\n"
             + "blas: threads \(blasThreads), core \(openBLASCore())\n"
-        let chunks = ItemChunks<LabelGenerations>(command: "labels", output: output, count: n, size: chunkSize,
+        let chunks = ItemChunks<LabelGenerations>(command: "labels", output: task.output, count: n, size: chunkSize,
                                                   configHash: SHA256.hexDigest(settings))
         let header = out
         let bar = ProgressBar(total: n, label: "labels \(ds.name) \(label)")
@@ -124,11 +104,11 @@ struct LabelsCommand: ParsableCommand {
         }, write: { try $0.write(to: $1) }, ctx: ctx)
         bar.finish()
         for p in parts { out.append(contentsOf: p) }
-        try ctx.writeArtifact(to: output) { w in try out.write(to: w) }
-        if !keepChunks { chunks.removeChunks() }
+        try ctx.writeArtifact(to: task.output) { w in try out.write(to: w) }
+        if !task.keepChunks { chunks.removeChunks() }
         let parsed = out.parsed.filter { $0 }.count
         let withStep = (0..<n).filter { out.stepOffset[$0 + 1] > out.stepOffset[$0] }.count
-        print("\(output): \(n) items of \(ds.name) \(set), \(parsed) answers parsed, \(withStep) with a label step, "
+        print("\(task.output): \(n) items of \(ds.name) \(set), \(parsed) answers parsed, \(withStep) with a label step, "
               + "\(out.stepGenerated.count) label steps, "
               + (done > 0 ? String(format: "%.2f s per item computed", Date().timeIntervalSince(start) / Double(done)) : "all chunks reused"))
     }

@@ -7,8 +7,7 @@ import XCTest
 /// file → Make variables → splits → answers, breakdowns → evaluations → report.
 final class MakePaperATests: XCTestCase {
     func testMakePaperARunsEveryStageAndWritesTheReport() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("no make") }
-        for stage in ["prepare-splits", "infer", "evaluate", "report"] {
+        for stage in ["prepare-splits", "infer", "finetune", "evaluate", "report"] {
             guard FileManager.default.isExecutableFile(atPath: Stages.productsDirectory.appendingPathComponent(stage).path) else {
                 throw XCTSkip("\(stage) not built")
             }
@@ -19,6 +18,23 @@ final class MakePaperATests: XCTestCase {
         let model = dir + "/tiny"
         try writeTinyChatModel(to: model, seed: 3, userTokens: ["care", "proportionality", "equality", "purity", "authority", "loyalty", "none"])
         _ = try LabelsStageTests.writeMFRC(in: dir + "/data/mfrc-fixture", rows: 100)
+        try writeTinyBert(to: dir + "/bert", words: DemuxStageTests.mfrcWords)
+        try """
+            model: unused
+            splits: unused
+            output: unused
+            train_size: 0
+            validation_size: 5
+            max_length: 48
+            targets: majority
+            intra_loss_coef: 0.2
+            dropout: 0.1
+            optimizer: {lr: 1.0e-3, betas: [0.9, 0.999], eps: 1.0e-8, weight_decay: 0.01}
+            batch_size: 8
+            epochs: 2
+            patience: 2
+            seed: 1
+            """.write(toFile: dir + "/demux.yaml", atomically: true, encoding: .utf8)
         let experiment = dir + "/paperA.yaml"
         try """
             paper: A
@@ -32,24 +48,15 @@ final class MakePaperATests: XCTestCase {
             models:
               - {key: chat, file: \(model), label: Tiny-Chat, prompt: chat, table: "5"}
               - {key: plain, file: \(model), label: Tiny-Plain, prompt: plain, table: none}
+            supervised: {model: \(dir)/bert, config: \(dir)/demux.yaml}
             """.write(toFile: experiment, atomically: true, encoding: .utf8)
         let art = dir + "/artifacts", results = dir + "/results"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-        p.currentDirectoryURL = Stages.packageRoot
-        p.arguments = ["--no-print-directory", "paperA", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
-                       "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_A=\(experiment)", "A_DATA_ROOT=\(dir)/data"]
-        var env = ProcessInfo.processInfo.environment
-        env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
-        p.environment = env
-        let log = dir + "/make.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = fh; p.standardError = fh
-        try p.run(); p.waitUntilExit(); try fh.close()
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        XCTAssertEqual(p.terminationStatus, 0, String(output.suffix(4000)))
-        if p.terminationStatus != 0 { return }
+        let vars = ["NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)", "ART=\(art)", "RESULTS=\(results)",
+                    "EXPERIMENT_A=\(experiment)", "A_DATA_ROOT=\(dir)/data"]
+        let run = try Stages.make(["paperA"] + vars, log: dir + "/make.log")
+        let output = run.stdout
+        XCTAssertEqual(run.status, 0, String(output.suffix(4000)))
+        if run.status != 0 { return }
 
         let fm = FileManager.default
         for f in ["paperA.mk", "paperA/mfrc/splits.h5", "paperA/mfrc/labels/chat-main_test.h5", "paperA/mfrc/labels/chat-multilabel_test.h5",
@@ -57,7 +64,7 @@ final class MakePaperATests: XCTestCase {
                   "paperA/mfrc/eval/steps-chat.h5", "paperA/mfrc/eval/steps-plain.h5", "paperA/mfrc/labels/plain-multilabel_test.h5",
                   "paperA/mfrc/labels/chat-probe_train.h5", "paperA/mfrc/probe/chat.h5", "paperA/mfrc/eval/probe-chat.h5",
                   "paperA/mfrc/eval/probe-plain.h5", "paperA/mfrc/sft/chat/model/finetuned.json", "paperA/mfrc/labels/chat-sft-main_test.h5",
-                  "paperA/mfrc/eval/sft-chat.h5"] {
+                  "paperA/mfrc/eval/sft-chat.h5", "paperA/mfrc/bert/predictions.h5", "paperA/mfrc/eval/bert.h5"] {
             XCTAssertTrue(fm.fileExists(atPath: art + "/" + f), "missing artifact \(f)")
         }
         XCTAssertFalse(fm.fileExists(atPath: art + "/paperA/mfrc/eval/labels-plain.h5"), "table: none runs §4 only")
@@ -68,20 +75,14 @@ final class MakePaperATests: XCTestCase {
         let table5 = try String(contentsOfFile: results + "/paperA/table5.csv", encoding: .utf8)
         // (Compare-to-None needs a label step, which a random model's answers rarely have: its row is
         // there only for items with one, and missing.csv lists the cell otherwise.)
-        for method in ["Hard Predictions", "Max-Over-Generations", "Unary Breakdown", "Binary Breakdown", "SFT Outputs", "SFT Max-Over-Generations"] {
+        for method in ["Hard Predictions", "Max-Over-Generations", "Unary Breakdown", "Binary Breakdown", "SFT Outputs", "SFT Max-Over-Generations", "BERT"] {
             XCTAssertTrue(table5.contains(",5,\(method),MFRC/NLL,"), "table5 lacks \(method):\n\(table5)")
         }
         let figures = try String(contentsOfFile: results + "/paperA/figures.csv", encoding: .utf8)
         XCTAssertTrue(figures.contains("fig6_multilabel_rate,written"), figures)
 
         // Nothing is redone on a second run.
-        let again = Process()
-        again.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-        again.currentDirectoryURL = Stages.packageRoot
-        again.arguments = ["--no-print-directory", "-q", "paperA-runs", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
-                           "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_A=\(experiment)", "A_DATA_ROOT=\(dir)/data"]
-        again.environment = env
-        try again.run(); again.waitUntilExit()
-        XCTAssertEqual(again.terminationStatus, 0, "make -q paperA-runs: everything is up to date")
+        let again = try Stages.make(["-q", "paperA-runs"] + vars, log: dir + "/make-q.log")
+        XCTAssertEqual(again.status, 0, "make -q paperA-runs: everything is up to date")
     }
 }

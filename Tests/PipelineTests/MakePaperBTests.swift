@@ -10,7 +10,6 @@ import XCTest
 /// experiment file and the stages are tested together, the way `make paperB` runs them.
 final class MakePaperBTests: XCTestCase {
     func testMakePaperBQuickRunsEveryStageAndWritesTheReport() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("no make") }
         for stage in ["prepare-splits", "infer", "finetune", "evaluate", "report"] {
             guard FileManager.default.isExecutableFile(atPath: Stages.productsDirectory.appendingPathComponent(stage).path) else {
                 throw XCTSkip("\(stage) not built")
@@ -87,23 +86,12 @@ final class MakePaperBTests: XCTestCase {
         let provo = dir + "/cloze_small.tsv", webq = dir + "/webquestions_small.json"
         try FileManager.default.copyItem(atPath: Stages.fixture("cloze_small.tsv"), toPath: provo)
         try FileManager.default.copyItem(atPath: Stages.fixture("webquestions_small.json"), toPath: webq)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-        p.currentDirectoryURL = Stages.packageRoot
-        p.arguments = ["--no-print-directory", "paperB-quick", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)",
-                       "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_B=\(experiment)", "FT_CONFIG_DIR=\(ftDir)",
-                       "PROVO_TSV=\(provo)", "WEBQ_JSON=\(webq)"]
-        var env = ProcessInfo.processInfo.environment
-        env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
-        p.environment = env
-        let log = dir + "/make.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = fh; p.standardError = fh
-        try p.run(); p.waitUntilExit(); try fh.close()
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        XCTAssertEqual(p.terminationStatus, 0, String(output.suffix(4000)))
-        if p.terminationStatus != 0 { return }
+        let vars = ["NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)", "ART=\(art)", "RESULTS=\(results)", "EXPERIMENT_B=\(experiment)",
+                    "FT_CONFIG_DIR=\(ftDir)", "PROVO_TSV=\(provo)", "WEBQ_JSON=\(webq)"]
+        let run = try Stages.make(["paperB-quick"] + vars, log: dir + "/make.log")
+        let output = run.stdout
+        XCTAssertEqual(run.status, 0, String(output.suffix(4000)))
+        if run.status != 0 { return }
 
         // paperB-quick = one seed (42) for every row, the ablation with it too.
         let fm = FileManager.default
@@ -177,16 +165,9 @@ final class MakePaperBTests: XCTestCase {
         ledgerHandle.seekToEndOfFile()
         ledgerHandle.write(Data("\(target)\t2026-01-01T00:00:00Z\t1000.0\tinterrupted\t1\n".utf8))
         try ledgerHandle.close()
-        let status = Process()
-        status.executableURL = p.executableURL; status.currentDirectoryURL = p.currentDirectoryURL
-        status.arguments = ["--no-print-directory", "status-paperB"] + p.arguments!.filter { $0 != "--no-print-directory" && $0 != "paperB-quick" }
-        status.environment = env
-        let statusOut = Pipe()
-        status.standardOutput = statusOut
-        try status.run()
-        let statusText = String(decoding: statusOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        status.waitUntilExit()
-        XCTAssertEqual(status.terminationStatus, 0, statusText)
+        let status = try Stages.make(["status-paperB"] + vars, log: dir + "/status.log")
+        let statusText = status.stdout
+        XCTAssertEqual(status.status, 0, statusText)
         let line = try XCTUnwrap(statusText.split(separator: "\n").first { $0.contains("× finetune b-mul ") }, statusText)
         XCTAssertTrue(line.contains(" 1 × finetune b-mul"), String(line))   // seed 123 to go
         XCTAssertTrue(line.contains("(mean \(Int((1000 + finished).rounded())) s per run"), "\(line) (finished part \(finished) s)")
@@ -198,21 +179,14 @@ final class MakePaperBTests: XCTestCase {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             try bytes.write(to: URL(fileURLWithPath: path))
         }
-        let again = Process()
-        again.executableURL = p.executableURL; again.currentDirectoryURL = p.currentDirectoryURL
-        again.arguments = ["-q"] + p.arguments!.filter { $0 != "--no-print-directory" && $0 != "paperB-quick" }
-            + ["B_SEEDS=42", "B_ABL_SEED=42", "eval-base", "eval-ft", "eval-ablation", "eval-qa"]
-        again.environment = env
-        try again.run(); again.waitUntilExit()
-        XCTAssertEqual(again.terminationStatus, 0, "make -q: every paper B target is up to date")
+        let upToDate = ["-q"] + vars + ["B_SEEDS=42", "B_ABL_SEED=42", "eval-base", "eval-ft", "eval-ablation", "eval-qa"]
+        let again = try Stages.make(upToDate, log: dir + "/make-q.log")
+        XCTAssertEqual(again.status, 0, "make -q: every paper B target is up to date")
 
         // Changed bytes do count: the splits and everything after them are out of date.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: provo))
         handle.seekToEndOfFile(); handle.write(Data("\n".utf8)); try handle.close()
-        let changed = Process()
-        changed.executableURL = p.executableURL; changed.currentDirectoryURL = p.currentDirectoryURL
-        changed.arguments = again.arguments; changed.environment = env
-        try changed.run(); changed.waitUntilExit()
-        XCTAssertNotEqual(changed.terminationStatus, 0, "make -q after the Provo file changed")
+        let changed = try Stages.make(upToDate, log: dir + "/make-q2.log")
+        XCTAssertNotEqual(changed.status, 0, "make -q after the Provo file changed")
     }
 }

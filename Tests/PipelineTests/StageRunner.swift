@@ -46,6 +46,26 @@ enum Stages {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs the repository's Makefile (`make --no-print-directory ARGS`) from the package root, without
+    /// the MAKEFLAGS of an outer make (CI runs the tests under `make test`). Its stdout and stderr go
+    /// together to `log` (kept for a failing test's message) and come back as `stdout`.
+    static func make(_ arguments: [String], log: String) throws -> Result {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("no make") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+        p.currentDirectoryURL = packageRoot
+        p.arguments = ["--no-print-directory"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
+        p.environment = env
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let fh = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = fh; p.standardError = fh
+        try p.run(); p.waitUntilExit(); try fh.close()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return Result(status: p.terminationStatus, stdout: output, stderr: "")
+    }
+
     /// A fresh temporary folder for one test.
     static func tempDir() throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("distlab-pipeline-\(UUID().uuidString)").path

@@ -14,7 +14,8 @@ final class PaperAExperimentTests: XCTestCase {
         let vars = e.makeVariables(source: "pipeline/paperA.yaml")
         for line in ["A_SEED = 42", "A_SHOTS = 10", "A_MAIN_SIZE = 200", "A_DATASETS = semeval boxes goemotions mfrc hs-brexit md-agreement",
                      "A_ALIGN_DATASETS = goemotions mfrc hs-brexit md-agreement", "A_MULTI_DATASETS = semeval boxes goemotions mfrc", "A_PROBE_DATASETS = semeval goemotions mfrc", "A_MODELS = smollm2 qwen gemma3", "A_TABLE_qwen = 1",
-                     "A_TABLE_smollm2 = 5", "A_PROMPT_gemma3 = plain", "A_DIR_semeval = semeval2018_ec", "A_PROBE_TRAIN = 500"] {
+                     "A_TABLE_smollm2 = 5", "A_PROMPT_gemma3 = plain", "A_DIR_semeval = semeval2018_ec", "A_PROBE_TRAIN = 500",
+                     "A_BERT_FILE = models/all-MiniLM-L6-v2", "A_BERT_CONFIG = pipeline/finetune/paperA-demux.yaml", "A_BERT_TABLES = 1,5"] {
             XCTAssertTrue(vars.contains(line + "\n"), "missing: \(line)\n\(vars)")
         }
     }
@@ -32,6 +33,7 @@ final class PaperAExperimentTests: XCTestCase {
             ("prompt: chat, table: \"1\"", "prompt: chat, table: \"5\"", "models[1].table"),
             ("paper: A", "paper: B2", "paper"),
             ("probe_train_size: 500", "probe_train_size: 1", "probe_train_size"),
+            ("config: pipeline/finetune/paperA-demux.yaml", "config: pipeline/finetune/paperA-demux.txt", "supervised.config"),
         ]
         for (from, to, key) in cases {
             XCTAssertTrue(text.contains(from), from)

@@ -16,12 +16,18 @@ public enum Checkpoint {
 
     public static func save(_ trainer: DecoderTrainer, optimizer: AdamW, directory: String,
                             metadata: [String: String] = [:]) throws {
+        try save(parameters: trainer.trainableParameters, optimizer: optimizer, directory: directory, metadata: metadata)
+    }
+
+    /// The same for any list of trainable parameters (the decoder trainer's, or an encoder
+    /// classifier's): names must be unique, the order is the optimiser's.
+    public static func save(parameters params: [Parameter], optimizer: AdamW, directory: String,
+                            metadata: [String: String] = [:]) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw TrainingError("checkpoint \(directory): cannot create directory (\(error.localizedDescription))")
         }
-        let params = trainer.trainableParameters
         let tensors = params.map { SafetensorsWriter.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
         try SafetensorsWriter.write(tensors, metadata: metadata, to: directory + "/" + trainableFile)
         var state: [SafetensorsWriter.Tensor] = []
@@ -41,8 +47,13 @@ public enum Checkpoint {
     /// caller metadata. Every tensor must be present with the saved shape.
     @discardableResult
     public static func load(_ trainer: DecoderTrainer, optimizer: AdamW, directory: String) throws -> [String: String] {
+        try load(parameters: trainer.trainableParameters, optimizer: optimizer, directory: directory)
+    }
+
+    /// `load` for the parameter list given to `save(parameters:…)`.
+    @discardableResult
+    public static func load(parameters params: [Parameter], optimizer: AdamW, directory: String) throws -> [String: String] {
         let weightsFile = try SafetensorsFile(path: directory + "/" + trainableFile)
-        let params = trainer.trainableParameters
         for p in params {
             guard weightsFile.has(p.name) else {
                 throw ModelFileError(path: weightsFile.path, message: "missing tensor \(p.name)")
