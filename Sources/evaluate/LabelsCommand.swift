@@ -44,11 +44,7 @@ struct Labels: ParsableCommand {
     @Option(name: .customLong("bt-ridge"), help: "Ridge of the Bradley–Terry fit (½·ridge·‖s‖², none's score fixed at 0). The default is the paper's code's L2 (0.01·Σs²); with 0, answers near 0 or 1 can leave the fit without a finite optimum in reach.") var btRidge = 0.02
     @Option(help: "Paper A table of the summary rows (1: Llama3 70B's role, 5: 8B's).") var table = "1"
     @Flag(help: "The generations come from a supervised fine-tune: write its rows, SFT Outputs (hard predictions) and SFT Max-Over-Generations.") var sft = false
-    @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
-    @Option(help: "ε of hard predictions and of the max-over-generations floor.") var epsilon = 1e-8
-    @Option(help: "Bootstrap resamples for the 95% CIs (0: none).") var bootstrap = 1000
-    @Option(help: "Seed of the bootstrap.") var seed = 42
-    @Option(help: "Output HDF5 artifact.") var output: String
+    @OptionGroup var scoring: PaperAScoringOptions
 
     static let baseMethods = ["Compare-to-None", "Hard Predictions", "Max-Over-Generations"]
     static let datasetNames = ["goemotions": "GoEmotions", "mfrc": "MFRC", "semeval": "SemEval",
@@ -85,8 +81,7 @@ struct Labels: ParsableCommand {
     }
 
     func run() throws {
-        guard epsilon > 0 && epsilon < 0.5 else { throw StageError.usage("--epsilon must be in (0, 0.5)") }
-        guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
+        let (epsilon, bootstrap, seed, output) = (scoring.epsilon, scoring.bootstrap, scoring.seed, scoring.output)
         let ctx = StageContext(stage: "evaluate", seed: seed)
         try ctx.addInputs([splits, generations] + [unary, binary].compactMap { $0 })
         let data = try LabelTaskSplits.read(path: splits)
@@ -98,7 +93,7 @@ struct Labels: ParsableCommand {
         if let d = gen.attributes["dataset"], d != data.dataset.name {
             throw StageError.input(generations, "was generated for dataset \(d), the splits are \(data.dataset.name)")
         }
-        let column = dataset ?? Self.datasetNames[data.dataset.name] ?? data.dataset.name
+        let column = scoring.column(for: data.dataset.name)
         ctx.setConfigText("evaluation: labels\ntable: \(table)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\nseed: \(seed)\n")
 
         let n = gen.count, l = labels.count
@@ -180,10 +175,7 @@ struct Labels: ParsableCommand {
             for (metric, values) in [("NLL", nll), ("L1", l1), ("F1", f1)] {
                 let v = values.filter { !$0.isNaN }
                 if v.isEmpty { continue }
-                let mean = v.reduce(0, +) / Double(v.count)
-                let ci = bootstrap > 0 ? try bootstrapMeanCI(v, resamples: bootstrap, seed: UInt32(truncatingIfNeeded: seed)) : nil
-                rows.append(SummaryRow(paper: "A", table: table, row: name, column: "\(column)/\(metric)", value: mean,
-                                       ciLower: ci?.lower, ciUpper: ci?.upper, n: v.count))
+                rows.append(try scoring.meanRow(table: table, row: name, column: "\(column)/\(metric)", v))
             }
         }
 

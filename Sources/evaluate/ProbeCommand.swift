@@ -27,19 +27,15 @@ struct ProbeEval: ParsableCommand {
     @Option(help: "`probe` artifact.") var probes: String
     @Option(help: "Paper A table of the Linear Probing row (1, 5, or none).") var table = "1"
     @Option(help: "Table 2 row, our model label (default: the probes' model_label).") var model: String?
-    @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
-    @Option(help: "Probability clip for the NLL.") var epsilon = 1e-8
-    @Option(help: "Bootstrap resamples for the 95% CIs (0: none).") var bootstrap = 1000
-    @Option(help: "Seed of the bootstrap.") var seed = 42
-    @Option(help: "Output HDF5 artifact.") var output: String
+    @OptionGroup var scoring: PaperAScoringOptions
 
     func run() throws {
-        guard epsilon > 0 && epsilon < 0.5 else { throw StageError.usage("--epsilon must be in (0, 0.5)") }
+        let (epsilon, bootstrap, seed, output) = (scoring.epsilon, scoring.bootstrap, scoring.seed, scoring.output)
         let ctx = StageContext(stage: "evaluate", seed: seed)
         try ctx.addInput(probes)
         let p = try ProbePredictions.read(path: probes)
         let name = p.attributes["dataset"] ?? ""
-        let column = dataset ?? Labels.datasetNames[name] ?? name
+        let column = scoring.column(for: name)
         let row = model ?? p.attributes["model_label"] ?? "model"
         ctx.setConfigText("evaluation: probe\ntable: \(table)\nmodel: \(row)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\n")
         let n = p.testItems.count
@@ -52,11 +48,6 @@ struct ProbeEval: ParsableCommand {
             FileHandle.standardError.write(Data("evaluate probe: warning: \(probes): no numbers (\(why))\n".utf8))
             return
         }
-        func summary(_ table: String, _ r: String, _ col: String, _ v: [Double]) throws -> SummaryRow {
-            let ci = bootstrap > 0 ? try bootstrapMeanCI(v, resamples: bootstrap, seed: UInt32(truncatingIfNeeded: seed)) : nil
-            return SummaryRow(paper: "A", table: table, row: r, column: col, value: v.reduce(0, +) / Double(v.count),
-                              ciLower: ci?.lower, ciUpper: ci?.upper, n: v.count)
-        }
         var rows: [SummaryRow] = []
         if table != "none" {
             var nll: [Double] = [], l1: [Double] = [], f1: [Double] = []
@@ -64,8 +55,9 @@ struct ProbeEval: ParsableCommand {
                 let s = try clippedAlignmentScores(human: p.targets[0][i], predicted: p.probabilities[0][i], multiLabel: true, epsilon: epsilon)
                 nll.append(s.nll); l1.append(s.l1); f1.append(s.f1)
             }
-            rows += [try summary(table, "Linear Probing", "\(column)/NLL", nll), try summary(table, "Linear Probing", "\(column)/L1", l1),
-                     try summary(table, "Linear Probing", "\(column)/F1", f1)]
+            for (metric, v) in [("NLL", nll), ("L1", l1), ("F1", f1)] {
+                rows.append(try scoring.meanRow(table: table, row: "Linear Probing", column: "\(column)/\(metric)", v))
+            }
         }
         // Table 2. Perf: the model's answer (the pred kind's target) against gold. Micro-F1 is not a
         // mean over items, so it has no bootstrap CI here.

@@ -23,15 +23,10 @@ struct Supervised: ParsableCommand {
     @Option(help: "`finetune demux` predictions artifact.") var predictions: String
     @Option(help: "Comma-separated paper A tables of the rows (1, 5).") var tables = "1,5"
     @Option(help: "Row name.") var row = "BERT"
-    @Option(help: "Dataset column label (default: the paper's name of the dataset).") var dataset: String?
-    @Option(help: "Probability clip for the NLL.") var epsilon = 1e-8
-    @Option(help: "Bootstrap resamples for the 95% CIs (0: none).") var bootstrap = 1000
-    @Option(help: "Seed of the bootstrap.") var seed = 42
-    @Option(help: "Output HDF5 artifact.") var output: String
+    @OptionGroup var scoring: PaperAScoringOptions
 
     func run() throws {
-        guard epsilon > 0 && epsilon < 0.5 else { throw StageError.usage("--epsilon must be in (0, 0.5)") }
-        guard bootstrap >= 0 else { throw StageError.usage("--bootstrap must be >= 0") }
+        let (epsilon, bootstrap, seed, output) = (scoring.epsilon, scoring.bootstrap, scoring.seed, scoring.output)
         let tableList = tables.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !tableList.isEmpty, tableList.allSatisfy({ ["1", "5"].contains($0) }) else {
             throw StageError.usage("--tables: expected 1, 5 or 1,5, got '\(tables)'")
@@ -49,7 +44,7 @@ struct Supervised: ParsableCommand {
         guard p.multiLabel == data.dataset.multiLabel else {
             throw StageError.input(predictions, "multi_label is \(p.multiLabel), the splits' dataset is \(data.dataset.multiLabel ? "multi" : "single")-label")
         }
-        let column = dataset ?? Labels.datasetNames[data.dataset.name] ?? data.dataset.name
+        let column = scoring.column(for: data.dataset.name)
         ctx.setConfigText("evaluation: supervised\ntables: \(tableList.joined(separator: ","))\nrow: \(row)\ndataset: \(column)\nepsilon: \(epsilon)\nbootstrap: \(bootstrap)\n")
         let n = p.testItems.count
         guard n > 0 else { throw StageError.input(predictions, "no test items") }
@@ -63,11 +58,7 @@ struct Supervised: ParsableCommand {
         }
         var rows: [SummaryRow] = []
         for (metric, v) in [("NLL", nll), ("L1", l1), ("F1", f1)] {
-            let ci = bootstrap > 0 ? try bootstrapMeanCI(v, resamples: bootstrap, seed: UInt32(truncatingIfNeeded: seed)) : nil
-            for t in tableList {
-                rows.append(SummaryRow(paper: "A", table: t, row: row, column: "\(column)/\(metric)", value: v.reduce(0, +) / Double(n),
-                                       ciLower: ci?.lower, ciUpper: ci?.upper, n: n))
-            }
+            for t in tableList { rows.append(try scoring.meanRow(table: t, row: row, column: "\(column)/\(metric)", v)) }
         }
         try ctx.writeArtifact(to: output) { w in
             try w.setAttribute("dataset", .string(data.dataset.name))
