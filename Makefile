@@ -272,9 +272,10 @@ status-paperB: ## what a paper B run under $(ART) has done so far, and how many 
 	@scripts/paperB-status.sh $(ART)
 experiment-paperB: $(EXPERIMENT_B_MK) ## check pipeline/paperB.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_B_MK)
-finetune-bench: | build ## training throughput (full fine-tuning and LoRA) against same-run sgemm
+finetune-bench: | build ## training throughput (full fine-tuning, LoRA, paper A's BERT baseline) against same-run sgemm
 	$(BIN)/finetune bench --model $(MODELS_DIR)/gemma-3-270m-q4_k_m.gguf --phases --output results/bench/finetune_full.csv
 	$(BIN)/finetune bench --model $(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf --lora --phases --output results/bench/finetune_lora.csv
+	$(BIN)/finetune bench-demux --model $(MODELS_DIR)/all-MiniLM-L6-v2 --output results/bench/finetune_demux.csv
 
 paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report

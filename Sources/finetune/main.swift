@@ -8,7 +8,7 @@ struct FineTune: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
         abstract: "Fine-tune a model on cloze norms (paper B) and export it.",
-        subcommands: [Run.self, Demux.self, Bench.self])
+        subcommands: [Run.self, Demux.self, Bench.self, BenchDemux.self])
 }
 
 struct Run: ParsableCommand {
