@@ -11,11 +11,11 @@ struct Supervised: ParsableCommand {
         commandName: "supervised",
         abstract: "Paper A: score a supervised classifier's label probabilities (Tables 1/5 'BERT') by NLL / L1 / example-F1.",
         discussion: """
-            From a `finetune demux` artifact, over its test items: the probabilities clipped to [ε, 1 − ε]
-            against the annotators' proportions of the splits, multi-label NLL (sigmoid per label) or
-            categorical NLL (single-label softmax), L1 and example-F1, as `evaluate labels`.
-            The classifier does not depend on the LLM, so the paper prints the same BERT numbers in
-            Table 1 and Table 5: --tables lists the tables to write the rows to.
+            From a `finetune demux` artifact, over its test items: the probabilities clipped to [ε, 1 − ε] \
+            against the annotators' proportions of the splits, multi-label NLL (sigmoid per label) or \
+            categorical NLL (single-label softmax), L1 and example-F1, as `evaluate labels`. \
+            The classifier does not depend on the LLM, so the paper prints the same BERT numbers in \
+            Table 1 and Table 5: --tables lists the tables to write the rows to. \
             Summary rows A/<table>/<row>/<dataset>/<NLL|L1|F1> with bootstrap 95% CIs over items.
             """)
 

@@ -13,18 +13,21 @@ struct Demux: ParsableCommand {
         commandName: "demux",
         abstract: "Paper A: fine-tune a BERT encoder with Demux's head on a label dataset and predict its main test set.",
         discussion: """
-            Appendix A.5's "Supervised BERT" (Demux, Chochlakis et al. 2023): the input is the pair
-            (label names joined by ", ", text); each label's logit comes from the mean of its tokens' final
-            hidden states through one shared Linear–tanh–dropout–Linear head. Multi-label datasets train
-            with binary cross-entropy plus intra_loss_coef × Demux's intra-example correlation loss,
-            single-label datasets with cross-entropy over the labels (the paper's code). The encoder is
-            fine-tuned in full with AdamW. Training and early-stopping items come from one NumPy
-            RandomState(seed) permutation of the splits' training pool (validation first); after each epoch
-            the classification loss on the validation items decides the best epoch, and training stops after
+            Appendix A.5's "Supervised BERT" (Demux, Chochlakis et al. 2023): the input is the pair \
+            (label names joined by ", ", text); each label's logit comes from the mean of its tokens' final \
+            hidden states through one shared Linear–tanh–dropout–Linear head. Multi-label datasets train \
+            with binary cross-entropy plus intra_loss_coef × Demux's intra-example correlation loss, \
+            single-label datasets with cross-entropy over the labels (the paper's code). The encoder is \
+            fine-tuned in full with AdamW. Training and early-stopping items come from one NumPy \
+            RandomState(seed) permutation of the splits' training pool (validation first); after each epoch \
+            the classification loss on the validation items decides the best epoch, and training stops after \
             `patience` epochs without improvement. The best epoch's weights predict the main test set.
-            Writes <output>/predictions.h5 (see `evaluate supervised`), <output>/best.safetensors and, while
+
+            Writes <output>/predictions.h5 (see `evaluate supervised`), <output>/best.safetensors and, while \
             running, <output>/checkpoint/ (each epoch; a rerun resumes from it).
+
             Not implemented: dropout on the attention probabilities (BERT's attention_probs_dropout_prob).
+
             Example: finetune demux --config pipeline/finetune/paperA-demux.yaml --splits A/mfrc/splits.h5 --output A/mfrc/bert
             """)
     @Option(help: "YAML/JSON run config (pipeline/finetune/paperA-demux.yaml).") var config: String
