@@ -1,7 +1,7 @@
 import Foundation
 import Numerics
 import XCTest
-@testable import Training
+import Training
 
 /// Paper A's supervised baseline (Demux): the head's backward and the losses against finite
 /// differences, the intra loss against values worked by hand, and the classifier end to end on a

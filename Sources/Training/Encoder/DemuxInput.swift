@@ -42,8 +42,9 @@ public struct DemuxInput: Sendable {
         self.cls = cls; self.sep = sep; self.maxLength = maxLength
     }
 
-    /// Spans given directly, for an encoder without a tokenizer (tests); the examples are encoded by the caller.
-    init(spans: [[Int]], labels: [String], cls: Int32 = 1, sep: Int32 = 2, maxLength: Int = 128) {
+    /// Spans given directly, for callers that encode their examples themselves (a model without a
+    /// tokenizer file, tests); `encode` is not for such an input (its prompt is empty).
+    public init(spans: [[Int]], labels: [String], cls: Int32 = 1, sep: Int32 = 2, maxLength: Int = 128) {
         self.labels = labels; self.prompt = []; self.spans = spans; self.cls = cls; self.sep = sep; self.maxLength = maxLength
     }
 
