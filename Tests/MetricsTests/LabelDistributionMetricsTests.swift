@@ -63,6 +63,19 @@ final class LabelDistributionMetricsTests: XCTestCase {
         XCTAssertEqual(single.nll, log(2.0), accuracy: 1e-15)   // (ln 2 + ln 2)/2
         XCTAssertThrowsError(try alignmentScores(human: h, predicted: [[0.5, 0.5]], multiLabel: true))
     }
+
+    func testClippedScoresClipBeforeTheNLL() throws {
+        // q = (1, 0) clipped at ε = 0.1 → (0.9, 0.1) against p = (1, 0): NLL −2 ln 0.9, L1 0.2, F1 1.
+        let s = try clippedAlignmentScores(human: [1, 0], predicted: [1, 0], multiLabel: true, epsilon: 0.1)
+        XCTAssertEqual(s.nll, -2 * log(0.9), accuracy: 1e-12)
+        XCTAssertEqual(s.l1, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(s.f1, 1)
+        // Single-label: categorical NLL of the clipped q, −ln 0.9.
+        XCTAssertEqual(try clippedAlignmentScores(human: [1, 0], predicted: [1, 0], multiLabel: false, epsilon: 0.1).nll,
+                       -log(0.9), accuracy: 1e-12)
+        // Unclipped, an exact 0 for a label the annotators chose would be infinite.
+        XCTAssertTrue(try multiLabelNLL(human: [1, 0], predicted: [0, 0]).isInfinite)
+    }
 }
 
 /// Micro-F1 over (example, label) pairs, hand-computed.
