@@ -132,26 +132,15 @@ public final class ChoiceScorer {
         guard let first = prompts.first else { return [] }
         guard prompts.allSatisfy({ !$0.isEmpty }) else { throw MethodsError("empty prompt") }
         if prompts.count == 1 { return [try score(prompt: first)] }
-        // Longest common prefix, short of each prompt's last token (each needs a row of its own).
-        var p = prompts.map { $0.count - 1 }.min()!
-        for q in prompts.dropFirst() {
-            var i = 0
-            while i < p && q[i] == first[i] { i += 1 }
-            p = i
-        }
+        // One common prefix for all the batches (each prompt needs a row of its own after it).
+        let p = PrefixCache.sharedPrefixLength(prompts)
         let V = lm.vocabSize
-        var shared: KVCache? = nil
-        if p > 0 { shared = try prefixCache.forward(tokens: Array(first[..<p]), logitRows: [p - 1]).cache }
         var out: [(logits: [Float], logSumExp: Float)] = []
         var start = 0
         while start < prompts.count {
-            let part = prompts[start..<min(start + maxBatch, prompts.count)]
-            let inputs = part.map { q in SequenceInput(tokens: Array(q[p...]), cache: shared?.fork() ?? lm.makeCache(capacity: q.count)) }
-            let h = try lm.hiddenStates(batch: inputs)
-            var rows: [Int] = [], r = 0
-            for s in inputs { r += s.tokens.count; rows.append(r - 1) }
-            let logits = try lm.logits(hidden: h, rows: rows)
-            for k in rows.indices {
+            let part = Array(prompts[start..<min(start + maxBatch, prompts.count)])
+            let logits = try prefixCache.prefill(batch: part, sharedPrefix: p).lastLogits
+            for k in part.indices {
                 let row = Array(logits[(k * V)..<((k + 1) * V)])
                 let lse = row.withUnsafeBufferPointer { logSumExp($0.baseAddress!, count: V) }
                 out.append((answerTokens.map { row[Int($0)] }, lse))

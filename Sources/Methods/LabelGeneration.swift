@@ -136,21 +136,8 @@ public final class LabelGenerator {
         // Prefill: the prompts' common prefix once (through the prefix cache), then every prompt's
         // own tokens together in one batched pass from forks of that cache.
         guard prompts.allSatisfy({ !$0.isEmpty }) else { throw MethodsError("empty prompt") }
-        var common = prompts.map { $0.count - 1 }.min()!
-        for q in prompts.dropFirst() {
-            var i = 0
-            while i < common && q[i] == prompts[0][i] { i += 1 }
-            common = i
-        }
-        let shared = common > 0 ? try prefixCache.forward(tokens: Array(prompts[0][..<common]), logitRows: [common - 1]).cache : nil
-        var caches = prompts.map { shared?.fork() ?? lm.makeCache(capacity: $0.count) }
-        let inputs = prompts.indices.map { SequenceInput(tokens: Array(prompts[$0][common...]), cache: caches[$0]) }
-        let h0 = try lm.hiddenStates(batch: inputs)
-        var lastRows: [Int] = [], r0 = 0
-        for s in inputs { r0 += s.tokens.count; lastRows.append(r0 - 1) }
-        let l0 = try lm.logits(hidden: h0, rows: lastRows)
+        let (caches, l0) = try prefixCache.prefill(batch: prompts, sharedPrefix: PrefixCache.sharedPrefixLength(prompts))
         var logits = prompts.indices.map { Array(l0[($0 * V)..<(($0 + 1) * V)]) }
-        caches = inputs.map(\.cache)
         var active = Array(prompts.indices)
         while !active.isEmpty {
             var feed: [(index: Int, token: Int32)] = []

@@ -128,6 +128,38 @@ public final class PrefixCache {
         return PrefilledPrompt(cache: cache, lastLogits: logits)
     }
 
+    /// The length of the prefix all `prompts` share, short of each one's last token (every prompt
+    /// needs a row of its own for its next-token logits). 0 for no prompts.
+    public static func sharedPrefixLength(_ prompts: [[Int32]]) -> Int {
+        guard let first = prompts.first else { return 0 }
+        var p = max(0, prompts.map { $0.count - 1 }.min()!)
+        for q in prompts.dropFirst() {
+            var i = 0
+            while i < p && q[i] == first[i] { i += 1 }
+            p = i
+        }
+        return p
+    }
+
+    /// Prefills several prompts that begin with the same `sharedPrefix` tokens (at most
+    /// `sharedPrefixLength(prompts)`): that prefix once, through this cache (and stored here),
+    /// then every prompt's remaining tokens together in one batched pass, each from its own fork
+    /// of the prefix's KV cache, so each weight matrix is read once for the whole batch. Returns
+    /// each prompt's cache (holding the whole prompt) and its last token's logits, prompt-major
+    /// [prompts.count × vocab]. The same numbers as one prompt at a time up to float rounding.
+    public func prefill(batch prompts: [[Int32]], sharedPrefix p: Int) throws -> (caches: [KVCache], lastLogits: [Float]) {
+        guard !prompts.isEmpty, prompts.allSatisfy({ !$0.isEmpty }) else { throw ModelInputError("prefill: an empty batch or prompt") }
+        guard p >= 0, p <= Self.sharedPrefixLength(prompts) else {
+            throw ModelInputError("prefill: \(p) tokens are not a prefix every prompt shares short of its last token")
+        }
+        let shared = p > 0 ? try forward(tokens: Array(prompts[0][..<p]), logitRows: [p - 1]).cache : nil
+        let inputs = prompts.map { SequenceInput(tokens: Array($0[p...]), cache: shared?.fork() ?? model.makeCache(capacity: $0.count)) }
+        let h = try model.hiddenStates(batch: inputs)
+        var lastRows: [Int] = [], r = 0
+        for s in inputs { r += s.tokens.count; lastRows.append(r - 1) }
+        return (inputs.map(\.cache), try model.logits(hidden: h, rows: lastRows))
+    }
+
     private func newestEntry(below node: Node) -> Entry? {
         var best = node.entry
         for child in node.children.values {

@@ -31,6 +31,26 @@ final class PrefixCacheTests: XCTestCase {
         XCTAssertThrowsError(try pc.insert([1, 2], cache: m.makeCache()))
     }
 
+    func testBatchedPrefillOfPromptsWithACommonBeginning() throws {
+        XCTAssertEqual(PrefixCache.sharedPrefixLength([[1, 2, 3, 4], [1, 2, 3, 9, 9], [1, 2, 3]]), 2, "short of the shortest prompt's last token")
+        XCTAssertEqual(PrefixCache.sharedPrefixLength([[5, 6], [7, 6]]), 0)
+        let (json, src) = tinyModel("gemma3", seed: 32)
+        let m = try loadModel(hfWeights: src, config: json, configPath: "<gemma3>")
+        let pc = PrefixCache(model: m, maxEntries: 8)
+        let prompts: [[Int32]] = [[1, 2, 3, 4, 5], [1, 2, 3, 7], [1, 2, 3, 4, 8, 9, 10]]
+        let p = PrefixCache.sharedPrefixLength(prompts)
+        XCTAssertEqual(p, 3)
+        let (caches, logits) = try pc.prefill(batch: prompts, sharedPrefix: p)
+        let V = m.vocabSize
+        for (k, q) in prompts.enumerated() {
+            XCTAssertEqual(caches[k].count, q.count, "the cache holds the whole prompt")
+            let fresh = try m.forward(tokens: q, cache: m.makeCache(), logitRows: .last)
+            XCTAssertLessThan(maxDiff(Array(logits[(k * V)..<((k + 1) * V)]), fresh), 1e-5, "prompt \(k)")
+        }
+        XCTAssertEqual(pc.lookup([1, 2, 3, 99]).matched, 3, "the shared prefix is stored for the next batch")
+        XCTAssertThrowsError(try pc.prefill(batch: prompts, sharedPrefix: 4), "4 tokens are not shared")
+    }
+
     func testLeastRecentlyUsedEviction() throws {
         let (json, src) = tinyModel("llama", seed: 32)
         let m = try loadModel(hfWeights: src, config: json, configPath: "<llama>")
