@@ -81,6 +81,12 @@ public enum LabelDistributionMethod {
         return z > 0 ? p.map { $0 / z } : p.map { _ in 1 / Double(p.count) }
     }
 
+    /// A comparison's hard outcome (appendix C's alternative to probabilities): the preferred label
+    /// wins outright, p = 1 or 0; a tie stays 0.5.
+    public static func hardOutcome(_ c: PairwisePreference) -> PairwisePreference {
+        PairwisePreference(i: c.i, j: c.j, pI: c.pI > 0.5 ? 1 : c.pI < 0.5 ? 0 : 0.5)
+    }
+
     /// The preference of one binary-breakdown prompt: softmax over the two labels' logits.
     public static func pairwisePreference(i: Int, j: Int, logitI: Double, logitJ: Double) throws -> PairwisePreference {
         PairwisePreference(i: i, j: j, pI: try labelSoftmax([logitI, logitJ])[0])

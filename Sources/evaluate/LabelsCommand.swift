@@ -33,6 +33,8 @@ struct Labels: ParsableCommand {
               Unary Breakdown        per label, softmax("reasonable", "unreasonable") logits → P(reasonable)
               Binary Breakdown       Bradley–Terry scores s fitted to every pair's P(a) = softmax(a, b)
                                      over the labels and "none"; q_l = σ(s_l − s_none)
+              Binary Breakdown (Outcomes)  the same fitted to hard outcomes (P(a) > ½ → 1, < ½ → 0;
+                                     appendix C, fig. 7): per-example scores in the artifact, no table row
             Summary rows A/<table>/<method>/<dataset>/<NLL|L1|F1> (table 1: the larger model's role,
             table 5: the smaller's), with bootstrap 95% CIs over items.
             """)
@@ -47,6 +49,8 @@ struct Labels: ParsableCommand {
     @OptionGroup var scoring: PaperAScoringOptions
 
     static let baseMethods = ["Compare-to-None", "Hard Predictions", "Max-Over-Generations"]
+    /// Binary breakdown fitted to each comparison's hard outcome (appendix C, fig. 7).
+    static let binaryOutcomes = "Binary Breakdown (Outcomes)"
     static let datasetNames = ["goemotions": "GoEmotions", "mfrc": "MFRC", "semeval": "SemEval",
                                "hs-brexit": "HS-Brexit", "md-agreement": "MD-Agreement", "boxes": "Boxes"]
 
@@ -103,7 +107,7 @@ struct Labels: ParsableCommand {
         let unaryScores = try unary.map { try breakdown($0, kind: "unary", data: data, items: gen.itemIndex) }
         let binaryScores = try binary.map { try breakdown($0, kind: "binary", data: data, items: gen.itemIndex) }
         if unaryScores != nil { methods.append("Unary Breakdown") }
-        if binaryScores != nil { methods.append("Binary Breakdown") }
+        if binaryScores != nil { methods += ["Binary Breakdown", Self.binaryOutcomes] }
         var human: [[Double]] = []
         var predicted = [[[Double]]](repeating: [], count: methods.count)
         var scored = [[Bool]](repeating: [], count: methods.count)
@@ -143,12 +147,15 @@ struct Labels: ParsableCommand {
                 let comparisons = try b.queries[item]!.map {
                     try LabelDistributionMethod.pairwisePreference(i: $0.first, j: $0.second, logitI: Double($0.logits[0]), logitJ: Double($0.logits[1]))
                 }
-                do {
-                    put("Binary Breakdown", multi
-                        ? try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: comparisons, ridge: btRidge)
-                        : try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: l, comparisons: comparisons, ridge: btRidge))
-                } catch {
-                    throw StageError.input(binary!, "item \(item) (\(data.dataset.items[item].id)): \(error)")
+                // Appendix C (fig. 7): the same fit to hard outcomes instead of probabilities.
+                for (method, prefs) in [("Binary Breakdown", comparisons), (Self.binaryOutcomes, comparisons.map(LabelDistributionMethod.hardOutcome))] {
+                    do {
+                        put(method, multi
+                            ? try LabelDistributionMethod.binaryBreakdown(labels: l + 1, none: l, comparisons: prefs, ridge: btRidge)
+                            : try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: l, comparisons: prefs, ridge: btRidge))
+                    } catch {
+                        throw StageError.input(binary!, "item \(item) (\(data.dataset.items[item].id)), \(method): \(error)")
+                    }
                 }
             }
         }
@@ -172,6 +179,8 @@ struct Labels: ParsableCommand {
                 (nll[i], l1[i], f1[i]) = try clippedAlignmentScores(human: human[i], predicted: predicted[m][i], multiLabel: multi, epsilon: epsilon)
             }
             perExample.append([nll, l1, f1])
+            // Appendix C's outcomes variant is a figure, not a row of Tables 1/5: per-example scores only.
+            if name == Self.binaryOutcomes { continue }
             for (metric, values) in [("NLL", nll), ("L1", l1), ("F1", f1)] {
                 let v = values.filter { !$0.isNaN }
                 if v.isEmpty { continue }

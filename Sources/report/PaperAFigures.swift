@@ -12,6 +12,9 @@ import StageKit
 ///   fig5_accuracy_by_step   share of written labels that are gold, by step (fig. 5)
 ///   fig6_multilabel_rate    answers with several labels against multi-label demonstrations (fig. 6)
 ///   fig9_entropy            entropy of the step distributions, intermediate and last (fig. 9)
+/// and from the `evaluate labels` artifacts with a binary breakdown:
+///   fig7_binary_outcomes    binary breakdown fitted to probabilities against hard outcomes, mean
+///                           NLL, L1 and F1 (appendix C, fig. 7)
 struct PaperAFigures {
     let artifacts: [String]
     let outputDir: String
@@ -86,7 +89,42 @@ struct PaperAFigures {
         })
         status.append(try accuracyByStep(runs, out: out))
         status.append(try multiLabelRate(runs, out: out))
+        status.append(try binaryOutcomes(out: out))
         try out.writeIndex(status, paper: "A")
+    }
+
+    /// Appendix C: per (dataset, model), the binary breakdown's mean NLL, L1 and F1 with
+    /// Bradley–Terry fitted to the comparisons' probabilities and to their hard outcomes.
+    func binaryOutcomes(out: FigureOutput) throws -> FigureOutput.Status {
+        let soft = "Binary Breakdown", hard = "Binary Breakdown (Outcomes)"
+        var data = CSVTable(header: ["dataset", "model", "fit", "metric", "mean", "n"])
+        var groups: [String] = [], inputs: Set<String> = []
+        var means: [String: [String: [Double?]]] = [:]   // metric → fit → per group
+        for path in artifacts {
+            let r = try ArtifactReader(path: path)
+            defer { r.close() }
+            guard r.contains("methods"), r.contains("per_example/nll") else { continue }
+            let methods = try r.readStrings("methods")
+            guard let si = methods.firstIndex(of: soft), let hi = methods.firstIndex(of: hard) else { continue }
+            let model = try r.stringAttribute("model_label"), dataset = try r.stringAttribute("dataset")
+            let n = try r.read(Int32.self, "items").values.count
+            groups.append("\(dataset), " + (roles[model].map { "\($0) role" } ?? model)); inputs.insert(path)
+            for metric in ["NLL", "L1", "F1"] {
+                let v = try r.read(Double.self, "per_example/\(metric.lowercased())", shape: [methods.count, n]).values
+                for (fit, m) in [("probabilities", si), ("outcomes", hi)] {
+                    let xs = v[(m * n)..<((m + 1) * n)].filter { !$0.isNaN }
+                    let mean = xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
+                    means[metric, default: [:]][fit, default: []].append(mean)
+                    try data.append([dataset, model, fit, metric, mean.map { formatFixed($0, digits: 6) } ?? "", "\(xs.count)"])
+                }
+            }
+        }
+        let charts: [Chart] = groups.isEmpty ? [] : ["NLL", "L1", "F1"].map { metric in
+            .bars(BarChart(title: "Binary breakdown, \(metric)", yLabel: metric, groups: groups,
+                           series: ["probabilities", "outcomes"].map { BarSeries(name: "fitted to \($0)", values: means[metric]![$0]!) }))
+        }
+        return try out.emit("fig7_binary_outcomes", title: "Binary breakdown: probabilities against hard outcomes", charts: charts,
+                            columns: 3, data: data, missing: [], inputs: inputs)
     }
 
     /// One histogram panel per run, with the named series `series` picks from it.

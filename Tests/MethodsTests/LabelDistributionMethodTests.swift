@@ -72,6 +72,21 @@ final class SingleLabelMethodTests: XCTestCase {
         for (a, b) in zip(r, [4.0 / 7, 2.0 / 7, 1.0 / 7]) { XCTAssertEqual(a, b, accuracy: 1e-9) }
     }
 
+    func testHardOutcomesOfAppendixC() throws {
+        let c = [PairwisePreference(i: 0, j: 1, pI: 0.7), PairwisePreference(i: 1, j: 2, pI: 0.2), PairwisePreference(i: 0, j: 2, pI: 0.5)]
+        XCTAssertEqual(c.map { LabelDistributionMethod.hardOutcome($0).pI }, [1, 0, 0.5])
+        XCTAssertEqual(c.map { LabelDistributionMethod.hardOutcome($0).i }, [0, 1, 0])
+        // Two labels, P(0 over 1) = 0.8: the probabilities give (0.8, 0.2); the outcome (0 wins
+        // outright) needs the ridge for a finite fit and is more extreme.
+        let soft = try LabelDistributionMethod.binaryBreakdownSingleLabel(labels: 2, comparisons: [PairwisePreference(i: 0, j: 1, pI: 0.8)], ridge: 0.02)
+        let hard = try LabelDistributionMethod.binaryBreakdownSingleLabel(
+            labels: 2, comparisons: [LabelDistributionMethod.hardOutcome(PairwisePreference(i: 0, j: 1, pI: 0.8))], ridge: 0.02)
+        XCTAssertGreaterThan(hard[0], soft[0])
+        // With one free score difference d, −log σ(d) + ½·0.02·d² is least where σ(−d) = 0.02·d.
+        let d = log(hard[0] / hard[1])
+        XCTAssertEqual(1 / (1 + exp(d)), 0.02 * d, accuracy: 1e-6)
+    }
+
     func testUnaryProbabilitiesNormalised() {
         let q = LabelDistributionMethod.normalised([0.6, 0.2])
         XCTAssertEqual(q[0], 0.75, accuracy: 1e-15); XCTAssertEqual(q[1], 0.25, accuracy: 1e-15)

@@ -146,6 +146,7 @@ final class LabelsStageTests: XCTestCase {
         }
         XCTAssertEqual(rows.first { $0.row == "Unary Breakdown" && $0.column == "MFRC/L1" }?.value ?? .nan, unaryL1 / 6, accuracy: 1e-6)
         XCTAssertEqual(rows.filter { $0.row == "Binary Breakdown" }.count, 3)
+        XCTAssertFalse(rows.contains { $0.row == "Binary Breakdown (Outcomes)" }, "appendix C's variant is a figure, not a table row")
         // Step statistics: one record per label step of the generations.
         let st = try Stages.run("evaluate", ["label-steps", "--splits", dir + "/splits.h5", "--generations", dir + "/gen-chat.h5",
                                              "--column", "Tiny", "--output", dir + "/steps.h5"], environment: env)
@@ -235,6 +236,7 @@ final class LabelsStageTests: XCTestCase {
         let predicted = try reader.read(Double.self, "predicted").values
         reader.close()
         XCTAssertFalse(methods.contains("Max-Over-Generations"))
+        XCTAssertTrue(methods.contains("Binary Breakdown (Outcomes)"), "\(methods)")
         // Unary and binary give categorical distributions: each item's two probabilities sum to 1.
         for name in ["Unary Breakdown", "Binary Breakdown"] {
             let m = methods.firstIndex(of: name)!

@@ -80,6 +80,7 @@ final class MakePaperATests: XCTestCase {
         }
         let figures = try String(contentsOfFile: results + "/paperA/figures.csv", encoding: .utf8)
         XCTAssertTrue(figures.contains("fig6_multilabel_rate,written"), figures)
+        XCTAssertTrue(figures.contains("fig7_binary_outcomes,written"), figures)
 
         // Nothing is redone on a second run.
         let again = try Stages.make(["-q", "paperA-runs"] + vars, log: dir + "/make-q.log")
