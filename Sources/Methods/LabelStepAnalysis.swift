@@ -23,6 +23,13 @@ public struct LabelStepRecord: Equatable {
     public var nextGeneratedProbabilityHere: Double
     /// Whether the written label is one of the item's gold labels (nil for "none" or no candidate).
     public var generatedIsGold: Bool?
+
+    public init(example: Int, step: Int, isLast: Bool, top1: Double, top2: Double, entropy: Double, generated: Int, second: Int,
+                secondProbabilityNext: Double, nextGeneratedProbabilityHere: Double, generatedIsGold: Bool?) {
+        self.example = example; self.step = step; self.isLast = isLast; self.top1 = top1; self.top2 = top2; self.entropy = entropy
+        self.generated = generated; self.second = second; self.secondProbabilityNext = secondProbabilityNext
+        self.nextGeneratedProbabilityHere = nextGeneratedProbabilityHere; self.generatedIsGold = generatedIsGold
+    }
 }
 
 public enum LabelStepAnalysis {
@@ -45,6 +52,25 @@ public enum LabelStepAnalysis {
                                        secondProbabilityNext: last || second < 0 ? .nan : dists[t + 1][second],
                                        nextGeneratedProbabilityHere: nextHere,
                                        generatedIsGold: generated[t] < 0 || generated[t] == none ? nil : gold.contains(generated[t])))
+        }
+        return out
+    }
+
+    /// Appendix D.3 (figure 10): for each step after which the model writes another label and whose
+    /// second candidate it does write later, how many steps later (1: the very next step). Steps
+    /// whose second candidate is never written are left out (Table 4 counts those). The written
+    /// labels are read from the records themselves (each example's steps, in order).
+    public static func secondLabelDelays(records: [LabelStepRecord]) -> [(step: Int, delay: Int)] {
+        var written: [Int: [Int: Int]] = [:]
+        for r in records { written[r.example, default: [:]][r.step] = r.generated }
+        var out: [(step: Int, delay: Int)] = []
+        for r in records where !r.isLast && r.second >= 0 {
+            let w = written[r.example] ?? [:]
+            var k = r.step + 1
+            while let g = w[k] {
+                if g == r.second { out.append((r.step, k - r.step)); break }
+                k += 1
+            }
         }
         return out
     }

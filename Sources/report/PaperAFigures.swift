@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Methods
 import Plots
 import StageKit
 
@@ -12,6 +13,8 @@ import StageKit
 ///   fig5_accuracy_by_step   share of written labels that are gold, by step (fig. 5)
 ///   fig6_multilabel_rate    answers with several labels against multi-label demonstrations (fig. 6)
 ///   fig9_entropy            entropy of the step distributions, intermediate and last (fig. 9)
+///   fig10_second_label_delay  when a step's second-ranked label is written later, how many steps
+///                           later, per generation step (fig. 10; never-written ones are Table 4's)
 /// and from the `evaluate labels` artifacts with a binary breakdown:
 ///   fig7_binary_outcomes    binary breakdown fitted to probabilities against hard outcomes, mean
 ///                           NLL, L1 and F1 (appendix C, fig. 7)
@@ -25,8 +28,11 @@ struct PaperAFigures {
         var path: String
         var dataset: String
         var model: String
+        var example: [Int32]
         var step: [Int32]
         var isLast: [Bool]
+        var generated: [Int32]
+        var second: [Int32]
         var top1: [Double]
         var top2: [Double]
         var entropy: [Double]
@@ -50,8 +56,11 @@ struct PaperAFigures {
             let top1 = try r.read(Double.self, "steps/top1").values
             let n = top1.count
             runs.append(StepRun(path: path, dataset: dataset, model: model,
+                                example: try r.read(Int32.self, "steps/example", shape: [n]).values,
                                 step: try r.read(Int32.self, "steps/step", shape: [n]).values,
                                 isLast: try r.read(Int32.self, "steps/is_last", shape: [n]).values.map { $0 != 0 },
+                                generated: try r.read(Int32.self, "steps/generated", shape: [n]).values,
+                                second: try r.read(Int32.self, "steps/second", shape: [n]).values,
                                 top1: top1, top2: try r.read(Double.self, "steps/top2", shape: [n]).values,
                                 entropy: try r.read(Double.self, "steps/entropy", shape: [n]).values,
                                 secondProbNext: try r.read(Double.self, "steps/second_prob_next", shape: [n]).values,
@@ -86,6 +95,14 @@ struct PaperAFigures {
                                      xLabel: "entropy (nats)", upper: nil) { r in
             [("intermediate", r.entropy.indices.filter { !r.isLast[$0] }.map { r.entropy[$0] }),
              ("last", r.entropy.indices.filter { r.isLast[$0] }.map { r.entropy[$0] })]
+        })
+        status.append(try histograms(runs, out: out, id: "fig10_second_label_delay",
+                                     title: "Steps until the second-ranked label is written (when it is)",
+                                     xLabel: "steps later (6: 6 or more)", upper: 6.5, lower: 0.5, bins: 6) { r in
+            let delays = LabelStepAnalysis.secondLabelDelays(records: r.records)
+            return [("from step 1", delays.filter { $0.step == 0 }.map { Double(min($0.delay, 6)) }),
+                    ("from step 2", delays.filter { $0.step == 1 }.map { Double(min($0.delay, 6)) }),
+                    ("from step 3+", delays.filter { $0.step >= 2 }.map { Double(min($0.delay, 6)) })]
         })
         status.append(try accuracyByStep(runs, out: out))
         status.append(try multiLabelRate(runs, out: out))
@@ -129,7 +146,7 @@ struct PaperAFigures {
 
     /// One histogram panel per run, with the named series `series` picks from it.
     func histograms(_ runs: [StepRun], out: FigureOutput, id: String, title: String, xLabel: String, upper: Double?,
-                    series: (StepRun) -> [(String, [Double])]) throws -> FigureOutput.Status {
+                    lower: Double = 0, bins: Int = 20, series: (StepRun) -> [(String, [Double])]) throws -> FigureOutput.Status {
         var data = CSVTable(header: ["dataset", "model", "series", "value"])
         var charts: [Chart] = [], inputs: Set<String> = []
         for r in runs {
@@ -138,7 +155,7 @@ struct PaperAFigures {
             inputs.insert(r.path)
             for (name, values) in s { for v in values { try data.append([r.dataset, r.model, name, formatFixed(v, digits: 6)]) } }
             charts.append(.histogram(HistogramChart(title: r.panel, xLabel: xLabel, series: s.map { HistogramSeries(name: $0.0, values: $0.1) },
-                                                    bins: 20, lower: 0, upper: upper)))
+                                                    bins: bins, lower: lower, upper: upper)))
         }
         return try out.emit(id, title: title, charts: charts, columns: 3, data: data, missing: [], inputs: inputs)
     }
@@ -179,4 +196,13 @@ struct PaperAFigures {
 
 extension PaperAFigures.StepRun {
     func indices(of xs: [Int32], where p: (Int32) -> Bool) -> [Int] { xs.indices.filter { p(xs[$0]) } }
+
+    /// The step records as `LabelStepAnalysis` takes them (the fields the delay count reads).
+    var records: [LabelStepRecord] {
+        step.indices.map { k in
+            LabelStepRecord(example: Int(example[k]), step: Int(step[k]), isLast: isLast[k], top1: top1[k], top2: top2[k], entropy: entropy[k],
+                            generated: Int(generated[k]), second: Int(second[k]), secondProbabilityNext: secondProbNext[k],
+                            nextGeneratedProbabilityHere: nextProbHere[k], generatedIsGold: gold[k] < 0 ? nil : gold[k] == 1)
+        }
+    }
 }

@@ -49,5 +49,10 @@ final class LabelStepAnalysisTests: XCTestCase {
         XCTAssertEqual(r.count, 3)
         XCTAssertEqual(r.percent ?? .nan, 200.0 / 3, accuracy: 1e-9)
         XCTAssertNil(LabelStepAnalysis.neverPredictedPercent(records: Array(records[3...3]), generated: written).percent)
+        // Figure 10: example 0's step-0 second (1) is written at step 1 (delay 1); example 2's step-0
+        // second (1) at step 2 (delay 2); the two never-written seconds and the last steps give nothing.
+        let delays = LabelStepAnalysis.secondLabelDelays(records: records)
+        XCTAssertEqual(delays.map(\.step), [0, 0])
+        XCTAssertEqual(delays.map(\.delay), [1, 2])
     }
 }
