@@ -25,7 +25,7 @@ struct LabelTaskOptions: ParsableArguments {
     }
 
     /// The model's name in tables: --model-label, else the file name without its extension.
-    var label: String { modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension }
+    var label: String { modelLabel ?? defaultModelLabel(model) }
 
     /// Records the splits and model files as inputs, reads the splits, and returns the set's items
     /// and how many of them to run (all, or the first --limit).

@@ -29,3 +29,9 @@ func modelSHA256(_ path: String, fileHashes: [String: String]) throws -> String 
     }
     return SHA256.hexDigest(text)
 }
+
+/// The name a model goes by in tables when no --model-label is given: its file (or folder) name
+/// without the extension.
+func defaultModelLabel(_ path: String) -> String {
+    ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+}

@@ -58,7 +58,7 @@ struct QACommand: ParsableCommand {
         if set.count == 0 { throw StageError.input(questions, "the QA set has no questions") }
         let n = min(limit ?? set.count, set.count)
         let modelHash = try modelSHA256(model, fileHashes: ctx.inputHashes)
-        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let label = modelLabel ?? defaultModelLabel(model)
         ctx.setConfigText("command: qa\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(variant)\nprompt: \(prompt)\n"
                           + "samples: \(sampling.samples)\nmax_new_tokens: \(sampling.maxNewTokens)\ntop_k: \(sampling.topK)\ntop_p: \(sampling.topP)\n"
                           + "temperature: \(sampling.temperature)\nseed: \(seed)\nlimit: \(limit.map(String.init) ?? "none")\n"

@@ -71,7 +71,7 @@ struct SampleCommand: ParsableCommand {
         let example = style == .oneShot
             ? try OneShotExample(splits: data, textID: exampleTextID, wordNumber: exampleWordNumber, path: splits) : nil
         let modelHash = try modelSHA256(model, fileHashes: ctx.inputHashes)
-        let label = modelLabel ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let label = modelLabel ?? defaultModelLabel(model)
         let rowLabel = variant ?? (style == .oneShot ? "1-Shot" : "Base")
 
         // Everything that changes a chunk's contents; labels and --limit do not.
