@@ -26,6 +26,9 @@ public final class StageContext {
         self.commandLine = commandLine
         self.seed = seed
         _ = StageContext.openBLASFallbackWarning
+        // The code version is read when the stage starts, not when its artifact is written hours
+        // later: a commit made while a long run goes on must not be recorded for its output.
+        _ = CodeVersion.current
     }
 
     /// Once per process, when a stage starts work (not for --help): one line on stderr if
