@@ -110,7 +110,13 @@ private func readWeights(_ params: [Parameter], from path: String) throws {
 
 func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
     let out = cfg.output, ckptDir = out + "/checkpoint", bestPath = out + "/best.safetensors", predPath = out + "/predictions.h5"
-    let hash = cfg.trainingHash
+    try ctx.addInput(cfg.splits)
+    for f in ["config.json", "model.safetensors", "tokenizer.json"] where FileManager.default.fileExists(atPath: cfg.model + "/" + f) {
+        try ctx.addInput(cfg.model + "/" + f)
+    }
+    // What determines the result: the configuration and the bytes of the splits and the encoder
+    // (a splits file made again with other items must not count as done, nor resume a checkpoint).
+    let hash = SHA256.hexDigest(cfg.trainingHash + "\n" + ctx.inputHashes.values.sorted().joined(separator: "\n"))
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     if let r = try? ArtifactReader(path: predPath) {
         defer { r.close() }
@@ -118,10 +124,6 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
             print("finetune demux: \(predPath) is already complete (same configuration); nothing to do")
             return
         }
-    }
-    try ctx.addInput(cfg.splits)
-    for f in ["config.json", "model.safetensors", "tokenizer.json"] where FileManager.default.fileExists(atPath: cfg.model + "/" + f) {
-        try ctx.addInput(cfg.model + "/" + f)
     }
     let splits = try LabelTaskSplits.read(path: cfg.splits)
     let ds = splits.dataset

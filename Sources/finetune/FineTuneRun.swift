@@ -143,10 +143,14 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     let totalSteps = stepsPerEpoch * cfg.epochs
 
     let hash = cfg.trainingHash
+    // The bytes of the inputs (splits, model file). Runs written before this was recorded have no
+    // inputs_hash and are taken as they are, so their checkpoints still resume.
+    let inputsHash = SHA256.hexDigest(ctx.inputHashes.values.sorted().joined(separator: "\n"))
+    func sameInputs(_ meta: [String: String]) -> Bool { meta["inputs_hash"].map { $0 == inputsHash } ?? true }
     // A finished run (model written under the same configuration) is not redone.
     let mergedPath = out + "/model/" + FineTunedModel.weightsFile
     if FileManager.default.fileExists(atPath: out + "/train_log.h5"), FileManager.default.fileExists(atPath: mergedPath),
-       (try? SafetensorsFile(path: mergedPath))?.metadata["config_hash"] == hash {
+       let meta = (try? SafetensorsFile(path: mergedPath))?.metadata, meta["config_hash"] == hash, sameInputs(meta) {
         print("finetune: \(out) is already complete (same configuration); nothing to do")
         return
     }
@@ -167,6 +171,9 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         guard meta["config_hash"] == hash else {
             throw StageError.input(ckptDir, "checkpoint was written by a different configuration (config_hash \(meta["config_hash"] ?? "missing") ≠ \(hash)); use a new --output or delete the folder")
         }
+        guard sameInputs(meta) else {
+            throw StageError.input(ckptDir, "checkpoint was written for other inputs (the splits or the model changed since); use a new --output or delete the folder")
+        }
         guard let data = FileManager.default.contents(atPath: ckptDir + "/log.json"),
               let l = try? JSONDecoder().decode(TrainLog.self, from: data) else {
             throw StageError.input(ckptDir + "/log.json", "missing or unreadable training log of the checkpoint")
@@ -184,7 +191,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         try? FileManager.default.removeItem(atPath: tmp)
         let t = loop.stepsDone
         try Checkpoint.save(trainer, optimizer: optimizer, directory: tmp, metadata: [
-            "config_hash": hash, "step": String(t), "epoch": String(t / stepsPerEpoch),
+            "config_hash": hash, "inputs_hash": inputsHash, "step": String(t), "epoch": String(t / stepsPerEpoch),
             "batch_in_epoch": String(t % stepsPerEpoch), "seed": String(cfg.seed),
             "data_order": "clozeEpochOrder(\(units.count) units, shuffle: \(shuffleUnit.rawValue), seed: \(cfg.seed), epoch: e)"])
         let enc = JSONEncoder()
@@ -269,7 +276,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     // The manifest is written first and the weights last, so a folder whose weights carry this
     // run's config_hash is complete.
     try FineTunedModel.writeManifest(.init(baseModel: modelPath, method: cfg.method, target: cfg.target.rawValue), folder: modelDir)
-    try Checkpoint.saveMergedModel(trainer, path: mergedPath + ".tmp", metadata: ["base_model": modelPath, "config_hash": hash])
+    try Checkpoint.saveMergedModel(trainer, path: mergedPath + ".tmp", metadata: ["base_model": modelPath, "config_hash": hash, "inputs_hash": inputsHash])
     try? FileManager.default.removeItem(atPath: mergedPath)
     try FileManager.default.moveItem(atPath: mergedPath + ".tmp", toPath: mergedPath)
     let hfDType = cfg.hfExport ?? "bf16"

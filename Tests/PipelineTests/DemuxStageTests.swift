@@ -99,6 +99,18 @@ final class DemuxStageTests: XCTestCase {
         XCTAssertEqual(first, try Data(contentsOf: URL(fileURLWithPath: dir + "/out/predictions.h5")), "a rerun writes identical predictions")
         let done = try Stages.run("finetune", ["demux", "--config", cfg], environment: env)
         XCTAssertTrue(done.stdout.contains("already complete"), done.stdout)
+        // Splits made again with other draws: the same configuration is not done any more.
+        try FileManager.default.copyItem(atPath: dir + "/splits.h5", toPath: dir + "/splits-42.h5")
+        let redraw = try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", dir + "/mfrc", "--mfrc-test-share", "0.5",
+                                                        "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4", "--seed", "9",
+                                                        "--output", dir + "/splits.h5"], environment: env)
+        XCTAssertEqual(redraw.status, 0, redraw.stderr)
+        let changed = try Stages.run("finetune", ["demux", "--config", cfg], environment: env)
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        XCTAssertFalse(changed.stdout.contains("already complete"), "new splits, new run")
+        try FileManager.default.removeItem(atPath: dir + "/splits.h5")
+        try FileManager.default.moveItem(atPath: dir + "/splits-42.h5", toPath: dir + "/splits.h5")
+        XCTAssertEqual(try Stages.run("finetune", ["demux", "--config", cfg, "--output", dir + "/out"], environment: env).status, 0)
 
         let eval = try Stages.run("evaluate", ["supervised", "--splits", dir + "/splits.h5", "--predictions", dir + "/out/predictions.h5",
                                                "--tables", "1,5", "--bootstrap", "50", "--output", dir + "/eval.h5"], environment: env)

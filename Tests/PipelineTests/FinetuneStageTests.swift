@@ -195,6 +195,16 @@ final class FinetuneStageTests: XCTestCase {
         let again = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/a"], environment: env)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("already complete"), again.stdout)
+        // … unless its inputs changed: the same configuration (same paths) on other splits bytes is
+        // not complete, and its kept checkpoint is refused rather than resumed.
+        try FileManager.default.copyItem(atPath: s.splits, toPath: s.dir + "/splits-saved.h5")
+        XCTAssertEqual(try Stages.run("prepare-splits", ["provo", "--input", Stages.fixture("cloze_small.tsv"), "--seed", "5", "--output", s.splits]).status, 0)
+        let changed = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/a"], environment: env)
+        XCTAssertFalse(changed.stdout.contains("already complete"), "other splits: \(changed.stdout)")
+        XCTAssertNotEqual(changed.status, 0)
+        XCTAssertTrue(changed.stderr.contains("other inputs"), changed.stderr)
+        try FileManager.default.removeItem(atPath: s.splits)
+        try FileManager.default.moveItem(atPath: s.dir + "/splits-saved.h5", toPath: s.splits)
 
         // Same seed ⇒ byte-identical weights and log.
         let b = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/b"], environment: env)
