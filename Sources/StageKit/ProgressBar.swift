@@ -80,6 +80,18 @@ public final class ProgressBar {
         }
     }
 
+    /// A line of its own above the bar (an epoch's validation loss, a chunk reused): on a terminal
+    /// the bar is cleared, the line printed and the bar drawn again below it; in logs, where every
+    /// few percent would hide it, it is printed as it comes.
+    public func note(_ text: String) {
+        if finished { output(text + "\n"); return }
+        if isTTY {
+            output("\r\u{1B}[K" + text + "\n" + Self.fit(line(clock()), columns) + "\u{1B}[K")
+        } else {
+            output(text + "\n")
+        }
+    }
+
     /// Draw the final state and end the line. Idempotent. In logs, the final state is not
     /// repeated if it was just printed and there is no new message.
     public func finish(message: String? = nil) {

@@ -212,7 +212,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
             } else if epoch + 1 - log.bestEpoch >= cfg.patience {
                 log.stopped = "early stopping: no lower validation loss for \(cfg.patience) epochs after epoch \(log.bestEpoch)"
             }
-            bar.update(done: optimizer.t, message: String(format: "epoch %d val loss %.4f (best epoch %d)", epoch + 1, v, log.bestEpoch))
+            bar.note(String(format: "epoch %d: train loss %.5f, validation loss %.5f (best epoch %d)", epoch + 1, log.trainLoss.last!, v, log.bestEpoch))
             try saveCheckpoint()
             if cfg.stopAfterEpoch == epoch + 1 && log.stopped == nil && optimizer.t < totalSteps {
                 throw FineTuneError("stopped after epoch \(epoch + 1) (stop_after_epoch test hook); rerun to resume from \(ckptDir)")

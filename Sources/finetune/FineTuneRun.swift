@@ -252,7 +252,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         let epochEnd = b == stepsPerEpoch - 1
         if epochEnd {
             log.valLoss.append(try validationLoss())
-            bar.update(done: report.step, message: String(format: "epoch %d val loss %.4f", epoch + 1, log.valLoss.last!))
+            bar.note(String(format: "epoch %d: validation loss %.5f", epoch + 1, log.valLoss.last!))
         }
         let now = ProcessInfo.processInfo.systemUptime
         let due = checkpointMinutes.map { now - lastCheckpointTime >= $0 * 60 } ?? false

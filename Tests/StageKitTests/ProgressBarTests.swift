@@ -75,6 +75,21 @@ final class ProgressBarTests: XCTestCase {
         XCTAssertEqual(quiet.count, 1)
     }
 
+    func testNotesGetLinesOfTheirOwn() {
+        var log: [String] = []
+        let bar = ProgressBar(total: 10, label: "t", isTTY: false, logEveryPercent: 50, output: { log.append($0) }, clock: { 0 })
+        bar.advance()
+        bar.note("epoch 1: validation loss 0.5")
+        XCTAssertEqual(log, ["epoch 1: validation loss 0.5\n"], "in logs a note is printed at once, between the percent lines")
+        var tty: [String] = []
+        let b2 = ProgressBar(total: 10, label: "t", isTTY: true, output: { tty.append($0) }, clock: { 0 })
+        b2.advance()
+        b2.note("epoch 1")
+        let last = tty.last!
+        XCTAssertTrue(last.hasPrefix("\r\u{1B}[Kepoch 1\n"), last)
+        XCTAssertTrue(last.contains("1/10"), "the bar is drawn again below the note: \(last)")
+    }
+
     func testTTYRedrawsAtMostTenTimesASecond() {
         var draws: [String] = []
         var now = 0.0
