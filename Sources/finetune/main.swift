@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import StageKit
 
-/// `finetune`: paper B's fine-tuning stage (full fine-tuning of the base LM with L_Var over
-/// words, LoRA of the instruct LM on the answer-augmented prompt/response pairs).
+/// `finetune`: the fine-tuning stage. Paper B: full fine-tuning of the base LM with L_Var over
+/// words, LoRA of the instruct LM on the answer-augmented prompt/response pairs (`run`); paper A:
+/// the SFT of an instruct model (`run`, task labels) and the supervised BERT baseline (`demux`).
 struct FineTune: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
-        abstract: "Fine-tune a model on cloze norms (paper B) and export it.",
+        abstract: "Fine-tune a model (paper B on cloze norms, paper A's SFT and BERT baseline on label data) and export it.",
         subcommands: [Run.self, Demux.self, Bench.self, BenchDemux.self])
 }
 
