@@ -349,7 +349,7 @@ endef
 
 # The supervised BERT baseline (Demux): one per alignment dataset, its rows in every table in use.
 define a_bert_rules
-$(PA)/$(1)/bert/predictions.h5: $(A_BERT_CONFIG) $(PA)/$(1)/splits.h5 | $(BIN)/finetune
+$(PA)/$(1)/bert/predictions.h5: $(A_BERT_CONFIG) $(PA)/$(1)/splits.h5 $(wildcard $(A_BERT_FILE)/*.safetensors $(A_BERT_FILE)/config.json) | $(BIN)/finetune
 	$$(TIMED) $(BIN)/finetune demux --config $(A_BERT_CONFIG) --splits $(PA)/$(1)/splits.h5 --model $(A_BERT_FILE) --seed $(A_SEED) \
 	  $$(A_LIMIT_ARG) --output $(PA)/$(1)/bert
 $(PA)/$(1)/eval/bert.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/bert/predictions.h5 | $(BIN)/evaluate
