@@ -1,0 +1,32 @@
+#!/bin/bash
+# Starts the full replication, or picks it up where it stopped, in one command: what a new
+# session runs first. A separate clone runs the chain, so that work on the main tree (builds,
+# tests, commits) does not change the binaries of running stages.
+#   scripts/resume-run.sh [RUN_DIR] [ART]     (defaults: /work/run, /work/artifacts)
+# - a chain already running on ART: says so and changes nothing;
+# - RUN_DIR missing: clones this repository there; else updates it (results/ is the report's
+#   scratch copy there, reset first);
+# - builds, fetches the models, links the data (make build models data), then starts
+#   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log.
+# Finished artifacts are kept and partial ones resume (sampling chunks, training checkpoints).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+run=${1:-/work/run}
+art=${2:-/work/artifacts}
+if pgrep -f "run-all.sh $art" >/dev/null; then
+  echo "a chain is already running on $art (pgrep -af run-all.sh); nothing done"
+  exit 0
+fi
+if [ ! -d "$run/.git" ]; then
+  git clone -q "$here" "$run"
+else
+  git -C "$run" checkout -q -- results
+  git -C "$run" clean -fdq results
+  git -C "$run" pull -q
+fi
+mkdir -p "$art"
+cd "$run"
+echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art"
+make build models data ART="$art" >> "$art/setup.log" 2>&1 || { echo "make build models data failed: see $art/setup.log" >&2; exit 1; }
+setsid nice -n 10 scripts/run-all.sh "$art" >> "$art/chain.log" 2>&1 < /dev/null &
+echo "started scripts/run-all.sh $art (pid $!); follow $art/chain.log, and: make status-paperB ART=$art"
