@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+/// scripts/resume-run.sh, with stand-ins for `make` and `setsid` that only record their arguments:
+/// a missing run tree is cloned, an existing one updated, both then built and the chain started;
+/// a chain already running on the artifacts folder is left alone.
+final class ResumeRunScriptTests: XCTestCase {
+    func testClonesUpdatesAndLeavesARunningChainAlone() throws {
+        guard FileManager.default.fileExists(atPath: Stages.packageRoot.appendingPathComponent(".git").path) else {
+            throw XCTSkip("not a git checkout")
+        }
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bin = dir + "/bin", calls = dir + "/calls", run = dir + "/run", art = dir + "/art"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for tool in ["make", "setsid"] {
+            try "#!/bin/sh\necho \"\(tool) $*\" >> \(calls)\n".write(toFile: bin + "/" + tool, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + tool)
+        }
+        let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
+        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        let first = try Stages.runExecutable(script, [run, art], environment: env)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/.git"), "the run tree is cloned")
+        let second = try Stages.runExecutable(script, [run, art], environment: env)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let log = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(log, ["make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)",
+                             "make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)"])
+
+        // A process whose command line names run-all.sh on this folder counts as a running chain.
+        let fake = Process()
+        fake.executableURL = URL(fileURLWithPath: "/bin/bash")
+        fake.arguments = ["-c", "exec -a 'run-all.sh \(art)' sleep 30"]
+        try fake.run()
+        defer { fake.terminate(); fake.waitUntilExit() }
+        usleep(200_000)
+        let third = try Stages.runExecutable(script, [run, art], environment: env)
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertTrue(third.stdout.contains("already running"), third.stdout)
+        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 4, "nothing built or started")
+    }
+}
