@@ -37,7 +37,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB paperA ## everything there is: fetch models, link data, both papers end to end with the report (paper A: the parts implemented so far)
@@ -101,7 +101,7 @@ FT_CONFIG_DIR ?= pipeline/finetune
 # Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
 # run that spans sessions is the sum of that column.
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
-NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB
+NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
 include $(EXPERIMENT_A_MK)
@@ -270,6 +270,8 @@ eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
 eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3, figs 10-12)
 status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left
 	@scripts/paperB-status.sh $(ART)
+status-paperA: ## what a paper A run under $(ART) has done so far, per dataset, and the stage runs left by kind
+	@scripts/paperA-status.sh $(ART) $(if $(EXPERIMENT_A),EXPERIMENT_A=$(EXPERIMENT_A)) $(if $(A_DATA_ROOT),A_DATA_ROOT=$(A_DATA_ROOT)) $(if $(BIN),BIN=$(BIN))
 experiment-paperB: $(EXPERIMENT_B_MK) ## check pipeline/paperB.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_B_MK)
 finetune-bench: | build ## training throughput (full fine-tuning, LoRA, paper A's BERT baseline) against same-run sgemm

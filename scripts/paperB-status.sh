@@ -53,7 +53,11 @@ fi
 # Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
 # the stage plus the model or the fine-tuning config, e.g. "finetune gemma-full-mul"; the ablation
 # configs count as one kind).
-todo=$(make -n --no-print-directory paperB ART="$ART" 2>/dev/null | grep "scripts/timed.sh" | awk '{ print $3 }')
+# (A make that cannot even plan, e.g. a broken experiment file, is said so, not counted as 0 left.)
+if ! plan=$(make -n --no-print-directory paperB ART="$ART" 2>&1); then
+  echo "== could not count the stage runs left: make -n paperB failed:"; printf '%s\n' "$plan" | tail -3; exit 1
+fi
+todo=$(printf '%s\n' "$plan" | grep "scripts/timed.sh" | awk '{ print $3 }')
 echo "== stage runs make paperB still has to do: $(printf '%s\n' "$todo" | grep -c .)"
 kind() { sed -E -e "s#^$ART/##" \
   -e 's#^provo/finetune/([a-z0-9-]+)-n[0-9]+/.*#finetune \1#' -e 's#^provo/finetune/([a-z0-9-]+)/.*#finetune \1#' \

@@ -82,6 +82,12 @@ final class MakePaperATests: XCTestCase {
         XCTAssertTrue(figures.contains("fig6_multilabel_rate,written"), figures)
         XCTAssertTrue(figures.contains("fig7_binary_outcomes,written"), figures)
 
+        // The status lists what is there and nothing left to do.
+        let status = try Stages.make(["status-paperA"] + vars, log: dir + "/status.log")
+        XCTAssertEqual(status.status, 0, status.stdout)
+        XCTAssertTrue(status.stdout.contains("stage runs make paperA-runs still has to do: 0"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("BERT: finished") && status.stdout.contains("SFT chat: finished"), status.stdout)
+
         // Nothing is redone on a second run.
         let again = try Stages.make(["-q", "paperA-runs"] + vars, log: dir + "/make-q.log")
         XCTAssertEqual(again.status, 0, "make -q paperA-runs: everything is up to date")

@@ -1,0 +1,54 @@
+#!/bin/bash
+# What a paper A run has done so far under ART, per dataset: the splits, the models' answers and
+# breakdowns (finished, or how many resumable chunks), probes, SFT and BERT runs (finished or at
+# which checkpoint), evaluations; the measured wall time; and the stage runs `make paperA-runs`
+# still has to do, by kind.
+# Usage: scripts/paperA-status.sh [ART]   (`make status-paperA ART=...`; extra make variables,
+# e.g. EXPERIMENT_A=..., are passed on to the make -n that counts what is left)
+set -u
+ART=${1:-results/artifacts}
+shift || true
+cd "$(dirname "$0")/.."
+PA="$ART/paperA"
+names() {  # the .h5 files (and partial .h5.chunks folders) of a folder, one word each
+  local out=""
+  for f in "$1"/*.h5 "$1"/*.h5.chunks; do
+    [ -e "$f" ] || continue
+    local n=$(basename "$f")
+    if [ -d "$f" ]; then out="$out ${n%.h5.chunks}(partial: $(ls "$f" | wc -l) chunks)"; else out="$out ${n%.h5}"; fi
+  done
+  echo "$out"
+}
+run_state() {  # a fine-tuning folder: finished, at a checkpoint, or started
+  if [ -f "$1/model/finetuned.json" ] || [ -f "$1/predictions.h5" ]; then echo "finished"
+  elif [ -f "$1/checkpoint/trainable.safetensors" ]; then
+    local step=$(head -c 65536 "$1/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
+    echo "checkpoint at step ${step:-?}"
+  else echo "started, no checkpoint yet"; fi
+}
+for d in "$PA"/*/; do
+  [ -d "$d" ] || continue
+  ds=$(basename "$d")
+  echo "== $ds$([ -f "$d/splits.h5" ] || echo ' (no splits yet)')"
+  [ -d "$d/labels" ] && echo "  answers:$(names "$d/labels")"
+  [ -d "$d/breakdown" ] && echo "  breakdowns:$(names "$d/breakdown")"
+  [ -d "$d/probe" ] && echo "  probes:$(names "$d/probe")"
+  for s in "$d"/sft/*/; do [ -d "$s" ] && echo "  SFT $(basename "$s"): $(run_state "$s")"; done
+  [ -d "$d/bert" ] && echo "  BERT: $(run_state "$d/bert")"
+  [ -d "$d/eval" ] && echo "  evaluations:$(names "$d/eval")"
+done
+if [ -f "$ART/timings.tsv" ]; then
+  { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
+    awk -F'\t' '$1 ~ /\/paperA\// { s += $3; n++; if ($4 == "interrupted") k++ }
+      END { printf "== wall time in the ledger: %.2f h over %d paper A stage runs (%d of them running or interrupted)\n", s / 3600, n, k }'
+fi
+# (A make that cannot even plan, e.g. a broken experiment file, is said so, not counted as 0 left.)
+if ! plan=$(make -n --no-print-directory paperA-runs ART="$ART" NO_BUILD=1 "$@" 2>&1); then
+  echo "== could not count the stage runs left: make -n paperA-runs failed:"; printf '%s\n' "$plan" | tail -3; exit 1
+fi
+todo=$(printf '%s\n' "$plan" | grep "scripts/timed.sh" | awk '{ print $3 }')
+echo "== stage runs make paperA-runs still has to do: $(printf '%s\n' "$todo" | grep -c .)"
+# Kind: what runs, on which model (the dataset is left out), e.g. "answers smollm2-main_test".
+printf '%s\n' "$todo" | grep . | sed -E -e "s#^$PA/[^/]+/##" -e 's#^labels/(.*)\.h5$#answers \1#' -e 's#^breakdown/(.*)\.h5$#breakdown \1#' \
+  -e 's#^probe/(.*)\.h5$#probe \1#' -e 's#^sft/([^/]+)/.*#SFT \1#' -e 's#^bert/.*#BERT#' -e 's#^eval/.*#evaluate#' -e 's#^splits\.h5$#splits#' \
+  | sort | uniq -c | awk '{ n = $1; $1 = ""; printf "   %3d ×%s\n", n, $0 }'
