@@ -186,10 +186,12 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
     let bar = ProgressBar(total: totalSteps, label: "demux", alreadyDone: optimizer.t)
     var epochLoss = 0.0, epochSteps = 0
     let t0 = ProcessInfo.processInfo.systemUptime, startStep = optimizer.t
+    var order: (epoch: Int, perm: [Int]) = (-1, [])
     while log.stopped == nil && optimizer.t < totalSteps {
         let t = optimizer.t, epoch = t / stepsPerEpoch, b = t % stepsPerEpoch
-        let order = epochOrder(count: data.train.count, seed: UInt64(cfg.seed), epoch: epoch)
-        let batch = order[(b * B)..<min(data.train.count, (b + 1) * B)].map { data.train[$0] }
+        // The epoch's data order, drawn once per epoch rather than at every step.
+        if order.epoch != epoch { order = (epoch, epochOrder(count: data.train.count, seed: UInt64(cfg.seed), epoch: epoch)) }
+        let batch = order.perm[(b * B)..<min(data.train.count, (b + 1) * B)].map { data.train[$0] }
         zeroGrads(params)
         let z = try clf.logits(batch.map { data.examples[$0]! }, training: true, dropoutSeed: UInt64(t + 1))
         let (l, dz) = try clf.loss(logits: z, targets: batch.map { data.targets[$0]! }, intraCoefficient: ds.multiLabel ? cfg.intraLossCoef : 0)
