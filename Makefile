@@ -101,6 +101,10 @@ FT_CONFIG_DIR ?= pipeline/finetune
 # Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
 # run that spans sessions is the sum of that column.
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
+# Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
+# or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
+# nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
+by_content = $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha256)
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
@@ -126,10 +130,8 @@ IK       = $(B_INSTR_KEY)
 data/raw/provo/provo_cloze_norms.tsv:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
-# Raw inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again
-# with a new mtime but the same bytes redoes nothing.
-PROVO_DEP := $(shell scripts/content-stamp.sh $(PROVO_TSV) $(ART)/inputs/provo.sha256)
-WEBQ_DEP  := $(shell scripts/content-stamp.sh $(WEBQ_JSON) $(ART)/inputs/webquestions.sha256)
+PROVO_DEP := $(call by_content,$(PROVO_TSV),provo)
+WEBQ_DEP  := $(call by_content,$(WEBQ_JSON),webquestions)
 
 $(SPLITS): $(PROVO_DEP) | $(BIN)/prepare-splits
 	$(TIMED) $(BIN)/prepare-splits provo --input $(PROVO_TSV) --output $@ --seed $(SEED)
@@ -166,12 +168,17 @@ CHECKPOINT_MINUTES ?= 10
 FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
-$(FT)/$(1)/seed$(2)/model/finetuned.json: $(FT_CONFIG_DIR)/$(1).yaml $(SPLITS) | $(BIN)/finetune
-	$$(TIMED) $(BIN)/finetune run --config $$< --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
+$(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) | $(BIN)/finetune
+	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/$(1).yaml --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 endef
 $(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
 $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_INSTR_FILE)))))
 $(foreach n,$(FT_ABL),$(eval $(call B_FT,$(call B_ABL_CONFIG,$(n)),$(B_ABL_SEED),$(B_BASE_FILE))))
+# Fine-tuned models are weights, which scripts/carry.sh never carries to a new machine. Once the
+# samples made from one exist, make does not need it (.SECONDARY: a missing one is remade only for
+# a target that is out of date), so a restored run does not train it again.
+.SECONDARY: $(foreach c,$(FT_BASE) $(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) \
+  $(foreach n,$(FT_ABL),$(FT)/$(call B_ABL_CONFIG,$(n))/seed$(B_ABL_SEED)/model/finetuned.json)
 
 # Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
 define B_FT_SAMPLES
@@ -307,6 +314,8 @@ PA := $(ART)/paperA
 A_DATA_ROOT ?= data/raw
 A_LIMIT ?=
 A_LIMIT_ARG = $(if $(A_LIMIT),--limit $(A_LIMIT))
+# A model file by content (a file; a Hugging Face folder counts by its own time).
+a_model_dep = $(call by_content,$(A_FILE_$(1)),models/$(notdir $(A_FILE_$(1))))
 a_label_eval = $(if $(filter none,$(A_TABLE_$(2))),,$(PA)/$(1)/eval/labels-$(2).h5)
 
 define a_data_dir_rule
@@ -316,17 +325,17 @@ endef
 
 # (dir "generated": a dataset made by prepare-splits itself, Boxes; no files to depend on.)
 define a_dataset_rules
-$(PA)/$(1)/splits.h5: $(if $(filter generated,$(A_DIR_$(1))),,$(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(shell scripts/content-stamp.sh $(f) $(ART)/inputs/$(A_DIR_$(1))/$(notdir $(f)).sha256))) | $(if $(filter generated,$(A_DIR_$(1))),,$(A_DATA_ROOT)/$(A_DIR_$(1))) $(BIN)/prepare-splits
+$(PA)/$(1)/splits.h5: $(if $(filter generated,$(A_DIR_$(1))),,$(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(call by_content,$(f),$(A_DIR_$(1))/$(notdir $(f))))) | $(if $(filter generated,$(A_DIR_$(1))),,$(A_DATA_ROOT)/$(A_DIR_$(1))) $(BIN)/prepare-splits
 	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) $(if $(filter generated,$(A_DIR_$(1))),,--data-dir $(A_DATA_ROOT)/$(A_DIR_$(1))) --seed $(A_SEED) \
 	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) \
 	  --probe-train-size $(A_PROBE_TRAIN) --output $$@
 endef
 
 define a_model_rules
-$(PA)/$(1)/labels/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(A_FILE_$(2)) | $(BIN)/infer
+$(PA)/$(1)/labels/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/infer
 	$$(TIMED) $(BIN)/infer labels --splits $$< --set $$* --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
 	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) $$(if $$(filter multilabel_test,$$*),--attention) --output $$@
-$(PA)/$(1)/breakdown/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(A_FILE_$(2)) | $(BIN)/infer
+$(PA)/$(1)/breakdown/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/infer
 	$$(TIMED) $(BIN)/infer breakdown --kind $$* --splits $$< --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
 	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
 $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 $(PA)/$(1)/breakdown/$(2)-unary.h5 $(PA)/$(1)/breakdown/$(2)-binary.h5 | $(BIN)/evaluate
@@ -334,8 +343,8 @@ $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main
 	  --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
-$(PA)/$(1)/sft/$(2)/model/finetuned.json: $(FT_CONFIG_DIR)/paperA-sft-lora.yaml $(PA)/$(1)/splits.h5 | $(BIN)/finetune
-	$$(TIMED) $(BIN)/finetune run --config $$< --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
+$(PA)/$(1)/sft/$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/paperA-sft-lora.yaml,finetune/paperA-sft-lora.yaml) $(PA)/$(1)/splits.h5 | $(BIN)/finetune
+	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/paperA-sft-lora.yaml --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
 	  --output $(PA)/$(1)/sft/$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 $(PA)/$(1)/labels/$(2)-sft-main_test.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/sft/$(2)/model/finetuned.json | $(BIN)/infer
 	$$(TIMED) $(BIN)/infer labels --splits $$< --set main_test --model $(PA)/$(1)/sft/$(2)/model --model-label "$(A_LABEL_$(2)) SFT" \
@@ -351,7 +360,8 @@ endef
 
 # The supervised BERT baseline (Demux): one per alignment dataset, its rows in every table in use.
 define a_bert_rules
-$(PA)/$(1)/bert/predictions.h5: $(A_BERT_CONFIG) $(PA)/$(1)/splits.h5 $(wildcard $(A_BERT_FILE)/*.safetensors $(A_BERT_FILE)/config.json) | $(BIN)/finetune
+$(PA)/$(1)/bert/predictions.h5: $(call by_content,$(A_BERT_CONFIG),finetune/$(notdir $(A_BERT_CONFIG))) $(PA)/$(1)/splits.h5 \
+  $(foreach f,$(wildcard $(A_BERT_FILE)/*.safetensors $(A_BERT_FILE)/config.json),$(call by_content,$(f),models/$(notdir $(A_BERT_FILE))/$(notdir $(f)))) | $(BIN)/finetune
 	$$(TIMED) $(BIN)/finetune demux --config $(A_BERT_CONFIG) --splits $(PA)/$(1)/splits.h5 --model $(A_BERT_FILE) --seed $(A_SEED) \
 	  $$(A_LIMIT_ARG) --output $(PA)/$(1)/bert
 $(PA)/$(1)/eval/bert.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/bert/predictions.h5 | $(BIN)/evaluate
@@ -368,6 +378,8 @@ A_BERT_EVALS  := $(if $(A_BERT_FILE),$(foreach d,$(A_ALIGN_DATASETS),$(PA)/$(d)/
 A_PROBE_EVALS := $(foreach d,$(A_PROBE_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
 # SFT (appendix A.5): the instruct models with an alignment table, on the multi-label alignment datasets.
 A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(PA)/$(d)/eval/sft-$(m).h5))))
+# The SFT models are weights, not carried (as paper B's fine-tuned models above).
+.SECONDARY: $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/sft/$(m)/model/finetuned.json))
 endif
 
 paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) $(A_SFT_EVALS) $(A_BERT_EVALS) ## paper A's stage runs without the report (resumable per file)

@@ -3,7 +3,7 @@
 # what is missing; otherwise it prints the exact command to run.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libhdf5-dev hdf5-tools pkg-config; do
+for pkg in libopenblas-dev libhdf5-dev hdf5-tools pkg-config xz-utils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # h5py (optional): the test that opens an artifact with plain h5py, as a user would, needs it.

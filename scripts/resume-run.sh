@@ -6,8 +6,12 @@
 # - a chain already running on ART: says so and changes nothing;
 # - RUN_DIR missing: clones this repository there; else updates it (results/ is the report's
 #   scratch copy there, reset first);
+# - restores the carried artifacts of earlier machines (CARRY, default results/run-artifacts of
+#   this tree; scripts/carry.sh) into ART: files ART already has are kept;
 # - builds, fetches the models, links the data (make build models data), then starts
-#   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log.
+#   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log;
+# - unless CARRY_EVERY=0, starts scripts/carry-loop.sh ART CARRY_EVERY (default 20 minutes), which
+#   commits the carry of this tree as the run goes.
 # Finished artifacts are kept and partial ones resume (sampling chunks, training checkpoints).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +29,16 @@ else
   git -C "$run" pull -q
 fi
 mkdir -p "$art"
+carry=${CARRY:-$here/results/run-artifacts}
+if [ -f "$carry/manifest.tsv" ]; then
+  "$here/scripts/carry.sh" restore "$carry" "$art" || { echo "restoring $carry into $art failed" >&2; exit 1; }
+fi
 cd "$run"
 echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art"
 make build models data ART="$art" >> "$art/setup.log" 2>&1 || { echo "make build models data failed: see $art/setup.log" >&2; exit 1; }
 setsid nice -n 10 scripts/run-all.sh "$art" >> "$art/chain.log" 2>&1 < /dev/null &
 echo "started scripts/run-all.sh $art (pid $!); follow $art/chain.log, and: make status-paperB ART=$art"
+if [ "${CARRY_EVERY:-20}" != 0 ]; then
+  setsid "$here/scripts/carry-loop.sh" "$art" "${CARRY_EVERY:-20}" >> "$art/carry.log" 2>&1 < /dev/null &
+  echo "started scripts/carry-loop.sh (every ${CARRY_EVERY:-20} min into $here/results/run-artifacts); log $art/carry.log"
+fi

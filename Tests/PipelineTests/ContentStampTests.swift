@@ -42,4 +42,25 @@ final class ContentStampTests: XCTestCase {
         XCTAssertGreaterThan(try mtime(st), old)
         XCTAssertNotEqual(try String(contentsOfFile: st, encoding: .utf8), sum)
     }
+
+    /// The size and time of a checked file are remembered (STAMP.seen) so that it is not hashed again,
+    /// but not for a file written within the last 2 s, which could change again unseen.
+    func testRemembersCheckedFilesButNotRacyOnes() throws {
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let src = dir + "/config.yaml", st = dir + "/inputs/config.sha256"
+        try "lr: 1\n".write(toFile: src, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: src)
+        XCTAssertEqual(try stamp(src, st), st)
+        let seen = try String(contentsOfFile: st + ".seen", encoding: .utf8)
+        XCTAssertTrue(seen.hasPrefix("6 1700000000."), seen)
+        // Rewritten just now with other bytes of the same size: hashed (the time differs), and racy.
+        try "lr: 2\n".write(toFile: src, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try stamp(src, st), st)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: st + ".seen"), "a file written in the last 2 s is not remembered")
+        try "lr: 3\n".write(toFile: src, atomically: false, encoding: .utf8)
+        let before = try String(contentsOfFile: st, encoding: .utf8)
+        XCTAssertEqual(try stamp(src, st), st)
+        XCTAssertNotEqual(try String(contentsOfFile: st, encoding: .utf8), before, "a change within the clock's granularity is still seen")
+    }
 }

@@ -183,10 +183,82 @@ final class MakePaperBTests: XCTestCase {
         let again = try Stages.make(upToDate, log: dir + "/make-q.log")
         XCTAssertEqual(again.status, 0, "make -q: every paper B target is up to date")
 
+        try checkCarryToANewMachine(dir: dir, art: art, vars: vars, upToDate: upToDate,
+                                    rewritten: [provo, webq, experiment, model, gpt2, ftDir])
+
         // Changed bytes do count: the splits and everything after them are out of date.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: provo))
         handle.seekToEndOfFile(); handle.write(Data("\n".utf8)); try handle.close()
         let changed = try Stages.make(upToDate, log: dir + "/make-q2.log")
         XCTAssertNotEqual(changed.status, 0, "make -q after the Provo file changed")
+    }
+
+    /// scripts/carry.sh: the run's artifacts, saved into a carry folder, restored into the artifacts
+    /// folder of a "new machine" where every input was written again with its bytes unchanged (a fresh
+    /// clone, models fetched again): nothing is left to do, though no fine-tuned weights were carried.
+    func checkCarryToANewMachine(dir: String, art: String, vars: [String], upToDate: [String], rewritten: [String]) throws {
+        let fm = FileManager.default
+        let carryScript = Stages.packageRoot.appendingPathComponent("scripts/carry.sh")
+        let carry = dir + "/carry", art2 = dir + "/artifacts-new-machine"
+        let save = try Stages.runExecutable(carryScript, ["save", art, carry])
+        XCTAssertEqual(save.status, 0, save.stderr)
+        // Saving again with nothing changed rewrites no carried file (no new bytes to commit).
+        let blob = carry + "/files/provo/samples/tb/base/seed42.h5.xz"
+        let before = try fm.attributesOfItem(atPath: blob)[.modificationDate] as? Date
+        XCTAssertEqual(try Stages.runExecutable(carryScript, ["save", art, carry]).status, 0)
+        XCTAssertEqual(try fm.attributesOfItem(atPath: blob)[.modificationDate] as? Date, before)
+        XCTAssertTrue(try Stages.runExecutable(carryScript, ["save", art, carry]).stdout.contains("(0 new or changed, 0 dropped, 0 too large)"))
+
+        // No weights in the carry: no model, checkpoint or hf folder, no safetensors.
+        let carried = try XCTUnwrap(fm.subpaths(atPath: carry))
+        XCTAssertTrue(carried.contains("files/provo/finetune/b-mul/seed42/train_log.h5.xz"), "the training log is carried")
+        for path in carried {
+            XCTAssertFalse(path.contains("/model/") || path.contains("/checkpoint/") || path.contains("/hf/") || path.hasSuffix(".safetensors.xz"),
+                           "weights carried: \(path)")
+        }
+
+        // The new machine: the same inputs with new times.
+        Thread.sleep(forTimeInterval: 1.1)
+        for top in rewritten {
+            var isDir: ObjCBool = false
+            _ = fm.fileExists(atPath: top, isDirectory: &isDir)
+            let files = isDir.boolValue ? (fm.subpaths(atPath: top) ?? []).map { top + "/" + $0 } : [top]
+            for f in files where (try? fm.attributesOfItem(atPath: f)[.type] as? FileAttributeType) == .typeRegular {
+                try Data(contentsOf: URL(fileURLWithPath: f)).write(to: URL(fileURLWithPath: f))
+            }
+        }
+        let restore = try Stages.runExecutable(carryScript, ["restore", carry, art2])
+        XCTAssertEqual(restore.status, 0, restore.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: art2 + "/provo/finetune/b-mul/seed42/model/finetuned.json"))
+        let newVars = vars.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
+        let upToDateThere = upToDate.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
+        let again = try Stages.make(upToDateThere, log: dir + "/make-q-carried.log")
+        XCTAssertEqual(again.status, 0, "make -q after a carried restore: every paper B target is up to date")
+        // The ledger names the new folder's targets, and keeps every row of the old one.
+        let ledger = try String(contentsOfFile: art2 + "/timings.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let oldLedger = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(ledger.count, oldLedger.count)
+        XCTAssertTrue(ledger.allSatisfy { $0.hasPrefix(art2 + "/") }, ledger.joined(separator: "\n"))
+        // A changed fine-tuning config still counts there: its run and what follows it are redone.
+        let config = newVars.first { $0.hasPrefix("FT_CONFIG_DIR=") }!.dropFirst("FT_CONFIG_DIR=".count) + "/b-mul.yaml"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: String(config)))
+        handle.seekToEndOfFile(); handle.write(Data("# changed\n".utf8)); try handle.close()
+        let changed = try Stages.make(upToDateThere.filter { $0 != "-q" } + ["--just-print"], log: dir + "/make-n-carried.log")
+        XCTAssertTrue(changed.stdout.contains("finetune run --config \(config)"), changed.stdout)
+        XCTAssertFalse(changed.stdout.contains("b-maj.yaml"), "only the changed config's run is redone:\n\(changed.stdout)")
+        try Data(contentsOf: URL(fileURLWithPath: String(config))).dropLast("# changed\n".utf8.count).write(to: URL(fileURLWithPath: String(config)))
+
+        // A damaged carry is refused, naming the file, and nothing is restored.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: blob))
+        var damaged = bytes; damaged[damaged.count / 2] ^= 0xff
+        try damaged.write(to: URL(fileURLWithPath: blob))
+        let art3 = dir + "/artifacts-damaged"
+        let refused = try Stages.runExecutable(carryScript, ["restore", carry, art3])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("seed42.h5.xz"), refused.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: art3), [], "nothing restored from a damaged carry")
+        XCTAssertNotEqual(try Stages.runExecutable(carryScript, ["verify", carry]).status, 0)
+        try bytes.write(to: URL(fileURLWithPath: blob))
+        XCTAssertEqual(try Stages.runExecutable(carryScript, ["verify", carry]).status, 0)
     }
 }

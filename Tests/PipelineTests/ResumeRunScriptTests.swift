@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 
 /// scripts/resume-run.sh, with stand-ins for `make` and `setsid` that only record their arguments:
-/// a missing run tree is cloned, an existing one updated, both then built and the chain started;
-/// a chain already running on the artifacts folder is left alone.
+/// a missing run tree is cloned, an existing one updated, the carried artifacts restored, both then
+/// built and the chain started; a chain already running on the artifacts folder is left alone.
 final class ResumeRunScriptTests: XCTestCase {
     func testClonesUpdatesAndLeavesARunningChainAlone() throws {
         guard FileManager.default.fileExists(atPath: Stages.packageRoot.appendingPathComponent(".git").path) else {
@@ -17,11 +17,23 @@ final class ResumeRunScriptTests: XCTestCase {
             try "#!/bin/sh\necho \"\(tool) $*\" >> \(calls)\n".write(toFile: bin + "/" + tool, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + tool)
         }
+        // A carry of an earlier machine's run: one artifact and the ledger.
+        let old = dir + "/old-art", carry = dir + "/carry"
+        try FileManager.default.createDirectory(atPath: old + "/provo", withIntermediateDirectories: true)
+        try Data("not really hdf5".utf8).write(to: URL(fileURLWithPath: old + "/provo/splits.h5"))
+        try "target\tstarted_utc\tseconds\texit_status\tcores\n\(old)/provo/splits.h5\t2026-12-01T00:00:00Z\t0.3\t0\t2\n"
+            .write(toFile: old + "/timings.tsv", atomically: true, encoding: .utf8)
+        let saved = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/carry.sh"), ["save", old, carry])
+        XCTAssertEqual(saved.status, 0, saved.stderr)
+
         let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
-        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                   "CARRY": carry, "CARRY_EVERY": "0"]
         let first = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/.git"), "the run tree is cloned")
+        XCTAssertEqual(try String(contentsOfFile: art + "/provo/splits.h5", encoding: .utf8), "not really hdf5", "the carry is restored")
+        XCTAssertTrue(try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).contains("\n\(art)/provo/splits.h5\t"))
         let second = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(second.status, 0, second.stderr)
         let log = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
