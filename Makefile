@@ -37,7 +37,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs paperB-long-runs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB paperA ## everything there is: fetch models, link data, both papers end to end with the report (paper A: the parts implemented so far)
@@ -211,6 +211,12 @@ $(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
 # while the other works through the shorter runs.
 B_FT_EVALS := $(foreach v,ft-mul ft-maj ft-orig,$(EVB)/tvd/$(IK)/$(v).h5 $(EVB)/tvd/$(BK)/$(v).h5)
 B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/$(BK)/ft-n$(n).h5)
+# The instruct model's FT (Mul.) is the longest run by far (≈9,500 LoRA steps: ≈150 min beside
+# another stage, ≈95 min alone with two BLAS threads). Its weights are not carried to a new machine
+# (scripts/carry.sh), so it must train and sample within one session: scripts/run-paperB.sh runs one
+# seed of it per session alone on both cores (`make paperB-long-runs` lists its targets per seed) and
+# passes B_DEFER_LONG=1 to the parallel makes, which then leave its rows out.
+b_long_targets = $(SMP)/$(IK)/ft-mul/seed$(1).h5 $(QSMP)/cloze/$(IK)/ft-mul/seed$(1).h5 $(QSMP)/question/$(IK)/ft-mul/seed$(1).h5
 
 # ---------------------------------------------------------------- paper B appendix G (Table 3)
 # Hit rate on WebQuestions test questions with a one-word answer ($(QA_QUESTIONS) drawn with
@@ -263,6 +269,10 @@ $(QEV)/$(1)/$(2)/$(3).h5: $(call q_samples,$(1),$(2),$(3)) | $(BIN)/evaluate
 endef
 $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(eval $(call B_QA_EVAL,$(f),$(m),$(v))))))
 B_QA_EVALS := $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(QEV)/$(f)/$(m)/$(v).h5)))
+ifneq ($(B_DEFER_LONG),)
+B_FT_EVALS := $(filter-out $(EVB)/tvd/$(IK)/ft-mul.h5,$(B_FT_EVALS))
+B_QA_EVALS := $(filter-out $(QEV)/cloze/$(IK)/ft-mul.h5 $(QEV)/question/$(IK)/ft-mul.h5,$(B_QA_EVALS))
+endif
 
 endif
 
@@ -275,6 +285,8 @@ finetune-paperB-instruct: $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$
 eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
 eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
 eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3, figs 10-12)
+paperB-long-runs: ## the instruct model's FT (Mul.) targets (samples, QA samples), one line per seed
+	@$(if $(B_INSTR_FT_MUL),$(foreach s,$(B_SEEDS),echo "$(call b_long_targets,$(s))";),true)
 status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left
 	@scripts/paperB-status.sh $(ART)
 status-paperA: ## what a paper A run under $(ART) has done so far, per dataset, and the stage runs left by kind

@@ -1,5 +1,10 @@
 #!/bin/bash
 # Runs paper B in the background-friendly order, resumable across sessions:
+#   0. one seed of the instruct model's FT (Mul.) (training, samples, QA samples), alone with two
+#      BLAS threads: the longest run (≈95 min so, ≈150 min beside another stage), whose weights are
+#      not carried to a new machine (scripts/carry.sh), so it has to finish within the session that
+#      starts it. One seed per session; the parallel makes below leave the rest of it out
+#      (B_DEFER_LONG=1) until every seed is done;
 #   1. the base rows (Base, 1-Shot; 3 seeds) and a report,
 #   2. seed 42 of every fine-tuned row and of the QA check (a complete one-seed Table 1 and 3), and
 #      the ablation (seed 123), in one make so that neither job slot idles while the other finishes
@@ -14,6 +19,18 @@ set -u
 cd "$(dirname "$0")/.."
 ART=${1:-results/artifacts}
 M="make -j2 BLAS_THREADS=1 ART=$ART"
-$M samples-base eval-base && $M report || exit 1
-$M eval-ft eval-qa eval-ablation B_SEEDS=42 && $M report || exit 1
-$M paperB
+ran_long="" defer=""
+while read -r targets; do
+  [ -n "$targets" ] || continue
+  make -q NO_BUILD=1 ART="$ART" $targets 2>/dev/null && continue
+  if [ -z "$ran_long" ]; then
+    ran_long=yes
+    make BLAS_THREADS=2 ART="$ART" $targets || echo "run-paperB: the long run failed ($targets); going on with the rest" >&2
+    make -q NO_BUILD=1 ART="$ART" $targets 2>/dev/null || defer="B_DEFER_LONG=1"
+  else
+    defer="B_DEFER_LONG=1"
+  fi
+done < <(make -s ART="$ART" paperB-long-runs | grep "^$ART/")
+$M samples-base eval-base $defer && $M report || exit 1
+$M eval-ft eval-qa eval-ablation B_SEEDS=42 $defer && $M report || exit 1
+$M paperB $defer
