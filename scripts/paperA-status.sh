@@ -21,6 +21,7 @@ names() {  # the .h5 files (and partial .h5.chunks folders) of a folder, one wor
 }
 run_state() {  # a fine-tuning folder: finished, at a checkpoint, or started
   if [ -f "$1/model/finetuned.json" ] || [ -f "$1/predictions.h5" ]; then echo "finished"
+  elif [ -f "$1/train_log.h5" ]; then echo "finished on an earlier machine (its training log carried, not its weights)"
   elif [ -f "$1/checkpoint/trainable.safetensors" ]; then
     local step=$(head -c 65536 "$1/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
     echo "checkpoint at step ${step:-?}"

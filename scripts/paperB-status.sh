@@ -22,6 +22,7 @@ echo "== fine-tuning runs ($ART/provo/finetune)"
 for d in "$ART"/provo/finetune/*/seed*/; do
   [ -d "$d" ] || continue
   if [ -f "$d/model/finetuned.json" ]; then state="finished"
+  elif [ -f "$d/train_log.h5" ]; then state="finished on an earlier machine (its training log carried, not its weights)"
   elif [ -f "$d/checkpoint/trainable.safetensors" ]; then
     step=$(head -c 65536 "$d/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
     state="checkpoint at step ${step:-?}"

@@ -94,20 +94,6 @@ func buildDemuxData(_ cfg: DemuxConfig, splits: LabelTaskSplits, splitsPath: Str
     return DemuxData(train: train, validation: validation, test: test, examples: examples, targets: targets)
 }
 
-private func writeWeights(_ params: [Parameter], to path: String, metadata: [String: String]) throws {
-    try SafetensorsWriter.write(params.map { .init(name: $0.name, shape: $0.shape, values: $0.values) }, metadata: metadata, to: path + ".tmp")
-    try? FileManager.default.removeItem(atPath: path)
-    try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
-}
-
-private func readWeights(_ params: [Parameter], from path: String) throws {
-    let f = try SafetensorsFile(path: path)
-    for p in params {
-        guard f.has(p.name) else { throw ModelFileError(path: path, message: "missing tensor \(p.name)") }
-        try p.setValues(try f.floats(p.name, shape: p.shape))
-    }
-}
-
 func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
     let out = cfg.output, ckptDir = out + "/checkpoint", bestPath = out + "/best.safetensors", predPath = out + "/predictions.h5"
     try ctx.addInput(cfg.splits)
@@ -155,13 +141,10 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
         return total / Double(items.count)
     }
     func saveCheckpoint() throws {
-        let tmp = out + "/checkpoint.tmp"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try Checkpoint.save(parameters: params, optimizer: optimizer, directory: tmp,
-                            metadata: ["config_hash": hash, "step": String(optimizer.t), "seed": String(cfg.seed)])
-        try JSONEncoder().encode(log).write(to: URL(fileURLWithPath: tmp + "/log.json"))
-        try? FileManager.default.removeItem(atPath: ckptDir)
-        try FileManager.default.moveItem(atPath: tmp, toPath: ckptDir)
+        try Checkpoint.replace(parameters: params, optimizer: optimizer, directory: ckptDir,
+                               metadata: ["config_hash": hash, "step": String(optimizer.t), "seed": String(cfg.seed)]) { dir in
+            try JSONEncoder().encode(log).write(to: URL(fileURLWithPath: dir + "/log.json"))
+        }
     }
 
     if FileManager.default.fileExists(atPath: ckptDir + "/" + Checkpoint.trainableFile) {
@@ -180,7 +163,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
           + "\(params.reduce(0) { $0 + $1.count }) parameters")
     if log.valLoss.isEmpty {
         log.valLoss.append(try loss(of: data.validation))
-        try writeWeights(params, to: bestPath, metadata: ["config_hash": hash, "epoch": "0"])
+        try Checkpoint.saveWeights(params, to: bestPath, metadata: ["config_hash": hash, "epoch": "0"])
     }
     print(String(format: "validation loss before training: %.5f", log.valLoss[0]))
     let bar = ProgressBar(total: totalSteps, label: "demux", alreadyDone: optimizer.t)
@@ -210,7 +193,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
             log.valLoss.append(v)
             if v < log.valLoss[log.bestEpoch] {
                 log.bestEpoch = epoch + 1
-                try writeWeights(params, to: bestPath, metadata: ["config_hash": hash, "epoch": String(epoch + 1)])
+                try Checkpoint.saveWeights(params, to: bestPath, metadata: ["config_hash": hash, "epoch": String(epoch + 1)])
             } else if epoch + 1 - log.bestEpoch >= cfg.patience {
                 log.stopped = "early stopping: no lower validation loss for \(cfg.patience) epochs after epoch \(log.bestEpoch)"
             }
@@ -228,7 +211,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
     if steps > 0 { print(String(format: "finetune demux: %.2f s per step of %d items", (ProcessInfo.processInfo.systemUptime - t0) / Double(steps), B)) }
     print("finetune demux: \(log.stopped!); predicting with the weights of epoch \(log.bestEpoch)")
 
-    try readWeights(params, from: bestPath)
+    try Checkpoint.loadWeights(params, from: bestPath)
     var probabilities: [[Double]] = []
     for start in stride(from: 0, to: data.test.count, by: 32) {
         let chunk = Array(data.test[start..<min(start + 32, data.test.count)])

@@ -187,17 +187,13 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
           + "\(trainer.trainableParameters.reduce(0) { $0 + $1.count }) trainable parameters")
 
     func saveCheckpoint() throws {
-        let tmp = out + "/checkpoint.tmp"
-        try? FileManager.default.removeItem(atPath: tmp)
         let t = loop.stepsDone
-        try Checkpoint.save(trainer, optimizer: optimizer, directory: tmp, metadata: [
+        try Checkpoint.replace(parameters: trainer.trainableParameters, optimizer: optimizer, directory: ckptDir, metadata: [
             "config_hash": hash, "inputs_hash": inputsHash, "step": String(t), "epoch": String(t / stepsPerEpoch),
             "batch_in_epoch": String(t % stepsPerEpoch), "seed": String(cfg.seed),
-            "data_order": "clozeEpochOrder(\(units.count) units, shuffle: \(shuffleUnit.rawValue), seed: \(cfg.seed), epoch: e)"])
-        let enc = JSONEncoder()
-        try enc.encode(log).write(to: URL(fileURLWithPath: tmp + "/log.json"))
-        try? FileManager.default.removeItem(atPath: ckptDir)
-        try FileManager.default.moveItem(atPath: tmp, toPath: ckptDir)
+            "data_order": "clozeEpochOrder(\(units.count) units, shuffle: \(shuffleUnit.rawValue), seed: \(cfg.seed), epoch: e)"]) { dir in
+            try JSONEncoder().encode(log).write(to: URL(fileURLWithPath: dir + "/log.json"))
+        }
     }
 
     /// The validation loss, kept out of the phase timings (they are per optimiser step).

@@ -85,4 +85,37 @@ final class CheckpointTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("trainable.safetensors"), "\($0)")
         }
     }
+
+    /// `replace` puts a whole new checkpoint (with the caller's extra files) in place of the old one and
+    /// leaves no temp folder; the weights alone round-trip through saveWeights / loadWeights.
+    func testReplaceAndWeightsFiles() throws {
+        let tr = try makeTrainer(), opt = AdamW(weightDecay: 0.01)
+        try step(tr, opt, 0)
+        try Checkpoint.replace(parameters: tr.trainableParameters, optimizer: opt, directory: dir, metadata: ["step": "1"]) {
+            try Data("first".utf8).write(to: URL(fileURLWithPath: $0 + "/log.json"))
+        }
+        try step(tr, opt, 1)
+        try Checkpoint.replace(parameters: tr.trainableParameters, optimizer: opt, directory: dir, metadata: ["step": "2"]) {
+            try Data("second".utf8).write(to: URL(fileURLWithPath: $0 + "/log.json"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + ".tmp"))
+        XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/log.json")), as: UTF8.self), "second")
+        let back = try makeTrainer(), optBack = AdamW(weightDecay: 0.01)
+        XCTAssertEqual(try Checkpoint.load(back, optimizer: optBack, directory: dir)["step"], "2")
+        XCTAssertEqual(optBack.t, 2)
+        XCTAssertEqual(back.trainableParameters.flatMap(\.values), tr.trainableParameters.flatMap(\.values))
+
+        let path = dir + "/best.safetensors"
+        try Checkpoint.saveWeights(tr.trainableParameters, to: path, metadata: ["epoch": "3"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"))
+        let fresh = try makeTrainer()
+        XCTAssertNotEqual(fresh.trainableParameters.flatMap(\.values), tr.trainableParameters.flatMap(\.values))
+        XCTAssertEqual(try Checkpoint.loadWeights(fresh.trainableParameters, from: path)["epoch"], "3")
+        XCTAssertEqual(fresh.trainableParameters.flatMap(\.values), tr.trainableParameters.flatMap(\.values))
+        // A file without one of the parameters is refused, naming the tensor.
+        try Checkpoint.saveWeights(Array(tr.trainableParameters.dropFirst()), to: path)
+        XCTAssertThrowsError(try Checkpoint.loadWeights(fresh.trainableParameters, from: path)) {
+            XCTAssertTrue("\($0)".contains(tr.trainableParameters[0].name), "\($0)")
+        }
+    }
 }

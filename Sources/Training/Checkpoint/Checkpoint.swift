@@ -43,6 +43,48 @@ public enum Checkpoint {
         try SafetensorsWriter.write(state, metadata: ["adam_step": String(optimizer.t)], to: directory + "/" + optimizerFile)
     }
 
+    /// Saves a checkpoint as a whole in place of the one in `directory`: it is written to
+    /// `<directory>.tmp` first (with the caller's further files, e.g. a training log, from
+    /// `extraFiles`, which gets that folder) and then takes the old one's place, so a run killed
+    /// while saving resumes from its previous checkpoint.
+    public static func replace(parameters params: [Parameter], optimizer: AdamW, directory: String,
+                               metadata: [String: String] = [:], extraFiles: (String) throws -> Void = { _ in }) throws {
+        let tmp = directory + ".tmp"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try save(parameters: params, optimizer: optimizer, directory: tmp, metadata: metadata)
+        try extraFiles(tmp)
+        try? FileManager.default.removeItem(atPath: directory)
+        do {
+            try FileManager.default.moveItem(atPath: tmp, toPath: directory)
+        } catch {
+            throw TrainingError("checkpoint \(directory): cannot move \(tmp) into place (\(error.localizedDescription))")
+        }
+    }
+
+    /// Writes the parameters' values alone (no optimiser state) to one safetensors file, through a
+    /// temp file and a rename: e.g. the best epoch's weights of an early-stopped run.
+    public static func saveWeights(_ params: [Parameter], to path: String, metadata: [String: String] = [:]) throws {
+        try SafetensorsWriter.write(params.map { .init(name: $0.name, shape: $0.shape, values: $0.values) }, metadata: metadata, to: path + ".tmp")
+        try? FileManager.default.removeItem(atPath: path)
+        do {
+            try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        } catch {
+            throw TrainingError("weights \(path): cannot move the temp file into place (\(error.localizedDescription))")
+        }
+    }
+
+    /// Sets every parameter from a file written by `saveWeights` (or a checkpoint's trainable
+    /// file); each must be there with its shape. Returns the file's metadata.
+    @discardableResult
+    public static func loadWeights(_ params: [Parameter], from path: String) throws -> [String: String] {
+        let file = try SafetensorsFile(path: path)
+        for p in params {
+            guard file.has(p.name) else { throw ModelFileError(path: file.path, message: "missing tensor \(p.name)") }
+            try p.setValues(try file.floats(p.name, shape: p.shape))
+        }
+        return file.metadata
+    }
+
     /// Restores the trainable parameters and the optimiser state saved by `save`; returns the
     /// caller metadata. Every tensor must be present with the saved shape.
     @discardableResult
@@ -53,13 +95,7 @@ public enum Checkpoint {
     /// `load` for the parameter list given to `save(parameters:…)`.
     @discardableResult
     public static func load(parameters params: [Parameter], optimizer: AdamW, directory: String) throws -> [String: String] {
-        let weightsFile = try SafetensorsFile(path: directory + "/" + trainableFile)
-        for p in params {
-            guard weightsFile.has(p.name) else {
-                throw ModelFileError(path: weightsFile.path, message: "missing tensor \(p.name)")
-            }
-            try p.setValues(try weightsFile.floats(p.name, shape: p.shape))
-        }
+        let metadata = try loadWeights(params, from: directory + "/" + trainableFile)
         let stateFile = try SafetensorsFile(path: directory + "/" + optimizerFile)
         guard let stepText = stateFile.metadata["adam_step"], let step = Int(stepText), step >= 0 else {
             throw ModelFileError(path: stateFile.path, message: "missing or bad metadata adam_step")
@@ -78,7 +114,7 @@ public enum Checkpoint {
             }
             try optimizer.restore(t: step, m: m, v: v)
         }
-        return weightsFile.metadata
+        return metadata
     }
 
     /// Writes the full model with every LoRA adapter merged into its base weight
