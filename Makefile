@@ -101,6 +101,10 @@ FT_CONFIG_DIR ?= pipeline/finetune
 # Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
 # run that spans sessions is the sum of that column.
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
+# A fine-tuning run starts only if it is expected to end, with its samples, before SESSION_END
+# (epoch seconds, when set; scripts/resume-run.sh sets it): its weights are not carried to the next
+# machine, so a run cut short by a session's end is lost (scripts/fits-in-session.sh).
+FITS = scripts/fits-in-session.sh $(ART)/timings.tsv $@
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
 # nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
@@ -169,6 +173,7 @@ FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
 $(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) | $(BIN)/finetune
+	@$$(FITS)
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/$(1).yaml --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 endef
 $(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
@@ -356,6 +361,7 @@ $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
 $(PA)/$(1)/sft/$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/paperA-sft-lora.yaml,finetune/paperA-sft-lora.yaml) $(PA)/$(1)/splits.h5 | $(BIN)/finetune
+	@$$(FITS)
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/paperA-sft-lora.yaml --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
 	  --output $(PA)/$(1)/sft/$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 $(PA)/$(1)/labels/$(2)-sft-main_test.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/sft/$(2)/model/finetuned.json | $(BIN)/infer
@@ -374,6 +380,7 @@ endef
 define a_bert_rules
 $(PA)/$(1)/bert/predictions.h5: $(call by_content,$(A_BERT_CONFIG),finetune/$(notdir $(A_BERT_CONFIG))) $(PA)/$(1)/splits.h5 \
   $(foreach f,$(wildcard $(A_BERT_FILE)/*.safetensors $(A_BERT_FILE)/config.json),$(call by_content,$(f),models/$(notdir $(A_BERT_FILE))/$(notdir $(f)))) | $(BIN)/finetune
+	@$$(FITS)
 	$$(TIMED) $(BIN)/finetune demux --config $(A_BERT_CONFIG) --splits $(PA)/$(1)/splits.h5 --model $(A_BERT_FILE) --seed $(A_SEED) \
 	  $$(A_LIMIT_ARG) --output $(PA)/$(1)/bert
 $(PA)/$(1)/eval/bert.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/bert/predictions.h5 | $(BIN)/evaluate

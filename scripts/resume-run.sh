@@ -9,7 +9,9 @@
 # - restores the carried artifacts of earlier machines (CARRY, default results/run-artifacts of
 #   this tree; scripts/carry.sh) into ART: files ART already has are kept;
 # - builds, fetches the models, links the data (make build models data), then starts
-#   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log;
+#   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log, with
+#   SESSION_END (default 160 minutes from now) so that no fine-tuning run is started that the
+#   session's end would cut short;
 # - unless CARRY_EVERY=0, starts scripts/carry-loop.sh ART CARRY_EVERY (default 20 minutes), which
 #   commits the carry of this tree as the run goes.
 # Finished artifacts are kept and partial ones resume (sampling chunks, training checkpoints).
@@ -32,6 +34,12 @@ mkdir -p "$art"
 carry=${CARRY:-$here/results/run-artifacts}
 if [ -f "$carry/manifest.tsv" ]; then
   "$here/scripts/carry.sh" restore "$carry" "$art" || { echo "restoring $carry into $art failed" >&2; exit 1; }
+fi
+# The session's end: the chain starts no fine-tuning run that would not end, with its samples,
+# before SESSION_END (scripts/fits-in-session.sh), since its weights are not carried. Default: 160
+# minutes from now, leaving time for the last carry; SESSION_MINUTES=0 for a machine that is kept.
+if [ -z "${SESSION_END:-}" ] && [ "${SESSION_MINUTES:-160}" != 0 ]; then
+  export SESSION_END=$(( $(date +%s) + ${SESSION_MINUTES:-160} * 60 ))
 fi
 cd "$run"
 echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art"

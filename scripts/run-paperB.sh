@@ -3,34 +3,41 @@
 #   0. one seed of the instruct model's FT (Mul.) (training, samples, QA samples), alone with two
 #      BLAS threads: the longest run (≈95 min so, ≈150 min beside another stage), whose weights are
 #      not carried to a new machine (scripts/carry.sh), so it has to finish within the session that
-#      starts it. One seed per session; the parallel makes below leave the rest of it out
-#      (B_DEFER_LONG=1) until every seed is done;
+#      starts it. One seed per session (and none when SESSION_END leaves less than LONG_MINUTES,
+#      default 115); the parallel makes below leave the rest of it out (B_DEFER_LONG=1) until every
+#      seed is done;
 #   1. the base rows (Base, 1-Shot; 3 seeds) and a report,
 #   2. seed 42 of every fine-tuned row and of the QA check (a complete one-seed Table 1 and 3), and
 #      the ablation (seed 123), in one make so that neither job slot idles while the other finishes
 #      the longest run; then a report,
 #   3. everything else (`make paperB`, which ends with the report).
 # Two single-threaded stages at a time (make -j2 BLAS_THREADS=1, the faster setting on 2 cores).
+# With SESSION_END set, a fine-tuning run that would not end before it is not started
+# (scripts/fits-in-session.sh); make -k goes on with the rest, and the next session picks it up.
 # Usage: scripts/run-paperB.sh [ART]   (default results/artifacts); e.g.
 #   setsid nice -n 10 scripts/run-paperB.sh /persistent/artifacts >> run.log 2>&1 &
 # Rerun the same command after an interruption: finished artifacts are kept, sampling resumes
-# from its chunks and fine-tuning from its checkpoint.
+# from its chunks and fine-tuning from its checkpoint. Exits non-zero if a stage failed.
 set -u
 cd "$(dirname "$0")/.."
 ART=${1:-results/artifacts}
-M="make -j2 BLAS_THREADS=1 ART=$ART"
-ran_long="" defer=""
+M="make -k -j2 BLAS_THREADS=1 ART=$ART"
+ran_long="" defer="" failed=0
+long_fits() { [ -z "${SESSION_END:-}" ] || [ $(( SESSION_END - $(date +%s) )) -ge $(( ${LONG_MINUTES:-115} * 60 )) ]; }
 while read -r targets; do
   [ -n "$targets" ] || continue
   make -q NO_BUILD=1 ART="$ART" $targets 2>/dev/null && continue
-  if [ -z "$ran_long" ]; then
+  if [ -z "$ran_long" ] && long_fits; then
     ran_long=yes
-    make BLAS_THREADS=2 ART="$ART" $targets || echo "run-paperB: the long run failed ($targets); going on with the rest" >&2
+    make BLAS_THREADS=2 ART="$ART" $targets || { failed=1; echo "run-paperB: the long run failed ($targets); going on with the rest" >&2; }
     make -q NO_BUILD=1 ART="$ART" $targets 2>/dev/null || defer="B_DEFER_LONG=1"
   else
     defer="B_DEFER_LONG=1"
   fi
 done < <(make -s ART="$ART" paperB-long-runs | grep "^$ART/")
-$M samples-base eval-base $defer && $M report || exit 1
-$M eval-ft eval-qa eval-ablation B_SEEDS=42 $defer && $M report || exit 1
-$M paperB $defer
+$M samples-base eval-base $defer || failed=1
+$M report || failed=1
+$M eval-ft eval-qa eval-ablation B_SEEDS=42 $defer || failed=1
+$M report || failed=1
+$M paperB $defer || failed=1
+exit $failed

@@ -246,6 +246,12 @@ final class MakePaperBTests: XCTestCase {
         let changed = try Stages.make(upToDateThere.filter { $0 != "-q" } + ["--just-print"], log: dir + "/make-n-carried.log")
         XCTAssertTrue(changed.stdout.contains("finetune run --config \(config)"), changed.stdout)
         XCTAssertFalse(changed.stdout.contains("b-maj.yaml"), "only the changed config's run is redone:\n\(changed.stdout)")
+        // With a session ending too soon for it (scripts/fits-in-session.sh), that run is not started.
+        let soon = try Stages.make(upToDateThere.filter { $0 != "-q" } + ["-k", "SESSION_END=\(Int(Date().timeIntervalSince1970) + 60)", "FT_MINUTES=30"],
+                               log: dir + "/make-session-end.log")
+        XCTAssertNotEqual(soon.status, 0)
+        XCTAssertTrue(soon.stdout.contains("fits-in-session: not starting \(art2)/provo/finetune/b-mul/seed42/model/finetuned.json"), soon.stdout)
+        XCTAssertFalse(fm.fileExists(atPath: art2 + "/provo/finetune/b-mul/seed42/model/finetuned.json"))
         try Data(contentsOf: URL(fileURLWithPath: String(config))).dropLast("# changed\n".utf8.count).write(to: URL(fileURLWithPath: String(config)))
 
         // A damaged carry is refused, naming the file, and nothing is restored.

@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// scripts/fits-in-session.sh: a fine-tuning run starts only if its expected time (the longest
+/// finished run of the same config in the ledger, else FT_MINUTES) plus its samples' (SAMPLE_MINUTES)
+/// ends before SESSION_END; without SESSION_END every run starts.
+final class FitsInSessionTests: XCTestCase {
+    func testExpectedTimeFromTheLedgerAgainstSessionEnd() throws {
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ledger = dir + "/timings.tsv"
+        // 50 min for gemma-full-mul (an interrupted 150-min row and another config's 150 min do not count).
+        try """
+            target\tstarted_utc\tseconds\texit_status\tcores
+            /a/provo/finetune/gemma-full-mul/seed42/model/finetuned.json\tx\t3000.0\t0\t2
+            /a/provo/finetune/gemma-full-mul/seed123/model/finetuned.json\tx\t9000.0\tinterrupted\t2
+            /a/provo/finetune/gemma-full-mul-x/seed42/model/finetuned.json\tx\t9000.0\t0\t2
+            /a/paperA/mfrc/bert/predictions.h5\tx\t600.0\t0\t2
+
+            """.write(toFile: ledger, atomically: true, encoding: .utf8)
+        let script = Stages.packageRoot.appendingPathComponent("scripts/fits-in-session.sh")
+        func fits(_ target: String, minutesLeft: Int?) throws -> Bool {
+            var env: [String: String] = [:]
+            if let m = minutesLeft { env["SESSION_END"] = String(Int(Date().timeIntervalSince1970) + m * 60) }
+            return try Stages.runExecutable(script, [ledger, target], environment: env).status == 0
+        }
+        let seed456 = "/b/provo/finetune/gemma-full-mul/seed456/model/finetuned.json"
+        XCTAssertFalse(try fits(seed456, minutesLeft: 60))   // 50 + 12 > 60
+        XCTAssertTrue(try fits(seed456, minutesLeft: 64))
+        XCTAssertTrue(try fits(seed456, minutesLeft: nil))
+        // No finished run of the config: FT_MINUTES (60) + 12.
+        XCTAssertFalse(try fits("/b/provo/finetune/smollm2-lora-maj/seed42/model/finetuned.json", minutesLeft: 70))
+        XCTAssertTrue(try fits("/b/provo/finetune/smollm2-lora-maj/seed42/model/finetuned.json", minutesLeft: 74))
+        // A BERT baseline by its predictions file: 10 + 12 min.
+        XCTAssertTrue(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 24))
+        XCTAssertFalse(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 20))
+        let refused = try Stages.runExecutable(script, [ledger, seed456], environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970))])
+        XCTAssertTrue(refused.stderr.contains("not starting \(seed456): expected 62 min"), refused.stderr)
+    }
+}

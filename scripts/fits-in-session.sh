@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# fits-in-session.sh LEDGER TARGET
+# A fine-tuning run's weights are not carried to the next machine (scripts/carry.sh), so a run that
+# a session's end cuts short is lost, and its machine time with it. With SESSION_END set (epoch
+# seconds; scripts/resume-run.sh sets it), this says whether TARGET (a fine-tuned model's
+# finetuned.json, or a BERT baseline's predictions.h5) and the samples made from it are expected to
+# end before then: exit 0 if so, else 1 with a line naming the target (make -k then goes on with
+# work that is saved in chunks). Without SESSION_END it always says yes.
+# Expected time: the longest finished run (exit 0) of the same config in LEDGER (any seed, any
+# machine: the ledger is carried), else FT_MINUTES (default 60); plus SAMPLE_MINUTES (default 12)
+# for the samples made from it.
+set -euo pipefail
+ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in-session.sh LEDGER TARGET}
+[ -n "${SESSION_END:-}" ] || exit 0
+# The run's folder without the seed: .../finetune/<config>/seed42/model/finetuned.json → /<config>/seed
+run=${target%/model/finetuned.json}; run=${run%/predictions.h5}
+key="/$(basename "$(dirname "$run")")/$(basename "$run" | sed 's/[0-9]*$//')"
+suffix=${target#"$run"}
+seconds=0
+if [ -f "$ledger" ]; then
+  seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" 'NR > 1 && $4 == "0" && index($1, k) && substr($1, length($1) - length(s) + 1) == s && $3 > m { m = $3 } END { printf "%d", m }' "$ledger")
+fi
+[ "$seconds" -gt 0 ] || seconds=$(( ${FT_MINUTES:-60} * 60 ))
+need=$(( seconds + ${SAMPLE_MINUTES:-12} * 60 ))
+left=$(( SESSION_END - $(date +%s) ))
+if [ "$need" -gt "$left" ]; then
+  echo "fits-in-session: not starting $target: expected $((need / 60)) min with its samples, $((left / 60)) min left before SESSION_END" >&2
+  exit 1
+fi
