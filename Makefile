@@ -37,7 +37,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs paperB-long-runs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs paperB-long-runs finetuned-outputs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB paperA ## everything there is: fetch models, link data, both papers end to end with the report (paper A: the parts implemented so far)
@@ -274,9 +274,17 @@ $(QEV)/$(1)/$(2)/$(3).h5: $(call q_samples,$(1),$(2),$(3)) | $(BIN)/evaluate
 endef
 $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(eval $(call B_QA_EVAL,$(f),$(m),$(v))))))
 B_QA_EVALS := $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(QEV)/$(f)/$(m)/$(v).h5)))
+# Everything made from one fine-tuned model (its Provo samples, then its QA samples), listed right
+# after it, longest runs first: make -j starts a finished model's samples before the next
+# fine-tuning run, so that a session's end does not leave a model's QA samples to do after its
+# weights are gone (they are not carried; the model would have to be trained again for them).
+b_ft_outputs = $(SMP)/$(1)/$(2)/seed$(3).h5 $(foreach f,cloze question,$(if $(filter $(2),$(QA_VARIANTS_$(f))),$(QSMP)/$(f)/$(1)/$(2)/seed$(3).h5))
+B_FT_OUTPUTS := $(foreach s,$(B_SEEDS),$(foreach v,ft-mul ft-maj ft-orig,$(foreach m,$(IK) $(BK),$(call b_ft_outputs,$(m),$(v),$(s))))) \
+  $(foreach n,$(FT_ABL),$(SMP)/$(BK)/ft-n$(n)/seed$(B_ABL_SEED).h5)
 ifneq ($(B_DEFER_LONG),)
 B_FT_EVALS := $(filter-out $(EVB)/tvd/$(IK)/ft-mul.h5,$(B_FT_EVALS))
 B_QA_EVALS := $(filter-out $(QEV)/cloze/$(IK)/ft-mul.h5 $(QEV)/question/$(IK)/ft-mul.h5,$(B_QA_EVALS))
+B_FT_OUTPUTS := $(filter-out $(foreach s,$(B_SEEDS),$(call b_long_targets,$(s))),$(B_FT_OUTPUTS))
 endif
 
 endif
@@ -290,6 +298,7 @@ finetune-paperB-instruct: $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$
 eval-ft: $(B_FT_EVALS) ## paper B TVD of the fine-tuned models
 eval-ablation: $(B_ABL_EVALS) ## paper B appendix F: N answers per context
 eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions questions (Table 3, figs 10-12)
+finetuned-outputs: $(B_FT_OUTPUTS) ## paper B's fine-tuning runs, each followed by the samples made from its model
 paperB-long-runs: ## the instruct model's FT (Mul.) targets (samples, QA samples), one line per seed
 	@$(if $(B_INSTR_FT_MUL),$(foreach s,$(B_SEEDS),echo "$(call b_long_targets,$(s))";),true)
 status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left

@@ -11,6 +11,8 @@
 #      the ablation (seed 123), in one make so that neither job slot idles while the other finishes
 #      the longest run; then a report,
 #   3. everything else (`make paperB`, which ends with the report).
+# Phases 2 and 3 name `finetuned-outputs` first: each fine-tuning run followed by the samples made
+# from its model, so those start before the next run (the weights are not carried).
 # Two single-threaded stages at a time (make -j2 BLAS_THREADS=1, the faster setting on 2 cores).
 # With SESSION_END set, a fine-tuning run that would not end before it is not started
 # (scripts/fits-in-session.sh); make -k goes on with the rest, and the next session picks it up.
@@ -37,7 +39,7 @@ while read -r targets; do
 done < <(make -s ART="$ART" paperB-long-runs | grep "^$ART/")
 $M samples-base eval-base $defer || failed=1
 $M report || failed=1
-$M eval-ft eval-qa eval-ablation B_SEEDS=42 $defer || failed=1
+$M finetuned-outputs eval-ft eval-qa eval-ablation B_SEEDS=42 $defer || failed=1
 $M report || failed=1
-$M paperB $defer || failed=1
+$M finetuned-outputs paperB $defer || failed=1
 exit $failed

@@ -193,6 +193,46 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertNotEqual(changed.status, 0, "make -q after the Provo file changed")
     }
 
+    /// `make finetuned-outputs` (the real experiment, dry run): each fine-tuning run is followed by the
+    /// samples of its model (Provo, then QA) before the next run, so a session's end never leaves a
+    /// model's samples to do after its weights are gone; B_DEFER_LONG leaves the long run out.
+    func testEachFineTuningRunIsFollowedByItsSamples() throws {
+        guard FileManager.default.isExecutableFile(atPath: Stages.productsDirectory.appendingPathComponent("prepare-splits").path) else {
+            throw XCTSkip("prepare-splits not built")
+        }
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func groups(_ extra: [String]) throws -> [[String]] {
+            let r = try Stages.make(["-n", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)", "ART=\(dir)/art", "B_SEEDS=42", "finetuned-outputs"] + extra,
+                                    log: dir + "/make-n.log")
+            XCTAssertEqual(r.status, 0, r.stdout)
+            var out: [[String]] = []
+            for line in r.stdout.split(separator: "\n") where line.contains("scripts/timed.sh") {
+                let target = String(line.split(separator: " ")[2])
+                if target.hasSuffix("/model/finetuned.json") { out.append([target]) }
+                else if target.contains("/samples/"), !out.isEmpty { out[out.count - 1].append(target) }
+            }
+            return out
+        }
+        let all = try groups([])
+        XCTAssertEqual(all.count, 12, "\(all)")   // 6 fine-tuned rows (seed 42) + 6 ablation runs
+        XCTAssertTrue(all[0][0].hasSuffix("/smollm2-lora-mul/seed42/model/finetuned.json"), "the longest run first: \(all[0])")
+        for g in all {
+            // .../provo/finetune/<config>/seed<s>/model/finetuned.json, then samples of that model only.
+            XCTAssertGreaterThanOrEqual(g.count, 2, "\(g)")
+            let seed = g[0].components(separatedBy: "/").first { $0.hasPrefix("seed") }!
+            let variantDir = (g[1] as NSString).deletingLastPathComponent
+            XCTAssertTrue(g[1].contains("/provo/samples/") && g[1].hasSuffix("/\(seed).h5"), "\(g)")
+            for qa in g.dropFirst(2) {
+                XCTAssertTrue(qa.contains("/webquestions/samples/") && qa.hasSuffix(String(variantDir.split(separator: "/").suffix(2).joined(separator: "/")) + "/\(seed).h5"), "\(g)")
+            }
+        }
+        XCTAssertEqual(all[0].count, 4, "FT (Mul.): Provo, QA cloze, QA question: \(all[0])")
+        let deferred = try groups(["B_DEFER_LONG=1"])
+        XCTAssertEqual(deferred.count, 11)
+        XCTAssertFalse(deferred.joined().contains { $0.contains("smollm2-lora-mul") || $0.contains("smollm2/ft-mul") })
+    }
+
     /// scripts/carry.sh: the run's artifacts, saved into a carry folder, restored into the artifacts
     /// folder of a "new machine" where every input was written again with its bytes unchanged (a fresh
     /// clone, models fetched again): nothing is left to do, though no fine-tuned weights were carried.

@@ -44,9 +44,9 @@ final class RunPaperBScriptTests: XCTestCase {
             "make -q NO_BUILD=1 ART=A A/s456 A/q456",
             "make -k -j2 BLAS_THREADS=1 ART=A samples-base eval-base B_DEFER_LONG=1",
             "make -k -j2 BLAS_THREADS=1 ART=A report",
-            "make -k -j2 BLAS_THREADS=1 ART=A eval-ft eval-qa eval-ablation B_SEEDS=42 B_DEFER_LONG=1",
+            "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs eval-ft eval-qa eval-ablation B_SEEDS=42 B_DEFER_LONG=1",
             "make -k -j2 BLAS_THREADS=1 ART=A report",
-            "make -k -j2 BLAS_THREADS=1 ART=A paperB B_DEFER_LONG=1",
+            "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1",
         ])
     }
 
@@ -55,7 +55,7 @@ final class RunPaperBScriptTests: XCTestCase {
         let soon = String(Int(Date().timeIntervalSince1970) + 60 * 60)
         let calls = try run(doneSeeds: ["42"], environment: ["SESSION_END": soon])
         XCTAssertFalse(calls.contains { $0.contains("BLAS_THREADS=2") }, calls.joined(separator: "\n"))
-        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A paperB B_DEFER_LONG=1")
+        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1")
         let later = String(Int(Date().timeIntervalSince1970) + 120 * 60)
         XCTAssertTrue(try run(doneSeeds: ["42"], environment: ["SESSION_END": later]).contains("make BLAS_THREADS=2 ART=A A/s123 A/q123"))
     }
@@ -63,6 +63,6 @@ final class RunPaperBScriptTests: XCTestCase {
     func testEverySeedDoneLeavesNothingOut() throws {
         let calls = try run(doneSeeds: ["42", "123", "456"])
         XCTAssertFalse(calls.contains { $0.contains("BLAS_THREADS=2") || $0.contains("B_DEFER_LONG") }, calls.joined(separator: "\n"))
-        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A paperB")
+        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB")
     }
 }
