@@ -410,7 +410,10 @@ A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$
 .SECONDARY: $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/sft/$(m)/model/finetuned.json))
 endif
 
-paperA-runs: $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) $(A_SFT_EVALS) $(A_BERT_EVALS) ## paper A's stage runs without the report (resumable per file)
+# The runs that need fine-tuned weights first (SFT: train, then answer with the model; BERT), so that
+# make -j answers with an SFT model right after it is trained, before the many other answer runs:
+# the weights are not carried to a new machine, the answers are.
+paperA-runs: $(A_SFT_EVALS) $(A_BERT_EVALS) $(A_STEP_EVALS) $(A_LABEL_EVALS) $(A_PROBE_EVALS) ## paper A's stage runs without the report (resumable per file)
 prepare-paperA: $(foreach d,$(A_DATASETS),$(PA)/$(d)/splits.h5) ## paper A test sets and demonstrations of every dataset
 experiment-paperA: $(EXPERIMENT_A_MK) ## check pipeline/paperA.yaml and show the Make variables it sets
 	@cat $(EXPERIMENT_A_MK)
