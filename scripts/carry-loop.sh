@@ -5,14 +5,16 @@
 # scripts/resume-run.sh beside the chain; ends with the session (or `pkill -f carry-loop.sh`).
 #   scripts/carry-loop.sh ART [MINUTES]
 # A commit that cannot be made now (the tree's index is busy) is tried again at the next round;
-# other staged or unstaged work in the tree is left as it is (git commit --only).
+# other staged or unstaged work in the tree is left as it is (git commit --only). Past SESSION_END
+# (epoch seconds, as resume-run.sh sets it) it saves every 5 minutes.
 set -u
 art=${1:?usage: carry-loop.sh ART [MINUTES]}
 minutes=${2:-20}
 cd "$(dirname "$0")/.."
 carry=results/run-artifacts
 while :; do
-  sleep $((minutes * 60))
+  # Past SESSION_END (when set) the session is close to its end: save every 5 minutes.
+  if [ -n "${SESSION_END:-}" ] && [ "$(date +%s)" -ge "$SESSION_END" ]; then sleep 300; else sleep $((minutes * 60)); fi
   scripts/carry.sh save "$art" "$carry" || { echo "carry-loop: save failed; next try in $minutes min" >&2; continue; }
   git add -A -- "$carry" 2>/dev/null || continue
   if ! git diff --cached --quiet -- "$carry"; then
