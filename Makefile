@@ -103,7 +103,9 @@ FT_CONFIG_DIR ?= pipeline/finetune
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
 # A fine-tuning run starts only if it is expected to end, with its samples, before SESSION_END
 # (epoch seconds, when set; scripts/resume-run.sh sets it): its weights are not carried to the next
-# machine, so a run cut short by a session's end is lost (scripts/fits-in-session.sh).
+# machine, so a run cut short by a session's end is lost (scripts/fits-in-session.sh; the number
+# after it is the expected minutes when the ledger has no finished run of the config yet: paper A's
+# SFT takes ≈15 min and BERT 10–20 min here, paper B's runs 30–60).
 FITS = scripts/fits-in-session.sh $(ART)/timings.tsv $@
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
@@ -370,7 +372,7 @@ $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
 $(PA)/$(1)/sft/$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/paperA-sft-lora.yaml,finetune/paperA-sft-lora.yaml) $(PA)/$(1)/splits.h5 | $(BIN)/finetune
-	@$$(FITS)
+	@$$(FITS) 25
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/paperA-sft-lora.yaml --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
 	  --output $(PA)/$(1)/sft/$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 $(PA)/$(1)/labels/$(2)-sft-main_test.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/sft/$(2)/model/finetuned.json | $(BIN)/infer
@@ -389,7 +391,7 @@ endef
 define a_bert_rules
 $(PA)/$(1)/bert/predictions.h5: $(call by_content,$(A_BERT_CONFIG),finetune/$(notdir $(A_BERT_CONFIG))) $(PA)/$(1)/splits.h5 \
   $(foreach f,$(wildcard $(A_BERT_FILE)/*.safetensors $(A_BERT_FILE)/config.json),$(call by_content,$(f),models/$(notdir $(A_BERT_FILE))/$(notdir $(f)))) | $(BIN)/finetune
-	@$$(FITS)
+	@$$(FITS) 25
 	$$(TIMED) $(BIN)/finetune demux --config $(A_BERT_CONFIG) --splits $(PA)/$(1)/splits.h5 --model $(A_BERT_FILE) --seed $(A_SEED) \
 	  $$(A_LIMIT_ARG) --output $(PA)/$(1)/bert
 $(PA)/$(1)/eval/bert.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/bert/predictions.h5 | $(BIN)/evaluate

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fits-in-session.sh LEDGER TARGET
+# fits-in-session.sh LEDGER TARGET [DEFAULT_MINUTES]
 # A fine-tuning run's weights are not carried to the next machine (scripts/carry.sh), so a run that
 # a session's end cuts short is lost, and its machine time with it. With SESSION_END set (epoch
 # seconds; scripts/resume-run.sh sets it), this says whether TARGET (a fine-tuned model's
@@ -7,8 +7,8 @@
 # end before then: exit 0 if so, else 1 with a line naming the target (make -k then goes on with
 # work that is saved in chunks). Without SESSION_END it always says yes.
 # Expected time: the longest finished run (exit 0) of the same config in LEDGER (any seed, any
-# machine: the ledger is carried), else FT_MINUTES (default 60); plus SAMPLE_MINUTES (default 12)
-# for the samples made from it.
+# machine: the ledger is carried), else DEFAULT_MINUTES (else FT_MINUTES, default 60); plus
+# SAMPLE_MINUTES (default 12) for the samples made from it.
 set -euo pipefail
 ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in-session.sh LEDGER TARGET}
 [ -n "${SESSION_END:-}" ] || exit 0
@@ -20,7 +20,7 @@ seconds=0
 if [ -f "$ledger" ]; then
   seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" 'NR > 1 && $4 == "0" && index($1, k) && substr($1, length($1) - length(s) + 1) == s && $3 > m { m = $3 } END { printf "%d", m }' "$ledger")
 fi
-[ "$seconds" -gt 0 ] || seconds=$(( ${FT_MINUTES:-60} * 60 ))
+[ "$seconds" -gt 0 ] || seconds=$(( ${3:-${FT_MINUTES:-60}} * 60 ))
 need=$(( seconds + ${SAMPLE_MINUTES:-12} * 60 ))
 left=$(( SESSION_END - $(date +%s) ))
 if [ "$need" -gt "$left" ]; then

@@ -31,7 +31,15 @@ final class FitsInSessionTests: XCTestCase {
         // No finished run of the config: FT_MINUTES (60) + 12.
         XCTAssertFalse(try fits("/b/provo/finetune/smollm2-lora-maj/seed42/model/finetuned.json", minutesLeft: 70))
         XCTAssertTrue(try fits("/b/provo/finetune/smollm2-lora-maj/seed42/model/finetuned.json", minutesLeft: 74))
-        // A BERT baseline by its predictions file: 10 + 12 min.
+        // The rule's own default when the ledger has none: 25 + 12 min.
+        func fits(_ target: String, minutesLeft: Int, defaultMinutes: String) throws -> Bool {
+            let env = ["SESSION_END": String(Int(Date().timeIntervalSince1970) + minutesLeft * 60)]
+            return try Stages.runExecutable(script, [ledger, target, defaultMinutes], environment: env).status == 0
+        }
+        XCTAssertTrue(try fits("/b/paperA/mfrc/sft/smollm2/model/finetuned.json", minutesLeft: 40, defaultMinutes: "25"))
+        XCTAssertFalse(try fits("/b/paperA/mfrc/sft/smollm2/model/finetuned.json", minutesLeft: 35, defaultMinutes: "25"))
+        // A BERT baseline by its predictions file: 10 + 12 min (the ledger wins over the default).
+        XCTAssertTrue(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 24, defaultMinutes: "25"))
         XCTAssertTrue(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 24))
         XCTAssertFalse(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 20))
         let refused = try Stages.runExecutable(script, [ledger, seed456], environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970))])
