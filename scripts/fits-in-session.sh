@@ -8,7 +8,8 @@
 # work that is saved in chunks). Without SESSION_END it always says yes.
 # Expected time: the longest finished run (exit 0) of the same config in LEDGER (any seed, any
 # machine: the ledger is carried), else DEFAULT_MINUTES (else FT_MINUTES, default 60); plus
-# SAMPLE_MINUTES (default 12) for the samples made from it.
+# SAMPLE_MINUTES (default 12) for the samples made from it. A run with a checkpoint (total_steps in
+# its metadata) is expected to take the part of that time its remaining steps are.
 set -euo pipefail
 ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in-session.sh LEDGER TARGET}
 [ -n "${SESSION_END:-}" ] || exit 0
@@ -21,6 +22,13 @@ if [ -f "$ledger" ]; then
   seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" 'NR > 1 && $4 == "0" && index($1, k) && substr($1, length($1) - length(s) + 1) == s && $3 > m { m = $3 } END { printf "%d", m }' "$ledger")
 fi
 [ "$seconds" -gt 0 ] || seconds=$(( ${3:-${FT_MINUTES:-60}} * 60 ))
+# A run that resumes from its checkpoint (a machine that was kept) has only the rest to do.
+header=$(head -c 65536 "$run/checkpoint/trainable.safetensors" 2>/dev/null | tr -d '\0' || true)
+step=$(printf '%s' "$header" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*' || true)
+total=$(printf '%s' "$header" | grep -ao '"total_steps":"[0-9]*"' | head -1 | grep -o '[0-9]*' || true)
+if [ -n "$step" ] && [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$step" -le "$total" ]; then
+  seconds=$(( seconds * (total - step) / total ))
+fi
 need=$(( seconds + ${SAMPLE_MINUTES:-12} * 60 ))
 left=$(( SESSION_END - $(date +%s) ))
 if [ "$need" -gt "$left" ]; then

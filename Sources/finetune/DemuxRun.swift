@@ -142,7 +142,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
     }
     func saveCheckpoint() throws {
         try Checkpoint.replace(parameters: params, optimizer: optimizer, directory: ckptDir,
-                               metadata: ["config_hash": hash, "step": String(optimizer.t), "seed": String(cfg.seed)]) { dir in
+                               metadata: ["config_hash": hash, "step": String(optimizer.t), "total_steps": String(totalSteps), "seed": String(cfg.seed)]) { dir in
             try JSONEncoder().encode(log).write(to: URL(fileURLWithPath: dir + "/log.json"))
         }
     }

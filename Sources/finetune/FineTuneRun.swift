@@ -189,7 +189,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     func saveCheckpoint() throws {
         let t = loop.stepsDone
         try Checkpoint.replace(parameters: trainer.trainableParameters, optimizer: optimizer, directory: ckptDir, metadata: [
-            "config_hash": hash, "inputs_hash": inputsHash, "step": String(t), "epoch": String(t / stepsPerEpoch),
+            "config_hash": hash, "inputs_hash": inputsHash, "step": String(t), "total_steps": String(totalSteps), "epoch": String(t / stepsPerEpoch),
             "batch_in_epoch": String(t % stepsPerEpoch), "seed": String(cfg.seed),
             "data_order": "clozeEpochOrder(\(units.count) units, shuffle: \(shuffleUnit.rawValue), seed: \(cfg.seed), epoch: e)"]) { dir in
             try JSONEncoder().encode(log).write(to: URL(fileURLWithPath: dir + "/log.json"))

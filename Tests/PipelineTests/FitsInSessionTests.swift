@@ -42,6 +42,14 @@ final class FitsInSessionTests: XCTestCase {
         XCTAssertTrue(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 24, defaultMinutes: "25"))
         XCTAssertTrue(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 24))
         XCTAssertFalse(try fits("/b/paperA/mfrc/bert/predictions.h5", minutesLeft: 20))
+        // Resuming from a checkpoint at step 30 of 40: a quarter of the 50 min, plus 12.
+        let resumed = dir + "/provo/finetune/gemma-full-mul/seed7"
+        try FileManager.default.createDirectory(atPath: resumed + "/checkpoint", withIntermediateDirectories: true)
+        let header = #"{"__metadata__":{"config_hash":"x","step":"30","total_steps":"40"}}"#
+        var bytes = Data([UInt8(header.utf8.count), 0, 0, 0, 0, 0, 0, 0]); bytes.append(Data(header.utf8))
+        try bytes.write(to: URL(fileURLWithPath: resumed + "/checkpoint/trainable.safetensors"))
+        XCTAssertTrue(try fits(resumed + "/model/finetuned.json", minutesLeft: 26))
+        XCTAssertFalse(try fits(resumed + "/model/finetuned.json", minutesLeft: 23))
         let refused = try Stages.runExecutable(script, [ledger, seed456], environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970))])
         XCTAssertTrue(refused.stderr.contains("not starting \(seed456): expected 62 min"), refused.stderr)
     }
