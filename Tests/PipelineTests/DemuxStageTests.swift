@@ -71,13 +71,19 @@ final class DemuxStageTests: XCTestCase {
         return path
     }
 
-    func testTrainPredictScoreAndRerunIdentically() throws {
-        _ = try LabelsStageTests.writeMFRC(in: dir + "/mfrc", rows: 60)
+    /// A small MFRC folder (`rows` posts), its splits (6 main test items, half of the posts as the
+    /// test pool; `seed` draws them) and a tiny BERT folder whose vocabulary covers its words.
+    func prepareMFRC(rows: Int, seed: Int? = nil) throws {
+        if !FileManager.default.fileExists(atPath: dir + "/mfrc") { _ = try LabelsStageTests.writeMFRC(in: dir + "/mfrc", rows: rows) }
         let prep = try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", dir + "/mfrc", "--mfrc-test-share", "0.5",
                                                       "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4",
-                                                      "--output", dir + "/splits.h5"], environment: env)
+                                                      "--output", dir + "/splits.h5"] + (seed.map { ["--seed", String($0)] } ?? []), environment: env)
         XCTAssertEqual(prep.status, 0, prep.stderr)
-        try writeTinyBert(to: dir + "/bert", words: Self.mfrcWords)
+        if !FileManager.default.fileExists(atPath: dir + "/bert") { try writeTinyBert(to: dir + "/bert", words: Self.mfrcWords) }
+    }
+
+    func testTrainPredictScoreAndRerunIdentically() throws {
+        try prepareMFRC(rows: 60)
         let cfg = try config()
         let run = try Stages.run("finetune", ["demux", "--config", cfg], environment: env)
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
@@ -101,10 +107,7 @@ final class DemuxStageTests: XCTestCase {
         XCTAssertTrue(done.stdout.contains("already complete"), done.stdout)
         // Splits made again with other draws: the same configuration is not done any more.
         try FileManager.default.copyItem(atPath: dir + "/splits.h5", toPath: dir + "/splits-42.h5")
-        let redraw = try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", dir + "/mfrc", "--mfrc-test-share", "0.5",
-                                                        "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4", "--seed", "9",
-                                                        "--output", dir + "/splits.h5"], environment: env)
-        XCTAssertEqual(redraw.status, 0, redraw.stderr)
+        try prepareMFRC(rows: 60, seed: 9)
         let changed = try Stages.run("finetune", ["demux", "--config", cfg], environment: env)
         XCTAssertEqual(changed.status, 0, changed.stderr)
         XCTAssertFalse(changed.stdout.contains("already complete"), "new splits, new run")
@@ -130,12 +133,7 @@ final class DemuxStageTests: XCTestCase {
     }
 
     func testResumesFromTheLastEpochToTheSameResult() throws {
-        _ = try LabelsStageTests.writeMFRC(in: dir + "/mfrc", rows: 40)
-        let prep = try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", dir + "/mfrc", "--mfrc-test-share", "0.5",
-                                                      "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4",
-                                                      "--output", dir + "/splits.h5"], environment: env)
-        XCTAssertEqual(prep.status, 0, prep.stderr)
-        try writeTinyBert(to: dir + "/bert", words: Self.mfrcWords)
+        try prepareMFRC(rows: 40)
         let cfg = try config(epochs: 3)
         XCTAssertEqual(try Stages.run("finetune", ["demux", "--config", cfg], environment: env).status, 0)
         // An interrupted run: the test hook stops it with an error after the first epoch's checkpoint.
@@ -153,11 +151,7 @@ final class DemuxStageTests: XCTestCase {
     }
 
     func testBadInputsAreNamed() throws {
-        _ = try LabelsStageTests.writeMFRC(in: dir + "/mfrc", rows: 40)
-        XCTAssertEqual(try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", dir + "/mfrc", "--mfrc-test-share", "0.5",
-                                                          "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4",
-                                                          "--output", dir + "/splits.h5"], environment: env).status, 0)
-        try writeTinyBert(to: dir + "/bert", words: Self.mfrcWords)
+        try prepareMFRC(rows: 40)
         // A config key out of range names the file and the key.
         let cfg = try config()
         try (try String(contentsOfFile: cfg, encoding: .utf8)).replacingOccurrences(of: "patience: 2", with: "patience: 0")
