@@ -37,7 +37,7 @@ export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
 
-.PHONY: all deps build test test-full bench models data help clean paperA paperA-runs paperB-long-runs finetuned-outputs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
+.PHONY: all deps build test test-full bench models data help clean carry restore-carry paperA paperA-runs paperB-long-runs finetuned-outputs prepare-paperA experiment-paperA clean-paperA paperB paperB-quick status-paperB status-paperA experiment-paperB finetune-paperB-instruct report prepare-provo oracle-provo samples-base eval-base eval-ft eval-ablation eval-qa finetune-paperB finetune-bench clean-paperB
 .DELETE_ON_ERROR:
 
 all: build models data paperB paperA ## everything there is: fetch models, link data, both papers end to end with the report (paper A: the parts implemented so far)
@@ -111,7 +111,7 @@ FITS = scripts/fits-in-session.sh $(ART)/timings.tsv $@
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
 # nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
 by_content = $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha256)
-NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA
+NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA carry restore-carry
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
 include $(EXPERIMENT_A_MK)
@@ -303,6 +303,10 @@ eval-qa: $(B_QA_EVALS) ## paper B appendix G: hit rate on one-word WebQuestions 
 finetuned-outputs: $(B_FT_OUTPUTS) ## paper B's fine-tuning runs, each followed by the samples made from its model
 paperB-long-runs: ## the instruct model's FT (Mul.) targets (samples, QA samples), one line per seed
 	@$(if $(B_INSTR_FT_MUL),$(foreach s,$(B_SEEDS),echo "$(call b_long_targets,$(s))";),true)
+carry: ## save the run's weight-free artifacts under $(ART) into results/run-artifacts, to commit (scripts/carry.sh)
+	@scripts/carry.sh save $(ART) results/run-artifacts
+restore-carry: ## put results/run-artifacts back into $(ART) (a new machine; files $(ART) has are kept)
+	@scripts/carry.sh restore results/run-artifacts $(ART)
 status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left
 	@scripts/paperB-status.sh $(ART)
 status-paperA: ## what a paper A run under $(ART) has done so far, per dataset, and the stage runs left by kind
