@@ -24,7 +24,8 @@ run_state() {  # a fine-tuning folder: finished, at a checkpoint, or started
   elif [ -f "$1/train_log.h5" ]; then echo "finished on an earlier machine (its training log carried, not its weights)"
   elif [ -f "$1/checkpoint/trainable.safetensors" ]; then
     local step=$(head -c 65536 "$1/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
-    echo "checkpoint at step ${step:-?}"
+    local total=$(head -c 65536 "$1/checkpoint/trainable.safetensors" | grep -ao '"total_steps":"[0-9]*"' | head -1 | grep -o '[0-9]*')
+    echo "checkpoint at step ${step:-?}${total:+ of $total}"
   else echo "started, no checkpoint yet"; fi
 }
 for d in "$PA"/*/; do

@@ -25,7 +25,8 @@ for d in "$ART"/provo/finetune/*/seed*/; do
   elif [ -f "$d/train_log.h5" ]; then state="finished on an earlier machine (its training log carried, not its weights)"
   elif [ -f "$d/checkpoint/trainable.safetensors" ]; then
     step=$(head -c 65536 "$d/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
-    state="checkpoint at step ${step:-?}"
+    total=$(head -c 65536 "$d/checkpoint/trainable.safetensors" | grep -ao '"total_steps":"[0-9]*"' | head -1 | grep -o '[0-9]*')
+    state="checkpoint at step ${step:-?}${total:+ of $total}"
   else state="started, no checkpoint yet"; fi
   echo "  ${d#"$ART"/provo/finetune/}: $state"
 done
