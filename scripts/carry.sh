@@ -36,7 +36,7 @@ usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 carried_files() {
   local art=$1
   (cd "$art" && find . -type f \( -name '*.h5' -o -path './inputs/*.sha256' -o -path './timings.tsv' -o -path './timings.tsv.partial/*.tsv' \) \
-      -not -path '*/model/*' -not -path '*/checkpoint/*' -not -path '*/hf/*' \
+      -not -path '*/model/*' -not -path '*/checkpoint/*' -not -path '*/hf/*' -not -path './.carry-restore.*' \
       -not -name '*.tmp*' -not -name '*.safetensors' -not -name '*.gguf' -not -name '*.bin' \
       -printf '%P\n') | LC_ALL=C sort
 }
