@@ -9,7 +9,9 @@
 #
 # What is carried: every HDF5 artifact (splits, samples, evaluations, answers, breakdowns, probes,
 # predictions, training logs, the finished chunks of partial sampling/labels runs), the content
-# stamps under ART/inputs/ and the timing ledger with its heartbeat rows. Never carried: weights
+# stamps under ART/inputs/ and the timing ledger with its heartbeat rows. Never carried: paper A's
+# splits (they hold the datasets' texts, which are not committed; prepare-splits makes them again),
+# weights
 # (any model/, checkpoint/ or hf/ folder, *.safetensors, *.gguf, *.bin), temp files, logs, and any
 # file over CARRY_MAX_MB (default 32; said on stderr). A fine-tuned model is thus made again on a
 # new machine only if a stage still needs it (the Makefile marks it .SECONDARY: once its samples
@@ -37,6 +39,7 @@ carried_files() {
   local art=$1
   (cd "$art" && find . -type f \( -name '*.h5' -o -path './inputs/*.sha256' -o -path './timings.tsv' -o -path './timings.tsv.partial/*.tsv' \) \
       -not -path '*/model/*' -not -path '*/checkpoint/*' -not -path '*/hf/*' -not -path './.carry-restore.*' \
+      -not -path './paperA/*/splits.h5' \
       -not -name '*.tmp*' -not -name '*.safetensors' -not -name '*.gguf' -not -name '*.bin' \
       -printf '%P\n') | LC_ALL=C sort
 }
