@@ -305,8 +305,9 @@ paperB-long-runs: ## the instruct model's FT (Mul.) targets (samples, QA samples
 	@$(if $(B_INSTR_FT_MUL),$(foreach s,$(B_SEEDS),echo "$(call b_long_targets,$(s))";),true)
 carry: ## save the run's weight-free artifacts under $(ART) into results/run-artifacts, to commit (scripts/carry.sh)
 	@scripts/carry.sh save $(ART) results/run-artifacts
-restore-carry: ## put results/run-artifacts back into $(ART) (a new machine; files $(ART) has are kept)
+restore-carry: $(BUILD_FIRST) data ## put results/run-artifacts back into $(ART), then make its splits again (a new machine; files $(ART) has are kept)
 	@scripts/carry.sh restore results/run-artifacts $(ART)
+	@MAKE="$(MAKE)" PREPARE_SPLITS=$(BIN)/prepare-splits scripts/carry.sh remake results/run-artifacts $(ART) ART=$(ART)
 status-paperB: ## what a paper B run under $(ART) has done so far, and how many stage runs are left
 	@scripts/paperB-status.sh $(ART)
 status-paperA: ## what a paper A run under $(ART) has done so far, per dataset, and the stage runs left by kind

@@ -3,24 +3,30 @@
 # repository. A full replication is ≈35 h of stage time on 2 cores, a session 3 h, and a session's
 # machine is not always kept: without this every new machine starts from raw data again.
 #
-#   scripts/carry.sh save ART [CARRY]       snapshot ART into CARRY (default results/run-artifacts)
-#   scripts/carry.sh restore [CARRY] ART    put a snapshot back into ART (a new machine's run)
-#   scripts/carry.sh verify [CARRY]         check every carried file against the manifest
+#   scripts/carry.sh save ART [CARRY]                 snapshot ART into CARRY (default results/run-artifacts)
+#   scripts/carry.sh restore [CARRY] ART              put a snapshot back into ART (a new machine's run)
+#   scripts/carry.sh remake CARRY ART [MAKE ARGS...]  then make the splits again (after make build data)
+#   scripts/carry.sh verify [CARRY]                   check every carried file against the manifest
 #
-# What is carried: every HDF5 artifact (splits, samples, evaluations, answers, breakdowns, probes,
+# What is carried: every HDF5 artifact (samples, evaluations, answers, breakdowns, probes,
 # predictions, training logs, the finished chunks of partial sampling/labels runs), the content
-# stamps under ART/inputs/ and the timing ledger with its heartbeat rows. Never carried: paper A's
-# splits (they hold the datasets' texts, which are not committed; prepare-splits makes them again),
-# weights
+# stamps under ART/inputs/ and the timing ledger with its heartbeat rows. Never carried: weights
 # (any model/, checkpoint/ or hf/ folder, *.safetensors, *.gguf, *.bin), temp files, logs, and any
 # file over CARRY_MAX_MB (default 32; said on stderr). A fine-tuned model is thus made again on a
 # new machine only if a stage still needs it (the Makefile marks it .SECONDARY: once its samples
 # exist it is not needed).
+# Made again, not carried: the splits (every splits.h5, webquestions/qa.h5), which hold the
+# datasets' texts, and datasets are not committed. The carry keeps their content digest
+# (`prepare-splits digest`: values and provenance, not the commit, command line or threads that
+# made them) and mtime; `remake` runs make for each missing one, and when the new file has the
+# recorded digest gives it the recorded mtime, so that what was made from it stays up to date.
+# A split that comes out different keeps its new time: make then redoes what was made from it.
 #
-# Layout of CARRY: manifest.tsv (path, sha256 and size of the uncompressed file, mtime in ns) and
+# Layout of CARRY: manifest.tsv (path, sha256 and size of the uncompressed file, mtime in ns),
 # files/<path>.xz (xz -6, single-threaded, so the same file always gives the same bytes and an
-# unchanged artifact adds nothing to the next commit). Paths in the ledger are stored relative to
-# ART (prefix @ART@) so a restore can target another folder.
+# unchanged artifact adds nothing to the next commit) and remade.tsv (path, digest, sha256 of the
+# file the digest was taken of, mtime in ns). Paths in the ledger are stored relative to ART
+# (prefix @ART@) so a restore can target another folder.
 # The mtimes matter: make compares them, and a restore gives each file back its recorded time so
 # that the finished targets are newer than their (content-stamped) inputs, as on the old machine.
 # A restore verifies everything before it writes anything, and never replaces a file ART already
@@ -32,14 +38,26 @@ die() { echo "carry: $*" >&2; exit 1; }
 # Scratch folders of this invocation, removed however it ends.
 SCRATCH=()
 trap 'rm -rf "${SCRATCH[@]}"' EXIT
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# The digest tool: this tree's release build unless PREPARE_SPLITS names another.
+PREPARE_SPLITS=${PREPARE_SPLITS:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/prepare-splits}
+REMADE_HEADER=$'path\tdigest\tsha256\tmtime_ns'
+
+# Whether a file of ART is made again on the next machine rather than carried (a split).
+is_remade() {
+  case $1 in splits.h5|*/splits.h5|webquestions/qa.h5) return 0 ;; *) return 1 ;; esac
+}
+
+digest() {
+  [ -x "$PREPARE_SPLITS" ] || die "$PREPARE_SPLITS: not built (make build), needed for the digest of $1"
+  "$PREPARE_SPLITS" digest "$1" | cut -d' ' -f1
+}
 
 # Files of ART that are carried, relative to ART, one per line, sorted.
 carried_files() {
   local art=$1
   (cd "$art" && find . -type f \( -name '*.h5' -o -path './inputs/*.sha256' -o -path './timings.tsv' -o -path './timings.tsv.partial/*.tsv' \) \
       -not -path '*/model/*' -not -path '*/checkpoint/*' -not -path '*/hf/*' -not -path './.carry-restore.*' \
-      -not -path './paperA/*/splits.h5' \
       -not -name '*.tmp*' -not -name '*.safetensors' -not -name '*.gguf' -not -name '*.bin' \
       -printf '%P\n') | LC_ALL=C sort
 }
@@ -62,11 +80,21 @@ save() {
   exec 9>"/tmp/distlab-carry-$(printf %s "$carry" | cksum | cut -d" " -f1).lock"
   flock -n 9 || die "another save into $carry is running"
   local old="$carry/manifest.tsv" new="$carry/manifest.tsv.tmp" tmp
+  local old_remade="$carry/remade.tsv" new_remade="$carry/remade.tsv.tmp"
   tmp=$(mktemp -d); SCRATCH+=("$tmp")
   printf 'path\tsha256\tbytes\tmtime_ns\n' > "$new"
-  local n=0 fresh=0 skipped=0 rel sum size mt prev
+  printf '%s\n' "$REMADE_HEADER" > "$new_remade"
+  local n=0 fresh=0 skipped=0 remade=0 rel sum size mt prev dig
   while IFS= read -r rel; do
     [ -f "$art/$rel" ] || continue                 # gone since the listing (a merged chunk)
+    if is_remade "$rel"; then
+      # The digest is taken again only of a file whose bytes changed since the last save.
+      sum=$(sha256sum < "$art/$rel" | cut -d' ' -f1)
+      dig=$(awk -F'\t' -v p="$rel" -v s="$sum" '$1 == p && $3 == s { print $2 }' "$old_remade" 2>/dev/null || true)
+      [ -n "$dig" ] || dig=$(digest "$art/$rel") || die "digest of $art/$rel failed"
+      printf '%s\t%s\t%s\t%s\n' "$rel" "$dig" "$sum" "$(stat -c %.9Y "$art/$rel")" >> "$new_remade"
+      remade=$((remade + 1)); continue
+    fi
     size=$(stat -c %s "$art/$rel")
     if [ "$size" -gt "$MAX_BYTES" ]; then
       echo "carry: not carried (over CARRY_MAX_MB=${CARRY_MAX_MB:-32}): $rel, $size bytes" >&2
@@ -87,6 +115,7 @@ save() {
     n=$((n + 1))
   done < <(carried_files "$art")
   mv "$new" "$old"
+  mv "$new_remade" "$old_remade"
   # Blobs of files no longer in ART (chunks merged into their artifact, a deleted output).
   local gone=0 blob
   while IFS= read -r blob; do
@@ -97,7 +126,7 @@ save() {
   done < <(cd "$carry/files" && find . -type f -printf '%P\n')
   find "$carry/files" -type d -empty -delete
   mkdir -p "$carry/files"
-  echo "carry: saved $n files from $art into $carry ($fresh new or changed, $gone dropped, $skipped too large); $(du -sh "$carry/files" | cut -f1) compressed"
+  echo "carry: saved $n files from $art into $carry ($fresh new or changed, $gone dropped, $skipped too large); $(du -sh "$carry/files" | cut -f1) compressed; $remade splits to make again"
 }
 
 # Decompresses every carried file into DIR and checks it against the manifest.
@@ -117,6 +146,19 @@ unpack_verified() {
     [ "$got" = "$sum" ] || die "$carry/files/$rel.xz: sha256 $got, manifest line $line says $sum"
     touch -d "@$mt" "$dir/$rel"
   done < <(tail -n +2 "$carry/manifest.tsv")
+  check_remade "$carry"
+}
+
+# remade.tsv, when there (carries saved before it have none), must be well formed.
+check_remade() {
+  local carry=$1 line=1 rel dig sum mt
+  [ -f "$carry/remade.tsv" ] || return 0
+  [ "$(head -1 "$carry/remade.tsv")" = "$REMADE_HEADER" ] || die "$carry/remade.tsv: line 1: not a remade-files header"
+  while IFS=$'\t' read -r rel dig sum mt; do
+    line=$((line + 1))
+    [ -n "$rel" ] && [ ${#dig} -eq 64 ] && [ ${#sum} -eq 64 ] && [[ $mt =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$carry/remade.tsv: line $line: malformed row"
+    case $rel in /*|*..*) die "$carry/remade.tsv: line $line: path outside the artifacts folder: $rel" ;; esac
+  done < <(tail -n +2 "$carry/remade.tsv")
 }
 
 restore() {
@@ -150,18 +192,48 @@ restore() {
     restored=$((restored + 1))
   done < <(tail -n +2 "$carry/manifest.tsv")
   echo "carry: restored $restored files into $art ($kept already there, $differs kept as this machine has them)"
+  local missing=0
+  if [ -f "$carry/remade.tsv" ]; then
+    while IFS=$'\t' read -r rel _; do [ -e "$art/$rel" ] || missing=$((missing + 1)); done < <(tail -n +2 "$carry/remade.tsv")
+  fi
+  [ "$missing" -eq 0 ] || echo "carry: $missing splits to make again: scripts/carry.sh remake $carry $art ART=$art (after make build data)"
+}
+
+# Makes again, with make (run here, with the given arguments), each split of remade.tsv that ART
+# lacks; one with the recorded digest gets its recorded mtime back.
+remake() {
+  local carry=${1:?usage: carry.sh remake CARRY ART [MAKE ARGS...]} art=${2:?usage: carry.sh remake CARRY ART [MAKE ARGS...]}
+  shift 2
+  check_remade "$carry"
+  [ -f "$carry/remade.tsv" ] || { echo "carry: $carry has no splits to make again"; return 0; }
+  art=$(cd "$art" && pwd) || die "no artifacts folder $art"
+  local rel dig sum mt got same=0 differ=0 had=0
+  while IFS=$'\t' read -r rel dig sum mt; do
+    if [ -e "$art/$rel" ]; then had=$((had + 1)); continue; fi
+    ${MAKE:-make} --no-print-directory "$@" "$art/$rel" < /dev/null || die "make $art/$rel failed"
+    [ -f "$art/$rel" ] || die "make did not write $art/$rel"
+    got=$(digest "$art/$rel") || die "digest of $art/$rel failed"
+    if [ "$got" = "$dig" ]; then
+      touch -d "@$mt" "$art/$rel"; same=$((same + 1))
+    else
+      echo "carry: $art/$rel made again differs from the carried run's (digest $got, carried $dig): what was made from it will be made again" >&2
+      differ=$((differ + 1))
+    fi
+  done < <(tail -n +2 "$carry/remade.tsv")
+  echo "carry: made $((same + differ)) splits again into $art ($same as in the carried run, $differ different, $had already there)"
 }
 
 verify() {
   local carry=${1:-results/run-artifacts} dir
   dir=$(mktemp -d); SCRATCH+=("$dir")
   unpack_verified "$carry" "$dir"
-  echo "carry: $carry: $(($(wc -l < "$carry/manifest.tsv") - 1)) files, all match the manifest"
+  echo "carry: $carry: $(($(wc -l < "$carry/manifest.tsv") - 1)) files, all match the manifest; $( [ -f "$carry/remade.tsv" ] && echo $(($(wc -l < "$carry/remade.tsv") - 1)) || echo 0) splits to make again"
 }
 
 case ${1:-} in
   save) shift; save "$@" ;;
   restore) shift; restore "$@" ;;
+  remake) shift; remake "$@" ;;
   verify) shift; verify "$@" ;;
   *) usage ;;
 esac

@@ -8,7 +8,8 @@
 #   scratch copy there, reset first);
 # - restores the carried artifacts of earlier machines (CARRY, default results/run-artifacts of
 #   this tree; scripts/carry.sh) into ART: files ART already has are kept;
-# - builds, fetches the models, links the data (make build models data), then starts
+# - builds, fetches the models, links the data (make build models data), makes the splits the
+#   carry lists again (carry.sh remake: they are not committed), then starts
 #   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log, with
 #   SESSION_END (default 160 minutes from now) so that no fine-tuning run is started that the
 #   session's end would cut short;
@@ -44,6 +45,12 @@ fi
 cd "$run"
 echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art"
 make build models data ART="$art" >> "$art/setup.log" 2>&1 || { echo "make build models data failed: see $art/setup.log" >&2; exit 1; }
+# The splits are not carried (they hold the datasets' texts): made again here, with their old
+# mtimes when they come out the same, so the carried work made from them stays done.
+if [ -f "$carry/remade.tsv" ]; then
+  scripts/carry.sh remake "$carry" "$art" ART="$art" >> "$art/setup.log" 2>&1 || { echo "making the splits again failed: see $art/setup.log" >&2; exit 1; }
+  tail -1 "$art/setup.log"
+fi
 setsid nice -n 10 scripts/run-all.sh "$art" >> "$art/chain.log" 2>&1 < /dev/null &
 echo "started scripts/run-all.sh $art (pid $!); follow $art/chain.log, and: make status-paperB ART=$art"
 if [ "${CARRY_EVERY:-20}" != 0 ]; then

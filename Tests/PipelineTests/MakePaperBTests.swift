@@ -249,13 +249,17 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertEqual(try fm.attributesOfItem(atPath: blob)[.modificationDate] as? Date, before)
         XCTAssertTrue(try Stages.runExecutable(carryScript, ["save", art, carry]).stdout.contains("(0 new or changed, 0 dropped, 0 too large)"))
 
-        // No weights in the carry: no model, checkpoint or hf folder, no safetensors.
+        // No weights in the carry: no model, checkpoint or hf folder, no safetensors. No splits either
+        // (they hold the datasets' texts): remade.tsv lists them, to be made again.
         let carried = try XCTUnwrap(fm.subpaths(atPath: carry))
         XCTAssertTrue(carried.contains("files/provo/finetune/b-mul/seed42/train_log.h5.xz"), "the training log is carried")
         for path in carried {
             XCTAssertFalse(path.contains("/model/") || path.contains("/checkpoint/") || path.contains("/hf/") || path.hasSuffix(".safetensors.xz"),
                            "weights carried: \(path)")
+            XCTAssertFalse(path.hasSuffix("splits.h5.xz") || path.hasSuffix("qa.h5.xz"), "a split carried: \(path)")
         }
+        let remadeList = try String(contentsOfFile: carry + "/remade.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
+        XCTAssertEqual(remadeList.map { String($0[0]) }, ["provo/splits.h5", "webquestions/qa.h5"])
 
         // The new machine: the same inputs with new times.
         Thread.sleep(forTimeInterval: 1.1)
@@ -269,16 +273,31 @@ final class MakePaperBTests: XCTestCase {
         }
         let restore = try Stages.runExecutable(carryScript, ["restore", carry, art2])
         XCTAssertEqual(restore.status, 0, restore.stderr)
+        XCTAssertTrue(restore.stdout.contains("carry: 2 splits to make again"), restore.stdout)
         XCTAssertFalse(fm.fileExists(atPath: art2 + "/provo/finetune/b-mul/seed42/model/finetuned.json"))
-        let newVars = vars.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
-        let upToDateThere = upToDate.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
-        let again = try Stages.make(upToDateThere, log: dir + "/make-q-carried.log")
-        XCTAssertEqual(again.status, 0, "make -q after a carried restore: every paper B target is up to date")
+        XCTAssertFalse(fm.fileExists(atPath: art2 + "/provo/splits.h5"))
         // The ledger names the new folder's targets, and keeps every row of the old one.
         let ledger = try String(contentsOfFile: art2 + "/timings.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
         let oldLedger = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
         XCTAssertEqual(ledger.count, oldLedger.count)
         XCTAssertTrue(ledger.allSatisfy { $0.hasPrefix(art2 + "/") }, ledger.joined(separator: "\n"))
+        let newVars = vars.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
+        let upToDateThere = upToDate.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
+        // The splits made again come out the same (digest) and get their old times back.
+        func remake(_ carry: String, _ art: String) throws -> Stages.Result {
+            try Stages.runExecutable(carryScript, ["remake", carry, art, "-C", Stages.packageRoot.path]
+                                        + vars.map { $0.hasPrefix("ART=") ? "ART=\(art)" : $0 },
+                                     environment: ["PREPARE_SPLITS": Stages.productsDirectory.appendingPathComponent("prepare-splits").path],
+                                     unset: ["MAKEFLAGS", "MFLAGS", "MAKELEVEL"])
+        }
+        let remade = try remake(carry, art2)
+        XCTAssertEqual(remade.status, 0, remade.stdout + remade.stderr)
+        XCTAssertTrue(remade.stdout.contains("made 2 splits again into \(art2) (2 as in the carried run, 0 different, 0 already there)"), remade.stdout)
+        let mtimeOld = try fm.attributesOfItem(atPath: art + "/provo/splits.h5")[.modificationDate] as? Date
+        XCTAssertEqual(try fm.attributesOfItem(atPath: art2 + "/provo/splits.h5")[.modificationDate] as? Date, mtimeOld)
+        let again = try Stages.make(upToDateThere, log: dir + "/make-q-carried.log")
+        XCTAssertEqual(again.status, 0, "make -q after a carried restore: every paper B target is up to date")
+        XCTAssertTrue(try remake(carry, art2).stdout.contains("(0 as in the carried run, 0 different, 2 already there)"))
         // A changed fine-tuning config still counts there: its run and what follows it are redone.
         let config = newVars.first { $0.hasPrefix("FT_CONFIG_DIR=") }!.dropFirst("FT_CONFIG_DIR=".count) + "/b-mul.yaml"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: String(config)))
@@ -293,6 +312,33 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertTrue(soon.stdout.contains("fits-in-session: not starting \(art2)/provo/finetune/b-mul/seed42/model/finetuned.json"), soon.stdout)
         XCTAssertFalse(fm.fileExists(atPath: art2 + "/provo/finetune/b-mul/seed42/model/finetuned.json"))
         try Data(contentsOf: URL(fileURLWithPath: String(config))).dropLast("# changed\n".utf8.count).write(to: URL(fileURLWithPath: String(config)))
+
+        // A split that comes out different from the carried run's keeps its new time: what was made
+        // from it (here the QA samples, with the fine-tuned models they need) is made again; the
+        // base models' Provo samples are not.
+        let carry4 = dir + "/carry-other-qa", art4 = dir + "/artifacts-other-qa"
+        try fm.copyItem(atPath: carry, toPath: carry4)
+        let remadePath = carry4 + "/remade.tsv"
+        let edited = try String(contentsOfFile: remadePath, encoding: .utf8).split(separator: "\n").map { line -> String in
+            var f = line.split(separator: "\t").map(String.init)
+            if f[0] == "webquestions/qa.h5" { f[1] = String(repeating: "0", count: 64) }
+            return f.joined(separator: "\t")
+        }
+        try (edited.joined(separator: "\n") + "\n").write(toFile: remadePath, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Stages.runExecutable(carryScript, ["restore", carry4, art4]).status, 0)
+        let other = try remake(carry4, art4)
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertTrue(other.stderr.contains("\(art4)/webquestions/qa.h5 made again differs from the carried run's"), other.stderr)
+        let redo = try Stages.make(upToDate.filter { $0 != "-q" }.map { $0.hasPrefix("ART=") ? "ART=\(art4)" : $0 } + ["--just-print"],
+                                   log: dir + "/make-n-other-qa.log")
+        XCTAssertTrue(redo.stdout.contains("infer qa"), redo.stdout)
+        XCTAssertFalse(redo.stdout.split(separator: "\n").contains { $0.contains("infer sample") && $0.contains("--variant Base") },
+                       "the base models' Provo samples stay done:\n\(redo.stdout)")
+        // A malformed remade.tsv is refused, naming its line.
+        try "path\tdigest\tsha256\tmtime_ns\nprovo/splits.h5\tabc\n".write(toFile: remadePath, atomically: true, encoding: .utf8)
+        let malformed = try Stages.runExecutable(carryScript, ["verify", carry4])
+        XCTAssertNotEqual(malformed.status, 0)
+        XCTAssertTrue(malformed.stderr.contains("remade.tsv: line 2: malformed row"), malformed.stderr)
 
         // A damaged carry is refused, naming the file, and nothing is restored.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: blob))

@@ -1,9 +1,11 @@
+import Artifacts
 import Foundation
 import XCTest
 
 /// scripts/resume-run.sh, with stand-ins for `make` and `setsid` that only record their arguments:
 /// a missing run tree is cloned, an existing one updated, the carried artifacts restored, both then
-/// built and the chain started; a chain already running on the artifacts folder is left alone.
+/// built, the splits made again and the chain started; a chain already running on the artifacts
+/// folder is left alone.
 final class ResumeRunScriptTests: XCTestCase {
     func testClonesUpdatesAndLeavesARunningChainAlone() throws {
         guard FileManager.default.fileExists(atPath: Stages.packageRoot.appendingPathComponent(".git").path) else {
@@ -13,31 +15,40 @@ final class ResumeRunScriptTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bin = dir + "/bin", calls = dir + "/calls", run = dir + "/run", art = dir + "/art"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        // A carry of an earlier machine's run: a split (made again, not carried), a sample and the ledger.
+        let old = dir + "/old-art", carry = dir + "/carry"
+        try FileManager.default.createDirectory(atPath: old + "/provo/samples", withIntermediateDirectories: true)
+        try ArtifactWriter.write(to: old + "/provo/splits.h5") { w in try w.writeStrings(["The cat"], at: "contexts") }
+        try Data("not really hdf5".utf8).write(to: URL(fileURLWithPath: old + "/provo/samples/seed42.h5"))
+        try "target\tstarted_utc\tseconds\texit_status\tcores\n\(old)/provo/samples/seed42.h5\t2026-12-01T00:00:00Z\t0.3\t0\t2\n"
+            .write(toFile: old + "/timings.tsv", atomically: true, encoding: .utf8)
+        let prepareSplits = Stages.productsDirectory.appendingPathComponent("prepare-splits").path
+        let saved = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/carry.sh"), ["save", old, carry],
+                                             environment: ["PREPARE_SPLITS": prepareSplits])
+        XCTAssertEqual(saved.status, 0, saved.stderr)
+        // The stand-in make "makes" a split by copying the old one.
         for tool in ["make", "setsid"] {
-            try "#!/bin/sh\necho \"\(tool) $*\" >> \(calls)\n".write(toFile: bin + "/" + tool, atomically: true, encoding: .utf8)
+            let makes = tool == "make" ? "for a; do case $a in */splits.h5) cp \(old)/provo/splits.h5 \"$a\" ;; esac; done\n" : ""
+            try "#!/bin/sh\necho \"\(tool) $*\" >> \(calls)\n\(makes)".write(toFile: bin + "/" + tool, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + tool)
         }
-        // A carry of an earlier machine's run: one artifact and the ledger.
-        let old = dir + "/old-art", carry = dir + "/carry"
-        try FileManager.default.createDirectory(atPath: old + "/provo", withIntermediateDirectories: true)
-        try Data("not really hdf5".utf8).write(to: URL(fileURLWithPath: old + "/provo/splits.h5"))
-        try "target\tstarted_utc\tseconds\texit_status\tcores\n\(old)/provo/splits.h5\t2026-12-01T00:00:00Z\t0.3\t0\t2\n"
-            .write(toFile: old + "/timings.tsv", atomically: true, encoding: .utf8)
-        let saved = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/carry.sh"), ["save", old, carry])
-        XCTAssertEqual(saved.status, 0, saved.stderr)
 
         let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
-                   "CARRY": carry, "CARRY_EVERY": "0"]
+                   "CARRY": carry, "CARRY_EVERY": "0", "PREPARE_SPLITS": prepareSplits]
         let first = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/.git"), "the run tree is cloned")
-        XCTAssertEqual(try String(contentsOfFile: art + "/provo/splits.h5", encoding: .utf8), "not really hdf5", "the carry is restored")
-        XCTAssertTrue(try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).contains("\n\(art)/provo/splits.h5\t"))
+        XCTAssertEqual(try String(contentsOfFile: art + "/provo/samples/seed42.h5", encoding: .utf8), "not really hdf5", "the carry is restored")
+        XCTAssertTrue(try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).contains("\n\(art)/provo/samples/seed42.h5\t"))
+        XCTAssertTrue(first.stdout.contains("carry: made 1 splits again into \(art) (1 as in the carried run"), first.stdout)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: art + "/provo/splits.h5")[.modificationDate] as? Date,
+                       try FileManager.default.attributesOfItem(atPath: old + "/provo/splits.h5")[.modificationDate] as? Date)
         let second = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(second.status, 0, second.stderr)
         let log = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(log, ["make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)",
+        XCTAssertEqual(log, ["make build models data ART=\(art)", "make --no-print-directory ART=\(art) \(art)/provo/splits.h5",
+                             "setsid nice -n 10 scripts/run-all.sh \(art)",
                              "make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)"])
 
         // A process whose command line names run-all.sh on this folder counts as a running chain.
@@ -50,6 +61,6 @@ final class ResumeRunScriptTests: XCTestCase {
         let third = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertTrue(third.stdout.contains("already running"), third.stdout)
-        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 4, "nothing built or started")
+        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 5, "nothing built or started")
     }
 }
