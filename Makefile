@@ -105,12 +105,14 @@ TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
 # (epoch seconds, when set; scripts/resume-run.sh sets it): its weights are not carried to the next
 # machine, so a run cut short by a session's end is lost (scripts/fits-in-session.sh; the number
 # after it is the expected minutes when the ledger has no finished run of the config yet: paper A's
-# SFT takes ≈15 min and BERT 10–20 min here, paper B's runs 30–60).
+# SFT takes ≈15 min and BERT 10–20 min here, paper B's runs 40–50 (FT_MINUTES, 60) but the instruct
+# model's FT (Mul.), ≈100 alone on two cores (LONG_MINUTES)).
 FITS = scripts/fits-in-session.sh $(ART)/timings.tsv $@
+LONG_MINUTES ?= 100
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
 # nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
-by_content = $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha256)
+by_content = $(or $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha256),$(error content stamp of $(1) into $(ART)/inputs/$(2).sha256 failed))
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA carry restore-carry
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
@@ -175,7 +177,7 @@ FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
 $(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) | $(BIN)/finetune
-	@$$(FITS)
+	@$$(FITS) $(if $(filter $(B_INSTR_FT_MUL),$(1)),$(LONG_MINUTES))
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/$(1).yaml --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 endef
 $(foreach c,$(FT_BASE),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_BASE_FILE)))))
@@ -184,8 +186,10 @@ $(foreach n,$(FT_ABL),$(eval $(call B_FT,$(call B_ABL_CONFIG,$(n)),$(B_ABL_SEED)
 # Fine-tuned models are weights, which scripts/carry.sh never carries to a new machine. Once the
 # samples made from one exist, make does not need it (.SECONDARY: a missing one is remade only for
 # a target that is out of date), so a restored run does not train it again.
-.SECONDARY: $(foreach c,$(FT_BASE) $(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) \
+# (An empty .SECONDARY would make every target secondary: hence the $(if).)
+B_FT_MODELS := $(foreach c,$(FT_BASE) $(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) \
   $(foreach n,$(FT_ABL),$(FT)/$(call B_ABL_CONFIG,$(n))/seed$(B_ABL_SEED)/model/finetuned.json)
+$(if $(strip $(B_FT_MODELS)),$(eval .SECONDARY: $(B_FT_MODELS)))
 
 # Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
 define B_FT_SAMPLES
@@ -223,7 +227,7 @@ B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/$(BK)/ft-n$(n).h5)
 # (scripts/carry.sh), so it must train and sample within one session: scripts/run-paperB.sh runs one
 # seed of it per session alone on both cores (`make paperB-long-runs` lists its targets per seed) and
 # passes B_DEFER_LONG=1 to the parallel makes, which then leave its rows out.
-b_long_targets = $(SMP)/$(IK)/ft-mul/seed$(1).h5 $(QSMP)/cloze/$(IK)/ft-mul/seed$(1).h5 $(QSMP)/question/$(IK)/ft-mul/seed$(1).h5
+b_long_targets = $(call b_ft_outputs,$(IK),ft-mul,$(1))
 
 # ---------------------------------------------------------------- paper B appendix G (Table 3)
 # Hit rate on WebQuestions test questions with a one-word answer ($(QA_QUESTIONS) drawn with
@@ -285,7 +289,7 @@ B_FT_OUTPUTS := $(foreach s,$(B_SEEDS),$(foreach v,ft-mul ft-maj ft-orig,$(forea
   $(foreach n,$(FT_ABL),$(SMP)/$(BK)/ft-n$(n)/seed$(B_ABL_SEED).h5)
 ifneq ($(B_DEFER_LONG),)
 B_FT_EVALS := $(filter-out $(EVB)/tvd/$(IK)/ft-mul.h5,$(B_FT_EVALS))
-B_QA_EVALS := $(filter-out $(QEV)/cloze/$(IK)/ft-mul.h5 $(QEV)/question/$(IK)/ft-mul.h5,$(B_QA_EVALS))
+B_QA_EVALS := $(filter-out $(QEV)/%/$(IK)/ft-mul.h5,$(B_QA_EVALS))
 B_FT_OUTPUTS := $(filter-out $(foreach s,$(B_SEEDS),$(call b_long_targets,$(s))),$(B_FT_OUTPUTS))
 endif
 
@@ -414,7 +418,8 @@ A_PROBE_EVALS := $(foreach d,$(A_PROBE_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$
 # SFT (appendix A.5): the instruct models with an alignment table, on the multi-label alignment datasets.
 A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(PA)/$(d)/eval/sft-$(m).h5))))
 # The SFT models are weights, not carried (as paper B's fine-tuned models above).
-.SECONDARY: $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/sft/$(m)/model/finetuned.json))
+A_SFT_MODELS := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/sft/$(m)/model/finetuned.json))
+$(if $(strip $(A_SFT_MODELS)),$(eval .SECONDARY: $(A_SFT_MODELS)))
 endif
 
 # The runs that need fine-tuned weights first (SFT: train, then answer with the model; BERT), so that

@@ -22,10 +22,10 @@
 # recorded digest gives it the recorded mtime, so that what was made from it stays up to date.
 # A split that comes out different keeps its new time: make then redoes what was made from it.
 #
-# Layout of CARRY: manifest.tsv (path, sha256 and size of the uncompressed file, mtime in ns),
-# files/<path>.xz (xz -6, single-threaded, so the same file always gives the same bytes and an
-# unchanged artifact adds nothing to the next commit) and remade.tsv (path, digest, sha256 of the
-# file the digest was taken of, mtime in ns). Paths in the ledger are stored relative to ART
+# Layout of CARRY: manifest.tsv (path, sha256 and size of the uncompressed file, mtime: seconds
+# with nine decimals, whatever the column's name), files/<sha256>.xz (xz -6, single-threaded, so
+# the same file always gives the same bytes and an unchanged artifact adds nothing to the next
+# commit) and remade.tsv (path, digest, sha256 of the file the digest was taken of, mtime). Paths in the ledger are stored relative to ART
 # (prefix @ART@) so a restore can target another folder.
 # The mtimes matter: make compares them, and a restore gives each file back its recorded time so
 # that the finished targets are newer than their (content-stamped) inputs, as on the old machine.
@@ -53,12 +53,19 @@ digest() {
   "$PREPARE_SPLITS" digest "$1" | cut -d' ' -f1
 }
 
+# Holds a lock on CARRY for this invocation: -x for a save (one at a time), -s for a read (not
+# while a save is rewriting it).
+lock() {
+  exec 9>"/tmp/distlab-carry-$(cd "$1" && pwd | cksum | cut -d" " -f1).lock"
+  flock "$2" -w 600 9 || die "$1: another save has held it for 10 minutes"
+}
+
 # Files of ART that are carried, relative to ART, one per line, sorted.
 carried_files() {
   local art=$1
   (cd "$art" && find . -type f \( -name '*.h5' -o -path './inputs/*.sha256' -o -path './timings.tsv' -o -path './timings.tsv.partial/*.tsv' \) \
       -not -path '*/model/*' -not -path '*/checkpoint/*' -not -path '*/hf/*' -not -path './.carry-restore.*' \
-      -not -name '*.tmp*' -not -name '*.safetensors' -not -name '*.gguf' -not -name '*.bin' \
+      -not -name '*.tmp*' \
       -printf '%P\n') | LC_ALL=C sort
 }
 
@@ -77,61 +84,63 @@ save() {
   carry=${2:-results/run-artifacts}
   mkdir -p "$carry/files"
   carry=$(cd "$carry" && pwd)
-  exec 9>"/tmp/distlab-carry-$(printf %s "$carry" | cksum | cut -d" " -f1).lock"
-  flock -n 9 || die "another save into $carry is running"
+  lock "$carry" -x
   local old="$carry/manifest.tsv" new="$carry/manifest.tsv.tmp" tmp
   local old_remade="$carry/remade.tsv" new_remade="$carry/remade.tsv.tmp"
   tmp=$(mktemp -d); SCRATCH+=("$tmp")
   printf 'path\tsha256\tbytes\tmtime_ns\n' > "$new"
   printf '%s\n' "$REMADE_HEADER" > "$new_remade"
-  local n=0 fresh=0 skipped=0 remade=0 rel sum size mt prev dig
+  local n=0 fresh=0 skipped=0 remade=0 rel sum size mt mt2 dig
+  # The chain writes ART while this runs: a file gone since the listing (a merged chunk) or
+  # replaced while it was read (its mtime moved) is left out, to be saved next time.
   while IFS= read -r rel; do
-    [ -f "$art/$rel" ] || continue                 # gone since the listing (a merged chunk)
+    mt=$(stat -c %.9Y "$art/$rel" 2>/dev/null) || continue
     if is_remade "$rel"; then
       # The digest is taken again only of a file whose bytes changed since the last save.
       sum=$(sha256sum < "$art/$rel" | cut -d' ' -f1)
       dig=$(awk -F'\t' -v p="$rel" -v s="$sum" '$1 == p && $3 == s { print $2 }' "$old_remade" 2>/dev/null || true)
       [ -n "$dig" ] || dig=$(digest "$art/$rel") || die "digest of $art/$rel failed"
-      printf '%s\t%s\t%s\t%s\n' "$rel" "$dig" "$sum" "$(stat -c %.9Y "$art/$rel")" >> "$new_remade"
+      printf '%s\t%s\t%s\t%s\n' "$rel" "$dig" "$sum" "$mt" >> "$new_remade"
       remade=$((remade + 1)); continue
     fi
-    size=$(stat -c %s "$art/$rel")
+    size=$(stat -c %s "$art/$rel" 2>/dev/null) || continue
     if [ "$size" -gt "$MAX_BYTES" ]; then
       echo "carry: not carried (over CARRY_MAX_MB=${CARRY_MAX_MB:-32}): $rel, $size bytes" >&2
       skipped=$((skipped + 1)); continue
     fi
-    mt=$(stat -c %.9Y "$art/$rel")
-    carried_bytes "$art" "$rel" > "$tmp/f" || continue
+    carried_bytes "$art" "$rel" > "$tmp/f" 2>/dev/null || continue
+    mt2=$(stat -c %.9Y "$art/$rel" 2>/dev/null) || continue
+    [ "$mt2" = "$mt" ] || continue
     sum=$(sha256sum < "$tmp/f" | cut -d' ' -f1)
     size=$(stat -c %s "$tmp/f")
-    prev=$(awk -F'\t' -v p="$rel" '$1 == p { print $2 }' "$old" 2>/dev/null || true)
-    if [ "$prev" != "$sum" ] || [ ! -f "$carry/files/$rel.xz" ]; then
-      mkdir -p "$(dirname "$carry/files/$rel")"
-      xz -6 -T1 -c < "$tmp/f" > "$carry/files/$rel.xz.tmp"
-      mv "$carry/files/$rel.xz.tmp" "$carry/files/$rel.xz"
+    # Blobs are named by content: a save that is killed leaves the old manifest with every blob
+    # it names, and an unchanged file keeps its blob (nothing new to commit).
+    if [ ! -f "$carry/files/$sum.xz" ]; then
+      xz -6 -T1 -c < "$tmp/f" > "$carry/files/$sum.xz.tmp"
+      mv "$carry/files/$sum.xz.tmp" "$carry/files/$sum.xz"
       fresh=$((fresh + 1))
     fi
     printf '%s\t%s\t%s\t%s\n' "$rel" "$sum" "$size" "$mt" >> "$new"
     n=$((n + 1))
   done < <(carried_files "$art")
-  mv "$new" "$old"
   mv "$new_remade" "$old_remade"
-  # Blobs of files no longer in ART (chunks merged into their artifact, a deleted output).
+  mv "$new" "$old"
+  # Then the blobs no manifest row names (files gone from ART, an older version of a file), and
+  # those of the per-path layout of earlier carries.
   local gone=0 blob
   while IFS= read -r blob; do
-    rel=${blob%.xz}
-    if ! awk -F'\t' -v p="$rel" 'NR > 1 && $1 == p { found = 1 } END { exit !found }' "$old"; then
-      rm -f "$carry/files/$blob"; gone=$((gone + 1))
-    fi
-  done < <(cd "$carry/files" && find . -type f -printf '%P\n')
-  find "$carry/files" -type d -empty -delete
-  mkdir -p "$carry/files"
+    [ -n "$blob" ] || continue
+    rm -f "$carry/files/$blob"; gone=$((gone + 1))
+  done < <(comm -23 <(cd "$carry/files" && find . -type f -printf '%P\n' | LC_ALL=C sort) \
+                    <(tail -n +2 "$old" | cut -f2 | sed 's/$/.xz/' | LC_ALL=C sort -u))
+  find "$carry/files" -mindepth 1 -type d -empty -delete
   echo "carry: saved $n files from $art into $carry ($fresh new or changed, $gone dropped, $skipped too large); $(du -sh "$carry/files" | cut -f1) compressed; $remade splits to make again"
 }
 
 # Decompresses every carried file into DIR and checks it against the manifest.
 unpack_verified() {
-  local carry=$1 dir=$2 rel sum size mt got
+  local carry=$1 dir=$2 rel sum size mt got blob
+  lock "$carry" -s
   [ -f "$carry/manifest.tsv" ] || die "$carry/manifest.tsv: no manifest (nothing was saved there)"
   head -1 "$carry/manifest.tsv" | grep -q $'^path\tsha256\tbytes\tmtime_ns$' || die "$carry/manifest.tsv: line 1: not a carry manifest header"
   local line=1
@@ -139,11 +148,13 @@ unpack_verified() {
     line=$((line + 1))
     [ -n "$rel" ] && [ ${#sum} -eq 64 ] && [ -n "$mt" ] || die "$carry/manifest.tsv: line $line: malformed row"
     case $rel in /*|*..*) die "$carry/manifest.tsv: line $line: path outside the artifacts folder: $rel" ;; esac
-    [ -f "$carry/files/$rel.xz" ] || die "$carry/files/$rel.xz: missing (manifest line $line)"
+    blob="$carry/files/$sum.xz"
+    [ -f "$blob" ] || blob="$carry/files/$rel.xz"     # the per-path layout of earlier carries
+    [ -f "$blob" ] || die "$carry/files/$sum.xz: missing (manifest line $line, $rel)"
     mkdir -p "$(dirname "$dir/$rel")"
-    xz -dc < "$carry/files/$rel.xz" > "$dir/$rel" 2>/dev/null || die "$carry/files/$rel.xz: not a valid xz file (manifest line $line)"
+    xz -dc < "$blob" > "$dir/$rel" 2>/dev/null || die "$blob: not a valid xz file (manifest line $line, $rel)"
     got=$(sha256sum < "$dir/$rel" | cut -d' ' -f1)
-    [ "$got" = "$sum" ] || die "$carry/files/$rel.xz: sha256 $got, manifest line $line says $sum"
+    [ "$got" = "$sum" ] || die "$blob: sha256 $got, manifest line $line ($rel) says $sum"
     touch -d "@$mt" "$dir/$rel"
   done < <(tail -n +2 "$carry/manifest.tsv")
   check_remade "$carry"
@@ -170,11 +181,22 @@ restore() {
   local stage
   stage=$(mktemp -d "$art/.carry-restore.XXXXXX"); SCRATCH+=("$stage")
   unpack_verified "$carry" "$stage"
-  local restored=0 kept=0 differs=0 rel sum size mt mine f
+  local restored=0 kept=0 differs=0 done_here=0 rel sum size mt mine f
   while IFS=$'\t' read -r rel sum size mt; do
     f="$stage/$rel"
     case $rel in
       timings.tsv|timings.tsv.partial/*) sed -i "s#^$TOKEN/#$art/#" "$f"; touch -d "@$mt" "$f" ;;
+    esac
+    # On a machine that was kept, what finished after the last save is not brought back: the
+    # heartbeat row of a stage that has since logged its own row (it would count twice), and the
+    # chunks of an artifact that has since been put together from them.
+    case $rel in
+      timings.tsv.partial/*)
+        if [ -f "$art/timings.tsv" ] && awk -F'\t' 'NR == FNR { t = $1; s = $2; next } $1 == t && $2 == s { f = 1 } END { exit !f }' "$f" "$art/timings.tsv"; then
+          done_here=$((done_here + 1)); continue
+        fi ;;
+      *.chunks/*)
+        if [ -e "$art/${rel%%.chunks/*}" ]; then done_here=$((done_here + 1)); continue; fi ;;
     esac
     if [ "$rel" = timings.tsv ] && [ -f "$art/timings.tsv" ]; then
       # Both machines' runs count: rows of the carried ledger that this one lacks are added.
@@ -191,7 +213,7 @@ restore() {
     mv "$f" "$art/$rel"
     restored=$((restored + 1))
   done < <(tail -n +2 "$carry/manifest.tsv")
-  echo "carry: restored $restored files into $art ($kept already there, $differs kept as this machine has them)"
+  echo "carry: restored $restored files into $art ($kept already there, $differs kept as this machine has them, $done_here finished here since)"
   local missing=0
   if [ -f "$carry/remade.tsv" ]; then
     while IFS=$'\t' read -r rel _; do [ -e "$art/$rel" ] || missing=$((missing + 1)); done < <(tail -n +2 "$carry/remade.tsv")
@@ -206,7 +228,8 @@ remake() {
   shift 2
   check_remade "$carry"
   [ -f "$carry/remade.tsv" ] || { echo "carry: $carry has no splits to make again"; return 0; }
-  art=$(cd "$art" && pwd) || die "no artifacts folder $art"
+  [ -d "$art" ] || die "no artifacts folder $art"
+  art=${art%/}          # as given: make's rules name the splits by $(ART) as it was given to make
   local rel dig sum mt got same=0 differ=0 had=0
   while IFS=$'\t' read -r rel dig sum mt; do
     if [ -e "$art/$rel" ]; then had=$((had + 1)); continue; fi

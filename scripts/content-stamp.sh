@@ -9,6 +9,7 @@
 # STAMP, or SRC itself while SRC does not exist yet (so make's rule that links the data runs first).
 # STAMP.seen keeps SRC's size and mtime at the last check, so an unchanged file (a model of
 # hundreds of MB, read at every make) is not hashed again; it is this machine's and not carried.
+# Temp files are per process: two makes (the chain and a user's make -n) may check one input at once.
 set -euo pipefail
 src=${1:?usage: content-stamp.sh SRC STAMP}; stamp=${2:?usage: content-stamp.sh SRC STAMP}
 if [ ! -f "$src" ]; then echo "$src"; exit 0; fi
@@ -18,14 +19,14 @@ if [ -f "$stamp" ] && [ -f "$seen" ] && [ "$(cat "$seen")" = "$key" ]; then echo
 sum=$(sha256sum < "$src" | cut -d' ' -f1)
 if [ -f "$stamp" ]; then
   if [ "$(cat "$stamp")" != "$sum" ]; then
-    echo "$sum" > "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
+    echo "$sum" > "$stamp.tmp.$$" && mv "$stamp.tmp.$$" "$stamp"
   fi
 else
   mkdir -p "$(dirname "$stamp")"
-  echo "$sum" > "$stamp.tmp" && touch -r "$src" "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
+  echo "$sum" > "$stamp.tmp.$$" && touch -r "$src" "$stamp.tmp.$$" && mv "$stamp.tmp.$$" "$stamp"
 fi
 # A file written in the last 2 s could be written again within the clock's granularity with the
 # same size and time (git's "racily clean" case): it is not remembered, so the next check hashes it.
 mt=${key#* }
-if [ $(( $(date +%s) - ${mt%.*} )) -ge 2 ]; then echo "$key" > "$seen.tmp" && mv "$seen.tmp" "$seen"; else rm -f "$seen"; fi
+if [ $(( $(date +%s) - ${mt%.*} )) -ge 2 ]; then echo "$key" > "$seen.tmp.$$" && mv "$seen.tmp.$$" "$seen"; else rm -f "$seen"; fi
 echo "$stamp"

@@ -6,8 +6,8 @@
 # finetuned.json, or a BERT baseline's predictions.h5) and the samples made from it are expected to
 # end before then: exit 0 if so, else 1 with a line naming the target (make -k then goes on with
 # work that is saved in chunks). Without SESSION_END it always says yes.
-# Expected time: the longest finished run (exit 0) of the same config in LEDGER (any seed, any
-# machine: the ledger is carried), else DEFAULT_MINUTES (else FT_MINUTES, default 60); plus
+# Expected time: the longest finished run (exit 0, with the interrupted invocations it resumed) of
+# the same config in LEDGER (any seed, any machine: the ledger is carried), else DEFAULT_MINUTES (else FT_MINUTES, default 60); plus
 # SAMPLE_MINUTES (default 12) for the samples made from it. A run with a checkpoint (total_steps in
 # its metadata) is expected to take the part of that time its remaining steps are.
 set -euo pipefail
@@ -15,11 +15,19 @@ ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in
 [ -n "${SESSION_END:-}" ] || exit 0
 # The run's folder without the seed: .../finetune/<config>/seed42/model/finetuned.json → /<config>/seed
 run=${target%/model/finetuned.json}; run=${run%/predictions.h5}
-key="/$(basename "$(dirname "$run")")/$(basename "$run" | sed 's/[0-9]*$//')"
+key="/$(basename "$(dirname "$run")")/$(basename "$run" | sed 's/^seed[0-9]*$/seed/')"
 suffix=${target#"$run"}
 seconds=0
 if [ -f "$ledger" ]; then
-  seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" 'NR > 1 && $4 == "0" && index($1, k) && substr($1, length($1) - length(s) + 1) == s && $3 > m { m = $3 } END { printf "%d", m }' "$ledger")
+  # A run's time is its finishing row plus the rows of its interrupted invocations before it (a
+  # kept machine resumed it from a checkpoint).
+  seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" '
+    NR > 1 && index($1, k) && substr($1, length($1) - length(s) + 1) == s {
+      if ($4 == "interrupted") { part[$1] += $3; next }
+      if ($4 == "0" && part[$1] + $3 > m) m = part[$1] + $3
+      part[$1] = 0
+    }
+    END { printf "%d", m }' "$ledger")
 fi
 [ "$seconds" -gt 0 ] || seconds=$(( ${3:-${FT_MINUTES:-60}} * 60 ))
 # A run that resumes from its checkpoint (a machine that was kept) has only the rest to do.

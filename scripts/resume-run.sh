@@ -20,8 +20,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 run=${1:-/work/run}
 art=${2:-/work/artifacts}
-if pgrep -f "run-all.sh $art" >/dev/null; then
-  echo "a chain is already running on $art (pgrep -af run-all.sh); nothing done"
+if pgrep -f "run-(all|paperB)\.sh $art/?\$" >/dev/null; then
+  echo "a chain is already running on $art (pgrep -af 'run-(all|paperB).sh'); nothing done"
   exit 0
 fi
 if [ ! -d "$run/.git" ]; then
@@ -48,12 +48,14 @@ make build models data ART="$art" >> "$art/setup.log" 2>&1 || { echo "make build
 # The splits are not carried (they hold the datasets' texts): made again here, with their old
 # mtimes when they come out the same, so the carried work made from them stays done.
 if [ -f "$carry/remade.tsv" ]; then
-  scripts/carry.sh remake "$carry" "$art" ART="$art" >> "$art/setup.log" 2>&1 || { echo "making the splits again failed: see $art/setup.log" >&2; exit 1; }
+  scripts/carry.sh remake "$carry" "$art" NO_BUILD=1 ART="$art" >> "$art/setup.log" 2>&1 || { echo "making the splits again failed: see $art/setup.log" >&2; exit 1; }
   tail -1 "$art/setup.log"
 fi
 setsid nice -n 10 scripts/run-all.sh "$art" >> "$art/chain.log" 2>&1 < /dev/null &
 echo "started scripts/run-all.sh $art (pid $!); follow $art/chain.log, and: make status-paperB ART=$art"
 if [ "${CARRY_EVERY:-20}" != 0 ]; then
-  setsid "$here/scripts/carry-loop.sh" "$art" "${CARRY_EVERY:-20}" >> "$art/carry.log" 2>&1 < /dev/null &
+  # Digests of new splits come from the binary that made them (this tree's may not be built).
+  PREPARE_SPLITS="$run/.build/release/prepare-splits" \
+    setsid "$here/scripts/carry-loop.sh" "$art" "${CARRY_EVERY:-20}" >> "$art/carry.log" 2>&1 < /dev/null &
   echo "started scripts/carry-loop.sh (every ${CARRY_EVERY:-20} min into $here/results/run-artifacts); log $art/carry.log"
 fi

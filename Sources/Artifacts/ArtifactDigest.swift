@@ -1,7 +1,9 @@
 /// A sha256 of what an artifact holds (every group, dataset and attribute) rather than of its
 /// bytes, leaving out the provenance attributes that say how it was made rather than what it
 /// holds: the code version (new in every commit, though a stage's output usually is not), the
-/// command line (it names the output's path) and the compute (BLAS threads).
+/// command line (it names the output's path), the compute (BLAS threads) and the time of writing
+/// (only there when DISTLAB_CREATED_AT asks for it). They are left out on the root alone, where
+/// provenance is written.
 ///
 /// Why: a carried run (scripts/carry.sh) does not commit the artifacts made straight from the
 /// datasets (they hold the datasets' texts); a new machine makes them again with prepare-splits
@@ -9,7 +11,7 @@
 /// it was written by another commit.
 public enum ArtifactDigest {
     /// The root attributes (Provenance) left out by default.
-    public static let howMade: Set<String> = ["code_version", "command_line", "compute"]
+    public static let howMade: Set<String> = ["code_version", "command_line", "compute", "created_at"]
 
     /// The digest of the artifact at `path` as 64 hex digits. Objects are visited in name order,
     /// depth first; each contributes its path, kind, dtype and shape, its values (numbers as their
@@ -23,7 +25,7 @@ public enum ArtifactDigest {
             hash.update(text)
         }
         func attributes(of object: String) throws {
-            for name in try reader.attributeNames(on: object) where !ignored.contains(name) {
+            for name in try reader.attributeNames(on: object) where object != "/" || !ignored.contains(name) {
                 let value = try reader.attribute(name, on: object)
                 field("attribute"); field(name); field(value.kind); field(value.description)
             }

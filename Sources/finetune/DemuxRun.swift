@@ -147,7 +147,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
         }
     }
 
-    if FileManager.default.fileExists(atPath: ckptDir + "/" + Checkpoint.trainableFile) {
+    if try Checkpoint.exists(directory: ckptDir) {
         let meta = try Checkpoint.load(parameters: params, optimizer: optimizer, directory: ckptDir)
         guard meta["config_hash"] == hash else {
             throw StageError.input(ckptDir, "checkpoint was written by a different configuration (config_hash \(meta["config_hash"] ?? "missing") ≠ \(hash)); use a new --output or delete the folder")

@@ -166,7 +166,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     var log = TrainLog()
 
     // Resume from the last checkpoint of this output folder.
-    if FileManager.default.fileExists(atPath: ckptDir + "/" + Checkpoint.trainableFile) {
+    if try Checkpoint.exists(directory: ckptDir) {
         let meta = try Checkpoint.load(trainer, optimizer: optimizer, directory: ckptDir)
         guard meta["config_hash"] == hash else {
             throw StageError.input(ckptDir, "checkpoint was written by a different configuration (config_hash \(meta["config_hash"] ?? "missing") ≠ \(hash)); use a new --output or delete the folder")

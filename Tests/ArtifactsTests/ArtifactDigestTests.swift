@@ -41,6 +41,16 @@ final class ArtifactDigestTests: TempDirTestCase {
         try write(file("4.h5"), unit: "share")
         // Moving a boundary between two strings is a change too (strings are length-prefixed).
         try write(file("5.h5"), texts: ["The ca", "tsat on"])
+        // Provenance's names count off the root: an attribute "compute" on a dataset is data.
+        try ArtifactWriter.write(to: file("6.h5")) { w in
+            try w.write([Float(1)], shape: [1], at: "x")
+            try w.setAttribute("compute", .string("a"), on: "x")
+        }
+        try ArtifactWriter.write(to: file("7.h5")) { w in
+            try w.write([Float(1)], shape: [1], at: "x")
+            try w.setAttribute("compute", .string("b"), on: "x")
+        }
+        XCTAssertNotEqual(try ArtifactDigest.content(ofFile: file("6.h5")), try ArtifactDigest.content(ofFile: file("7.h5")))
         let digests = try (1...5).map { try ArtifactDigest.content(ofFile: file("\($0).h5")) }
         for (i, d) in digests.enumerated() { XCTAssertNotEqual(d, ref, "change \(i + 1) not seen") }
         XCTAssertEqual(Set(digests).count, 5)

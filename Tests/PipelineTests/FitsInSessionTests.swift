@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// scripts/fits-in-session.sh: a fine-tuning run starts only if its expected time (the longest
-/// finished run of the same config in the ledger, else FT_MINUTES) plus its samples' (SAMPLE_MINUTES)
+/// finished run of the same config in the ledger, with the interrupted invocations it resumed, else
+/// FT_MINUTES) plus its samples' (SAMPLE_MINUTES)
 /// ends before SESSION_END; without SESSION_END every run starts.
 final class FitsInSessionTests: XCTestCase {
     func testExpectedTimeFromTheLedgerAgainstSessionEnd() throws {
@@ -16,13 +17,15 @@ final class FitsInSessionTests: XCTestCase {
             /a/provo/finetune/gemma-full-mul/seed123/model/finetuned.json\tx\t9000.0\tinterrupted\t2
             /a/provo/finetune/gemma-full-mul-x/seed42/model/finetuned.json\tx\t9000.0\t0\t2
             /a/paperA/mfrc/bert/predictions.h5\tx\t600.0\t0\t2
+            /a/provo/finetune/smollm2-lora-mul/seed42/model/finetuned.json\tx\t1800.0\tinterrupted\t2
+            /a/provo/finetune/smollm2-lora-mul/seed42/model/finetuned.json\tx\t1800.0\t0\t2
 
             """.write(toFile: ledger, atomically: true, encoding: .utf8)
         let script = Stages.packageRoot.appendingPathComponent("scripts/fits-in-session.sh")
-        func fits(_ target: String, minutesLeft: Int?) throws -> Bool {
+        func fits(_ target: String, minutesLeft: Int?, defaultMinutes: String? = nil) throws -> Bool {
             var env: [String: String] = [:]
             if let m = minutesLeft { env["SESSION_END"] = String(Int(Date().timeIntervalSince1970) + m * 60) }
-            return try Stages.runExecutable(script, [ledger, target], environment: env).status == 0
+            return try Stages.runExecutable(script, [ledger, target] + (defaultMinutes.map { [$0] } ?? []), environment: env).status == 0
         }
         let seed456 = "/b/provo/finetune/gemma-full-mul/seed456/model/finetuned.json"
         XCTAssertFalse(try fits(seed456, minutesLeft: 60))   // 50 + 12 > 60
@@ -31,11 +34,10 @@ final class FitsInSessionTests: XCTestCase {
         // No finished run of the config: FT_MINUTES (60) + 12.
         XCTAssertFalse(try fits("/b/provo/finetune/smollm2-lora-maj/seed42/model/finetuned.json", minutesLeft: 70))
         XCTAssertTrue(try fits("/b/provo/finetune/smollm2-lora-maj/seed42/model/finetuned.json", minutesLeft: 74))
+        // A run resumed on a kept machine counts with its interrupted part: 30 + 30 min, plus 12.
+        XCTAssertFalse(try fits("/b/provo/finetune/smollm2-lora-mul/seed123/model/finetuned.json", minutesLeft: 71))
+        XCTAssertTrue(try fits("/b/provo/finetune/smollm2-lora-mul/seed123/model/finetuned.json", minutesLeft: 73))
         // The rule's own default when the ledger has none: 25 + 12 min.
-        func fits(_ target: String, minutesLeft: Int, defaultMinutes: String) throws -> Bool {
-            let env = ["SESSION_END": String(Int(Date().timeIntervalSince1970) + minutesLeft * 60)]
-            return try Stages.runExecutable(script, [ledger, target, defaultMinutes], environment: env).status == 0
-        }
         XCTAssertTrue(try fits("/b/paperA/mfrc/sft/smollm2/model/finetuned.json", minutesLeft: 40, defaultMinutes: "25"))
         XCTAssertFalse(try fits("/b/paperA/mfrc/sft/smollm2/model/finetuned.json", minutesLeft: 35, defaultMinutes: "25"))
         // A BERT baseline by its predictions file: 10 + 12 min (the ledger wins over the default).

@@ -202,10 +202,12 @@ final class MakePaperBTests: XCTestCase {
         }
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        var fitsChecks: [String] = []
         func groups(_ extra: [String]) throws -> [[String]] {
             let r = try Stages.make(["-n", "NO_BUILD=1", "BIN=\(Stages.productsDirectory.path)", "ART=\(dir)/art", "B_SEEDS=42", "finetuned-outputs"] + extra,
                                     log: dir + "/make-n.log")
             XCTAssertEqual(r.status, 0, r.stdout)
+            fitsChecks = r.stdout.split(separator: "\n").filter { $0.hasPrefix("scripts/fits-in-session.sh") }.map(String.init)
             var out: [[String]] = []
             for line in r.stdout.split(separator: "\n") where line.contains("scripts/timed.sh") {
                 let target = String(line.split(separator: " ")[2])
@@ -228,6 +230,9 @@ final class MakePaperBTests: XCTestCase {
             }
         }
         XCTAssertEqual(all[0].count, 4, "FT (Mul.): Provo, QA cloze, QA question: \(all[0])")
+        // Each run is checked against SESSION_END before it starts; the longest with its own default.
+        XCTAssertEqual(fitsChecks.count, 12, fitsChecks.joined(separator: "\n"))
+        XCTAssertEqual(fitsChecks.filter { $0.hasSuffix(" 100") }, ["scripts/fits-in-session.sh \(dir)/art/timings.tsv \(all[0][0]) 100"])
         let deferred = try groups(["B_DEFER_LONG=1"])
         XCTAssertEqual(deferred.count, 11)
         XCTAssertFalse(deferred.joined().contains { $0.contains("smollm2-lora-mul") || $0.contains("smollm2/ft-mul") })
@@ -243,7 +248,11 @@ final class MakePaperBTests: XCTestCase {
         let save = try Stages.runExecutable(carryScript, ["save", art, carry])
         XCTAssertEqual(save.status, 0, save.stderr)
         // Saving again with nothing changed rewrites no carried file (no new bytes to commit).
-        let blob = carry + "/files/provo/samples/tb/base/seed42.h5.xz"
+        func manifestPaths() throws -> [String: String] {
+            let rows = try String(contentsOfFile: carry + "/manifest.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+            return Dictionary(uniqueKeysWithValues: rows.map { row in let f = row.split(separator: "\t"); return (String(f[0]), String(f[1])) })
+        }
+        let blob = carry + "/files/" + (try XCTUnwrap(try manifestPaths()["provo/samples/tb/base/seed42.h5"])) + ".xz"
         let before = try fm.attributesOfItem(atPath: blob)[.modificationDate] as? Date
         XCTAssertEqual(try Stages.runExecutable(carryScript, ["save", art, carry]).status, 0)
         XCTAssertEqual(try fm.attributesOfItem(atPath: blob)[.modificationDate] as? Date, before)
@@ -251,13 +260,14 @@ final class MakePaperBTests: XCTestCase {
 
         // No weights in the carry: no model, checkpoint or hf folder, no safetensors. No splits either
         // (they hold the datasets' texts): remade.tsv lists them, to be made again.
-        let carried = try XCTUnwrap(fm.subpaths(atPath: carry))
-        XCTAssertTrue(carried.contains("files/provo/finetune/b-mul/seed42/train_log.h5.xz"), "the training log is carried")
+        let carried = try manifestPaths().keys
+        XCTAssertTrue(carried.contains("provo/finetune/b-mul/seed42/train_log.h5"), "the training log is carried")
         for path in carried {
-            XCTAssertFalse(path.contains("/model/") || path.contains("/checkpoint/") || path.contains("/hf/") || path.hasSuffix(".safetensors.xz"),
+            XCTAssertFalse(path.contains("/model/") || path.contains("/checkpoint/") || path.contains("/hf/") || path.hasSuffix(".safetensors"),
                            "weights carried: \(path)")
-            XCTAssertFalse(path.hasSuffix("splits.h5.xz") || path.hasSuffix("qa.h5.xz"), "a split carried: \(path)")
+            XCTAssertFalse(path.hasSuffix("splits.h5") || path.hasSuffix("qa.h5"), "a split carried: \(path)")
         }
+        XCTAssertEqual(try fm.subpaths(atPath: carry)?.sorted(), (["files", "manifest.tsv", "remade.tsv"] + Set(try manifestPaths().values).map { "files/\($0).xz" }).sorted())
         let remadeList = try String(contentsOfFile: carry + "/remade.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
         XCTAssertEqual(remadeList.map { String($0[0]) }, ["provo/splits.h5", "webquestions/qa.h5"])
 
@@ -347,7 +357,7 @@ final class MakePaperBTests: XCTestCase {
         let art3 = dir + "/artifacts-damaged"
         let refused = try Stages.runExecutable(carryScript, ["restore", carry, art3])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("seed42.h5.xz"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains(blob) && refused.stderr.contains("provo/samples/tb/base/seed42.h5"), refused.stderr)
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: art3), [], "nothing restored from a damaged carry")
         XCTAssertNotEqual(try Stages.runExecutable(carryScript, ["verify", carry]).status, 0)
         try bytes.write(to: URL(fileURLWithPath: blob))

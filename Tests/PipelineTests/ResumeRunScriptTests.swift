@@ -47,20 +47,32 @@ final class ResumeRunScriptTests: XCTestCase {
         let second = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(second.status, 0, second.stderr)
         let log = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(log, ["make build models data ART=\(art)", "make --no-print-directory ART=\(art) \(art)/provo/splits.h5",
+        XCTAssertEqual(log, ["make build models data ART=\(art)", "make --no-print-directory NO_BUILD=1 ART=\(art) \(art)/provo/splits.h5",
                              "setsid nice -n 10 scripts/run-all.sh \(art)",
                              "make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)"])
 
-        // A process whose command line names run-all.sh on this folder counts as a running chain.
-        let fake = Process()
-        fake.executableURL = URL(fileURLWithPath: "/bin/bash")
-        fake.arguments = ["-c", "exec -a 'run-all.sh \(art)' sleep 30"]
-        try fake.run()
+        // A run-paperB.sh (or run-all.sh) on this folder counts as a running chain; one on a folder
+        // whose name only starts like it does not.
+        let fakeScript = dir + "/fake/run-paperB.sh"
+        try FileManager.default.createDirectory(atPath: dir + "/fake", withIntermediateDirectories: true)
+        try "trap 'kill $!; exit 0' TERM\nsleep 30 &\nwait\n".write(toFile: fakeScript, atomically: true, encoding: .utf8)
+        func fakeChain(_ folder: String) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [fakeScript, folder]
+            try p.run()
+            usleep(200_000)
+            return p
+        }
+        let other = try fakeChain(art + "2")
+        let notHere = try Stages.runExecutable(script, [run, art], environment: env)
+        other.terminate(); other.waitUntilExit()
+        XCTAssertFalse(notHere.stdout.contains("already running"), notHere.stdout)
+        let fake = try fakeChain(art)
         defer { fake.terminate(); fake.waitUntilExit() }
-        usleep(200_000)
         let third = try Stages.runExecutable(script, [run, art], environment: env)
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertTrue(third.stdout.contains("already running"), third.stdout)
-        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 5, "nothing built or started")
+        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 7, "nothing built or started")
     }
 }

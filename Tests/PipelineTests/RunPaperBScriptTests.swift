@@ -4,9 +4,10 @@ import XCTest
 /// scripts/run-paperB.sh with a stand-in `make` that records its arguments: the first seed of the
 /// instruct model's FT (Mul.) that is not done runs first, alone with two BLAS threads, and the
 /// parallel makes after it leave the rest of that row out; once every seed is done, nothing is left
-/// out; with too little of the session left, the long run waits for the next session.
+/// out; a long run that would not end before SESSION_END waits for the next session, without
+/// counting as a failure.
 final class RunPaperBScriptTests: XCTestCase {
-    func run(doneSeeds: [String], environment: [String: String] = [:]) throws -> [String] {
+    func run(doneSeeds: [String], environment: [String: String] = [:], status: Int32 = 0) throws -> (calls: [String], stdout: String, stderr: String) {
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bin = dir + "/bin", calls = dir + "/calls", art = dir + "/art"
@@ -21,22 +22,27 @@ final class RunPaperBScriptTests: XCTestCase {
               *paperB-long-runs*) echo "wrote the experiment"; for s in 42 123 456; do echo "\(art)/s$s \(art)/q$s"; done ;;
               \(done)
               "-q "*) exit 1 ;;
+              *BLAS_THREADS=2*)
+                [ -z "$REFUSE" ] || { echo "fits-in-session: not starting the run: expected 112 min with its samples, 60 min left" >&2; exit 2; }
+                [ -z "$FAIL" ] || { echo "a stage failed" >&2; exit 2; } ;;
             esac
             exit 0
             """.write(toFile: bin + "/make", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/make")
-        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")].merging(environment) { $1 }
+        let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "REFUSE": "", "FAIL": ""]
+            .merging(environment) { $1 }
         let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art], environment: env)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map {
+        XCTAssertEqual(r.status, status, r.stderr)
+        let recorded = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map {
             $0.replacingOccurrences(of: art, with: "A")
         }
+        return (recorded, r.stdout, r.stderr)
     }
 
     func testOneLongRunPerSessionThenTheRestWithoutIt() throws {
-        let calls = try run(doneSeeds: ["42"])
+        let calls = try run(doneSeeds: ["42"]).calls
         XCTAssertEqual(calls, [
-            "make -s ART=A paperB-long-runs",
+            "make -s NO_BUILD=1 ART=A paperB-long-runs",
             "make -q NO_BUILD=1 ART=A A/s42 A/q42",
             "make -q NO_BUILD=1 ART=A A/s123 A/q123",
             "make BLAS_THREADS=2 ART=A A/s123 A/q123",
@@ -50,18 +56,20 @@ final class RunPaperBScriptTests: XCTestCase {
         ])
     }
 
-    /// Too little of the session left (SESSION_END) for the long run: it is not started, and deferred.
-    func testNoLongRunWhenTheSessionEndsTooSoon() throws {
-        let soon = String(Int(Date().timeIntervalSince1970) + 60 * 60)
-        let calls = try run(doneSeeds: ["42"], environment: ["SESSION_END": soon])
-        XCTAssertFalse(calls.contains { $0.contains("BLAS_THREADS=2") }, calls.joined(separator: "\n"))
-        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1")
-        let later = String(Int(Date().timeIntervalSince1970) + 120 * 60)
-        XCTAssertTrue(try run(doneSeeds: ["42"], environment: ["SESSION_END": later]).contains("make BLAS_THREADS=2 ART=A A/s123 A/q123"))
+    /// Too little of the session left (the Makefile's fits-in-session check refuses the run): not a
+    /// failure, and the row is deferred; a run that fails is one.
+    func testALongRunRefusedForTheSessionEndIsDeferredNotFailed() throws {
+        let refused = try run(doneSeeds: ["42"], environment: ["REFUSE": "1"])
+        XCTAssertEqual(refused.calls.filter { $0.contains("BLAS_THREADS=2") }, ["make BLAS_THREADS=2 ART=A A/s123 A/q123"], "one try only")
+        XCTAssertTrue(refused.stdout.contains("would not end before SESSION_END: left to the next session"), refused.stdout)
+        XCTAssertEqual(refused.calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1")
+        let failed = try run(doneSeeds: ["42"], environment: ["FAIL": "1"], status: 1)
+        XCTAssertTrue(failed.stderr.contains("the long run failed (A/s123 A/q123)") || failed.stderr.contains("the long run failed"), failed.stderr)
+        XCTAssertEqual(failed.calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1")
     }
 
     func testEverySeedDoneLeavesNothingOut() throws {
-        let calls = try run(doneSeeds: ["42", "123", "456"])
+        let calls = try run(doneSeeds: ["42", "123", "456"]).calls
         XCTAssertFalse(calls.contains { $0.contains("BLAS_THREADS=2") || $0.contains("B_DEFER_LONG") }, calls.joined(separator: "\n"))
         XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB")
     }

@@ -104,6 +104,16 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.load(back, optimizer: optBack, directory: dir)["step"], "2")
         XCTAssertEqual(optBack.t, 2)
         XCTAssertEqual(back.trainableParameters.flatMap(\.values), tr.trainableParameters.flatMap(\.values))
+        // A kill between replace's two renames (the old one moved aside, the new one not yet in
+        // place): the old one is put back. After them (both there): the old one is dropped.
+        let fm = FileManager.default
+        try fm.moveItem(atPath: dir, toPath: dir + ".old")
+        XCTAssertTrue(try Checkpoint.exists(directory: dir))
+        XCTAssertEqual(try Checkpoint.load(makeTrainer(), optimizer: AdamW(weightDecay: 0.01), directory: dir)["step"], "2")
+        try fm.copyItem(atPath: dir, toPath: dir + ".old")
+        XCTAssertTrue(try Checkpoint.exists(directory: dir))
+        XCTAssertFalse(fm.fileExists(atPath: dir + ".old"))
+        XCTAssertFalse(try Checkpoint.exists(directory: dir + "-none"))
 
         let path = dir + "/best.safetensors"
         try Checkpoint.saveWeights(tr.trainableParameters, to: path, metadata: ["epoch": "3"])

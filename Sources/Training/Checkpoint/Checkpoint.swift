@@ -45,19 +45,38 @@ public enum Checkpoint {
 
     /// Saves a checkpoint as a whole in place of the one in `directory`: it is written to
     /// `<directory>.tmp` first (with the caller's further files, e.g. a training log, from
-    /// `extraFiles`, which gets that folder) and then takes the old one's place, so a run killed
-    /// while saving resumes from its previous checkpoint.
+    /// `extraFiles`, which gets that folder); then the old one is renamed `<directory>.old`, the new
+    /// one takes its place and the old one is removed. Renames are atomic, so a run killed at any
+    /// point has a whole checkpoint to resume from (`exists` puts `.old` back when the kill came
+    /// between the two renames).
     public static func replace(parameters params: [Parameter], optimizer: AdamW, directory: String,
                                metadata: [String: String] = [:], extraFiles: (String) throws -> Void = { _ in }) throws {
-        let tmp = directory + ".tmp"
-        try? FileManager.default.removeItem(atPath: tmp)
+        let fm = FileManager.default, tmp = directory + ".tmp", old = directory + ".old"
+        try? fm.removeItem(atPath: tmp)
         try save(parameters: params, optimizer: optimizer, directory: tmp, metadata: metadata)
         try extraFiles(tmp)
-        try? FileManager.default.removeItem(atPath: directory)
+        try? fm.removeItem(atPath: old)
+        if fm.fileExists(atPath: directory) { try move(directory, to: old) }
+        try move(tmp, to: directory)
+        try? fm.removeItem(atPath: old)
+    }
+
+    /// Whether `directory` holds a checkpoint to resume from, once what a kill in the middle of
+    /// `replace` left is sorted out: the previous checkpoint (`.old`) is put back if the new one
+    /// was not yet in place, and removed if it was.
+    public static func exists(directory: String) throws -> Bool {
+        let fm = FileManager.default, old = directory + ".old"
+        if fm.fileExists(atPath: old) {
+            if fm.fileExists(atPath: directory) { try? fm.removeItem(atPath: old) } else { try move(old, to: directory) }
+        }
+        return fm.fileExists(atPath: directory + "/" + trainableFile)
+    }
+
+    private static func move(_ from: String, to: String) throws {
         do {
-            try FileManager.default.moveItem(atPath: tmp, toPath: directory)
+            try FileManager.default.moveItem(atPath: from, toPath: to)
         } catch {
-            throw TrainingError("checkpoint \(directory): cannot move \(tmp) into place (\(error.localizedDescription))")
+            throw TrainingError("checkpoint: cannot move \(from) to \(to) (\(error.localizedDescription))")
         }
     }
 
