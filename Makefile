@@ -113,6 +113,9 @@ LONG_MINUTES ?= 100
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
 # nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
 by_content = $(or $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha256),$(error content stamp of $(1) into $(ART)/inputs/$(2).sha256 failed))
+# A model (a GGUF file, or a Hugging Face folder by its files) by content: samples, answers and
+# fine-tuning runs depend on it, so a model swapped in under the same key redoes them.
+model_dep = $(call by_content,$(1),models/$(notdir $(1)))
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA carry restore-carry
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
@@ -148,11 +151,11 @@ $(ORACLE): $(SPLITS) | $(BIN)/evaluate
 	$(TIMED) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
 
 # Monte-Carlo model CPDs of the pretrained and instruct models before fine-tuning.
-$(SMP)/$(BK)/base/seed%.h5: $(SPLITS) | $(BIN)/infer
+$(SMP)/$(BK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_BASE_FILE)) | $(BIN)/infer
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_PROMPT) $(B_SAMPLING) --seed $* --output $@
-$(SMP)/$(IK)/base/seed%.h5: $(SPLITS) | $(BIN)/infer
+$(SMP)/$(IK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_PROMPT) $(B_SAMPLING) --seed $* --output $@
-$(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) | $(BIN)/infer
+$(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant 1-Shot --prompt one-shot $(B_SAMPLING) --seed $* --output $@
 
 # evaluate tvd over the seeds of one (model, variant); FT variants are paired with Base.
@@ -176,7 +179,7 @@ CHECKPOINT_MINUTES ?= 10
 FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
-$(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) | $(BIN)/finetune
+$(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) $(call model_dep,$(3)) | $(BIN)/finetune
 	@$$(FITS) $(if $(filter $(B_INSTR_FT_MUL),$(1)),$(LONG_MINUTES))
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/$(1).yaml --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 endef
@@ -253,7 +256,7 @@ $(QA): $(WEBQ_DEP) | $(BIN)/prepare-splits
 
 # Samples before fine-tuning: format, model key, model file, label, prompt.
 define B_QA_BASE
-$(QSMP)/$(1)/$(2)/base/seed%.h5: $(QA) | $(BIN)/infer
+$(QSMP)/$(1)/$(2)/base/seed%.h5: $(QA) $(call model_dep,$(3)) | $(BIN)/infer
 	$$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(3) --model-label "$(4)" --variant Base --prompt $(5) --seed $$* --output $$@
 endef
 # Samples of a fine-tuned model: format, model key, variant key, config, label, table row, prompt.
@@ -351,8 +354,7 @@ PA := $(ART)/paperA
 A_DATA_ROOT ?= data/raw
 A_LIMIT ?=
 A_LIMIT_ARG = $(if $(A_LIMIT),--limit $(A_LIMIT))
-# A model file by content (a file; a Hugging Face folder counts by its own time).
-a_model_dep = $(call by_content,$(A_FILE_$(1)),models/$(notdir $(A_FILE_$(1))))
+a_model_dep = $(call model_dep,$(A_FILE_$(1)))
 a_label_eval = $(if $(filter none,$(A_TABLE_$(2))),,$(PA)/$(1)/eval/labels-$(2).h5)
 
 define a_data_dir_rule

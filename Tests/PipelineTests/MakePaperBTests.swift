@@ -186,6 +186,18 @@ final class MakePaperBTests: XCTestCase {
         try checkCarryToANewMachine(dir: dir, art: art, vars: vars, upToDate: upToDate,
                                     rewritten: [provo, webq, experiment, model, gpt2, ftDir])
 
+        // A model swapped in under the same key counts by its content (a Hugging Face folder by its
+        // files): its samples and fine-tuning runs are redone, the other model's are not.
+        let gpt2Config = gpt2 + "/config.json"
+        let configBytes = try Data(contentsOf: URL(fileURLWithPath: gpt2Config))
+        try (configBytes + Data("\n".utf8)).write(to: URL(fileURLWithPath: gpt2Config))
+        let swapped = try Stages.make(upToDate.filter { $0 != "-q" } + ["--just-print"], log: dir + "/make-n-model.log")
+        let swappedLines = swapped.stdout.split(separator: "\n")
+        XCTAssertTrue(swappedLines.contains { $0.contains("infer sample") && $0.contains("--model \(gpt2) ") }, swapped.stdout)
+        XCTAssertTrue(swappedLines.contains { $0.contains("finetune run --config \(ftDir)/b-mul.yaml") }, swapped.stdout)
+        XCTAssertFalse(swappedLines.contains { $0.contains("infer sample") && $0.contains("--model \(model) ") }, swapped.stdout)
+        try configBytes.write(to: URL(fileURLWithPath: gpt2Config))
+
         // Changed bytes do count: the splits and everything after them are out of date.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: provo))
         handle.seekToEndOfFile(); handle.write(Data("\n".utf8)); try handle.close()
