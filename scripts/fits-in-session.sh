@@ -31,9 +31,7 @@ if [ -f "$ledger" ]; then
 fi
 [ "$seconds" -gt 0 ] || seconds=$(( ${3:-${FT_MINUTES:-60}} * 60 ))
 # A run that resumes from its checkpoint (a machine that was kept) has only the rest to do.
-header=$(head -c 65536 "$run/checkpoint/trainable.safetensors" 2>/dev/null | tr -d '\0' || true)
-step=$(printf '%s' "$header" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*' || true)
-total=$(printf '%s' "$header" | grep -ao '"total_steps":"[0-9]*"' | head -1 | grep -o '[0-9]*' || true)
+read -r step total < <("$(dirname "$0")/run-state.sh" --steps "$run"; echo)
 if [ -n "$step" ] && [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$step" -le "$total" ]; then
   seconds=$(( seconds * (total - step) / total ))
 fi

@@ -19,15 +19,7 @@ names() {  # the .h5 files (and partial .h5.chunks folders) of a folder, one wor
   done
   echo "$out"
 }
-run_state() {  # a fine-tuning folder: finished, at a checkpoint, or started
-  if [ -f "$1/model/finetuned.json" ] || [ -f "$1/predictions.h5" ]; then echo "finished"
-  elif [ -f "$1/train_log.h5" ]; then echo "finished on an earlier machine (its training log carried, not its weights)"
-  elif [ -f "$1/checkpoint/trainable.safetensors" ]; then
-    local step=$(head -c 65536 "$1/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
-    local total=$(head -c 65536 "$1/checkpoint/trainable.safetensors" | grep -ao '"total_steps":"[0-9]*"' | head -1 | grep -o '[0-9]*')
-    echo "checkpoint at step ${step:-?}${total:+ of $total}"
-  else echo "started, no checkpoint yet"; fi
-}
+run_state() { "$(dirname "$0")/run-state.sh" "$1"; }  # a fine-tuning folder
 for d in "$PA"/*/; do
   [ -d "$d" ] || continue
   ds=$(basename "$d")

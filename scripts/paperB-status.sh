@@ -21,13 +21,7 @@ done
 echo "== fine-tuning runs ($ART/provo/finetune)"
 for d in "$ART"/provo/finetune/*/seed*/; do
   [ -d "$d" ] || continue
-  if [ -f "$d/model/finetuned.json" ]; then state="finished"
-  elif [ -f "$d/train_log.h5" ]; then state="finished on an earlier machine (its training log carried, not its weights)"
-  elif [ -f "$d/checkpoint/trainable.safetensors" ]; then
-    step=$(head -c 65536 "$d/checkpoint/trainable.safetensors" | grep -ao '"step":"[0-9]*"' | head -1 | grep -o '[0-9]*')
-    total=$(head -c 65536 "$d/checkpoint/trainable.safetensors" | grep -ao '"total_steps":"[0-9]*"' | head -1 | grep -o '[0-9]*')
-    state="checkpoint at step ${step:-?}${total:+ of $total}"
-  else state="started, no checkpoint yet"; fi
+  state=$("$(dirname "$0")/run-state.sh" "$d")
   echo "  ${d#"$ART"/provo/finetune/}: $state"
 done
 # Stages with a heartbeat row (timed.sh): running now if their timed.sh is alive, else killed.
