@@ -303,12 +303,12 @@ final class MakePaperBTests: XCTestCase {
         let oldLedger = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
         XCTAssertEqual(ledger.count, oldLedger.count)
         XCTAssertTrue(ledger.allSatisfy { $0.hasPrefix(art2 + "/") }, ledger.joined(separator: "\n"))
-        let newVars = vars.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
-        let upToDateThere = upToDate.map { $0.hasPrefix("ART=") ? "ART=\(art2)" : $0 }
+        let newVars = Stages.withART(vars, art2)
+        let upToDateThere = Stages.withART(upToDate, art2)
         // The splits made again come out the same (digest) and get their old times back.
         func remake(_ carry: String, _ art: String) throws -> Stages.Result {
             try Stages.runExecutable(carryScript, ["remake", carry, art, "-C", Stages.packageRoot.path]
-                                        + vars.map { $0.hasPrefix("ART=") ? "ART=\(art)" : $0 },
+                                        + Stages.withART(vars, art),
                                      environment: ["PREPARE_SPLITS": Stages.productsDirectory.appendingPathComponent("prepare-splits").path],
                                      unset: ["MAKEFLAGS", "MFLAGS", "MAKELEVEL"])
         }
@@ -351,7 +351,7 @@ final class MakePaperBTests: XCTestCase {
         let other = try remake(carry4, art4)
         XCTAssertEqual(other.status, 0, other.stderr)
         XCTAssertTrue(other.stderr.contains("\(art4)/webquestions/qa.h5 made again differs from the carried run's"), other.stderr)
-        let redo = try Stages.make(upToDate.filter { $0 != "-q" }.map { $0.hasPrefix("ART=") ? "ART=\(art4)" : $0 } + ["--just-print"],
+        let redo = try Stages.make(Stages.withART(upToDate.filter { $0 != "-q" }, art4) + ["--just-print"],
                                    log: dir + "/make-n-other-qa.log")
         XCTAssertTrue(redo.stdout.contains("infer qa"), redo.stdout)
         XCTAssertFalse(redo.stdout.split(separator: "\n").contains { $0.contains("infer sample") && $0.contains("--variant Base") },

@@ -14,7 +14,6 @@ final class ResumeRunScriptTests: XCTestCase {
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bin = dir + "/bin", calls = dir + "/calls", run = dir + "/run", art = dir + "/art"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         // A carry of an earlier machine's run: a split (made again, not carried), a sample and the ledger.
         let old = dir + "/old-art", carry = dir + "/carry"
         try FileManager.default.createDirectory(atPath: old + "/provo/samples", withIntermediateDirectories: true)
@@ -27,11 +26,10 @@ final class ResumeRunScriptTests: XCTestCase {
                                              environment: ["PREPARE_SPLITS": prepareSplits])
         XCTAssertEqual(saved.status, 0, saved.stderr)
         // The stand-in make "makes" a split by copying the old one.
-        for tool in ["make", "setsid"] {
-            let makes = tool == "make" ? "for a; do case $a in */splits.h5) cp \(old)/provo/splits.h5 \"$a\" ;; esac; done\n" : ""
-            try "#!/bin/sh\necho \"\(tool) $*\" >> \(calls)\n\(makes)".write(toFile: bin + "/" + tool, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + tool)
-        }
+        try Stages.stubTools(in: bin, [
+            "make": "echo \"make $*\" >> \(calls)\nfor a; do case $a in */splits.h5) cp \(old)/provo/splits.h5 \"$a\" ;; esac; done\n",
+            "setsid": "echo \"setsid $*\" >> \(calls)\n",
+        ])
 
         let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),

@@ -11,12 +11,10 @@ final class RunPaperBScriptTests: XCTestCase {
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bin = dir + "/bin", calls = dir + "/calls", art = dir + "/art"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         // `make -q` succeeds for the done seeds' targets only; paperB-long-runs lists three seeds
         // (after a line of other output, as a make that first writes the experiment's variables prints).
         let done = doneSeeds.map { "\"-q \"*\"\(art)/s\($0) \"*) exit 0 ;;" }.joined(separator: "\n  ")
-        try """
-            #!/bin/sh
+        try Stages.stubTools(in: bin, ["make": """
             echo "make $*" >> \(calls)
             case "$*" in
               *paperB-long-runs*) echo "wrote the experiment"; for s in 42 123 456; do echo "\(art)/s$s \(art)/q$s"; done ;;
@@ -27,8 +25,7 @@ final class RunPaperBScriptTests: XCTestCase {
                 [ -z "$FAIL" ] || { echo "a stage failed" >&2; exit 2; } ;;
             esac
             exit 0
-            """.write(toFile: bin + "/make", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/make")
+            """])
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "REFUSE": "", "FAIL": ""]
             .merging(environment) { $1 }
         let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art], environment: env)

@@ -17,6 +17,21 @@ enum Stages {
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
+    /// Make arguments with `ART=` pointed at another artifacts folder.
+    static func withART(_ arguments: [String], _ art: String) -> [String] {
+        arguments.map { $0.hasPrefix("ART=") ? "ART=\(art)" : $0 }
+    }
+
+    /// Writes executable shell scripts (`#!/bin/sh` + body) named after the tools they stand in for
+    /// into `folder`, which a test puts first on PATH.
+    static func stubTools(in folder: String, _ bodies: [String: String]) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (tool, body) in bodies {
+            try "#!/bin/sh\n\(body)".write(toFile: folder + "/" + tool, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/" + tool)
+        }
+    }
+
     /// Runs `stage args...` with extra environment; fails the test if the binary is missing.
     static func run(_ stage: String, _ args: [String], environment: [String: String] = [:], unset: Set<String> = [],
                     cwd: String? = nil) throws -> Result {
