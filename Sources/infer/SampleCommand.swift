@@ -75,7 +75,9 @@ struct SampleCommand: ParsableCommand {
         let rowLabel = variant ?? (style == .oneShot ? "1-Shot" : "Base")
 
         // Everything that changes a chunk's contents; labels and --limit do not.
-        var settingsText = "format: infer-sample-chunk/2\nsplits_sha256: \(ctx.inputHashes[splits]!)\nmodel_sha256: \(modelHash)\n"
+        // The splits count by content (ArtifactDigest), not bytes: splits made again by a later
+        // commit on a new machine (scripts/carry.sh remake) keep the chunks carried there.
+        var settingsText = "format: infer-sample-chunk/3\nsplits_content: \(try ArtifactDigest.content(ofFile: splits))\nmodel_sha256: \(modelHash)\n"
         settingsText += "prompt: \(style.rawValue)\nsplit: \(split)\nsamples: \(sampling.samples)\nmax_new_tokens: \(sampling.maxNewTokens)\n"
         settingsText += "top_k: \(sampling.topK)\ntop_p: \(sampling.topP)\ntemperature: \(sampling.temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
         settingsText += "continuations: \(fullContinuations ? "full" : "until-first-word")\n"

@@ -170,6 +170,17 @@ final class InferSampleTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/full.h5.chunks"))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/full.h5")), fullBytes)
 
+        // Splits written again by another commit (other bytes, same content) keep the chunks.
+        XCTAssertEqual(try sample("rewritten.h5", ["--limit", "2", "--keep-chunks"]).status, 0)
+        let splitsBytes = try Data(contentsOf: URL(fileURLWithPath: splits))
+        let rewrite = try Stages.run("prepare-splits", ["provo", "--input", Stages.fixture("cloze_small.tsv"), "--output", splits],
+                                     environment: ["DISTLAB_CODE_VERSION": "another-commit"])
+        XCTAssertEqual(rewrite.status, 0, rewrite.stderr)
+        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: splits)), splitsBytes)
+        let kept = try sample("rewritten.h5", ["--limit", "4"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertTrue(kept.stderr.contains("reusing 1 of 2"), kept.stderr)
+
         // Chunks made with other settings are not reused.
         XCTAssertEqual(try sample("other.h5", ["--limit", "2", "--keep-chunks", "--seed", "7"]).status, 0)
         let o = try sample("other.h5", ["--limit", "2", "--seed", "8"])
