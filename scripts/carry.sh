@@ -230,10 +230,16 @@ remake() {
   [ -f "$carry/remade.tsv" ] || { echo "carry: $carry has no splits to make again"; return 0; }
   [ -d "$art" ] || die "no artifacts folder $art"
   art=${art%/}          # as given: make's rules name the splits by $(ART) as it was given to make
-  local rel dig sum mt got same=0 differ=0 had=0
+  local rel dig sum mt got same=0 differ=0 had=0 missing=()
+  while IFS=$'\t' read -r rel _; do
+    if [ -e "$art/$rel" ]; then had=$((had + 1)); else missing+=("$art/$rel"); fi
+  done < <(tail -n +2 "$carry/remade.tsv")
+  # One make for all of them (it reads the Makefile and checks the inputs' stamps once).
+  if [ ${#missing[@]} -gt 0 ]; then
+    ${MAKE:-make} --no-print-directory "$@" "${missing[@]}" < /dev/null || die "make ${missing[*]} failed"
+  fi
   while IFS=$'\t' read -r rel dig sum mt; do
-    if [ -e "$art/$rel" ]; then had=$((had + 1)); continue; fi
-    ${MAKE:-make} --no-print-directory "$@" "$art/$rel" < /dev/null || die "make $art/$rel failed"
+    [[ " ${missing[*]} " == *" $art/$rel "* ]] || continue
     [ -f "$art/$rel" ] || die "make did not write $art/$rel"
     got=$(digest "$art/$rel") || die "digest of $art/$rel failed"
     if [ "$got" = "$dig" ]; then
