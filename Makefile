@@ -111,7 +111,8 @@ TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
 # machine, so a run cut short by a session's end is lost (scripts/fits-in-session.sh; the number
 # after it is the expected minutes when the ledger has no finished run of the config yet: paper A's
 # SFT takes ≈15 min and BERT 10–20 min here, paper B's runs 40–50 (FT_MINUTES, 60) but the instruct
-# model's FT (Mul.), ≈100 alone on two cores (LONG_MINUTES)).
+# model's FT (Mul.), ≈100 alone on two cores (LONG_MINUTES)). With SPAN_SESSIONS=1 (a kept machine)
+# a run starts any time before SESSION_END, and the next session resumes it from its checkpoint.
 FITS = scripts/fits-in-session.sh $(ART)/timings.tsv $@
 LONG_MINUTES ?= 100
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config

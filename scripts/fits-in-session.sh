@@ -10,6 +10,11 @@
 # the same config in LEDGER (any seed, any machine: the ledger is carried), else DEFAULT_MINUTES (else FT_MINUTES, default 60); plus
 # SAMPLE_MINUTES (default 12) for the samples made from it. A run with a checkpoint (total_steps in
 # its metadata) is expected to take the part of that time its remaining steps are.
+# SPAN_SESSIONS=1 (scripts/resume-run.sh sets it on a machine that was kept from the last session):
+# a run that would not end in time still starts as long as SESSION_END has not passed, since its
+# checkpoints (every CHECKPOINT_MINUTES) let the next session on this machine finish it; otherwise
+# the session's last stretch would leave both job slots idle. On a machine that is not kept after
+# all, the partial run is lost, which costs nothing but that idle stretch.
 set -euo pipefail
 ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in-session.sh LEDGER TARGET}
 [ -n "${SESSION_END:-}" ] || exit 0
@@ -38,6 +43,10 @@ fi
 need=$(( seconds + ${SAMPLE_MINUTES:-12} * 60 ))
 left=$(( SESSION_END - $(date +%s) ))
 if [ "$need" -gt "$left" ]; then
+  if [ "${SPAN_SESSIONS:-0}" = 1 ] && [ "$left" -gt 0 ]; then
+    echo "fits-in-session: starting $target though it is expected to take $((need / 60)) min with its samples, $((left / 60)) min left before SESSION_END: SPAN_SESSIONS=1, the next session resumes it from its checkpoint" >&2
+    exit 0
+  fi
   echo "fits-in-session: not starting $target: expected $((need / 60)) min with its samples, $((left / 60)) min left before SESSION_END" >&2
   exit 1
 fi

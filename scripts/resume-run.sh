@@ -12,7 +12,8 @@
 #   carry lists again (carry.sh remake: they are not committed), then starts
 #   scripts/run-all.sh ART in the background at low priority, appending to ART/chain.log, with
 #   SESSION_END (default 160 minutes from now) so that no fine-tuning run is started that the
-#   session's end would cut short;
+#   session's end would cut short (on a machine kept from the last session, SPAN_SESSIONS=1: runs
+#   that the next session finishes from their checkpoints do start);
 # - unless CARRY_EVERY=0, starts scripts/carry-loop.sh ART CARRY_EVERY (default 20 minutes), which
 #   commits the carry of this tree as the run goes.
 # Finished artifacts are kept and partial ones resume (sampling chunks, training checkpoints).
@@ -31,6 +32,12 @@ else
   git -C "$run" clean -fdq results
   git -C "$run" pull -q
 fi
+# A machine that kept ART from the last session (its ledger is there before any restore) is taken to
+# be kept again: fine-tuning runs may then start though they would not end before SESSION_END, and
+# the next session resumes them from their checkpoints (SPAN_SESSIONS=1, scripts/fits-in-session.sh).
+if [ -z "${SPAN_SESSIONS:-}" ]; then
+  if [ -f "$art/timings.tsv" ]; then export SPAN_SESSIONS=1; else export SPAN_SESSIONS=0; fi
+fi
 mkdir -p "$art"
 carry=${CARRY:-$here/results/run-artifacts}
 if [ -f "$carry/manifest.tsv" ]; then
@@ -43,7 +50,7 @@ if [ -z "${SESSION_END:-}" ] && [ "${SESSION_MINUTES:-160}" != 0 ]; then
   export SESSION_END=$(( $(date +%s) + ${SESSION_MINUTES:-160} * 60 ))
 fi
 cd "$run"
-echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art"
+echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art (SPAN_SESSIONS=$SPAN_SESSIONS)"
 make build models data ART="$art" >> "$art/setup.log" 2>&1 || { echo "make build models data failed: see $art/setup.log" >&2; exit 1; }
 # The splits are not carried (they hold the datasets' texts): made again here, with their old
 # mtimes when they come out the same, so the carried work made from them stays done.

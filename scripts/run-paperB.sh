@@ -5,7 +5,8 @@
 #      not carried to a new machine (scripts/carry.sh), so it has to finish within the session that
 #      starts it. One seed per session (none when it would not end before SESSION_END: the
 #      Makefile's check, scripts/fits-in-session.sh, LONG_MINUTES until the ledger has a finished
-#      run of it); the parallel makes below leave the rest of it out (B_DEFER_LONG=1) until every
+#      run of it; with SPAN_SESSIONS=1, a kept machine, it starts anyway and the next session
+#      resumes it from its checkpoint); the parallel makes below leave the rest of it out (B_DEFER_LONG=1) until every
 #      seed is done;
 #   1. the base rows (Base, 1-Shot; 3 seeds) and a report,
 #   2. seed 42 of every fine-tuned row and of the QA check (a complete one-seed Table 1 and 3), and

@@ -4,7 +4,8 @@ import XCTest
 /// scripts/fits-in-session.sh: a fine-tuning run starts only if its expected time (the longest
 /// finished run of the same config in the ledger, with the interrupted invocations it resumed, else
 /// FT_MINUTES) plus its samples' (SAMPLE_MINUTES)
-/// ends before SESSION_END; without SESSION_END every run starts.
+/// ends before SESSION_END; without SESSION_END every run starts, and with SPAN_SESSIONS=1 (a kept
+/// machine) every run that starts before SESSION_END.
 final class FitsInSessionTests: XCTestCase {
     func testExpectedTimeFromTheLedgerAgainstSessionEnd() throws {
         let dir = try Stages.tempDir()
@@ -25,7 +26,7 @@ final class FitsInSessionTests: XCTestCase {
         func fits(_ target: String, minutesLeft: Int?, defaultMinutes: String? = nil) throws -> Bool {
             var env: [String: String] = [:]
             if let m = minutesLeft { env["SESSION_END"] = String(Int(Date().timeIntervalSince1970) + m * 60) }
-            return try Stages.runExecutable(script, [ledger, target] + (defaultMinutes.map { [$0] } ?? []), environment: env).status == 0
+            return try Stages.runExecutable(script, [ledger, target] + (defaultMinutes.map { [$0] } ?? []), environment: env, unset: ["SPAN_SESSIONS"]).status == 0
         }
         let seed456 = "/b/provo/finetune/gemma-full-mul/seed456/model/finetuned.json"
         XCTAssertFalse(try fits(seed456, minutesLeft: 60))   // 50 + 12 > 60
@@ -52,7 +53,22 @@ final class FitsInSessionTests: XCTestCase {
         try bytes.write(to: URL(fileURLWithPath: resumed + "/checkpoint/trainable.safetensors"))
         XCTAssertTrue(try fits(resumed + "/model/finetuned.json", minutesLeft: 26))
         XCTAssertFalse(try fits(resumed + "/model/finetuned.json", minutesLeft: 23))
-        let refused = try Stages.runExecutable(script, [ledger, seed456], environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970))])
+        let refused = try Stages.runExecutable(script, [ledger, seed456], environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970))],
+                                               unset: ["SPAN_SESSIONS"])
         XCTAssertTrue(refused.stderr.contains("not starting \(seed456): expected 62 min"), refused.stderr)
+
+        // On a kept machine (SPAN_SESSIONS=1) a run starts whenever SESSION_END has not passed: its
+        // checkpoints carry it into the next session.
+        func spanning(minutesLeft: Int) throws -> (status: Int32, stderr: String) {
+            let end = String(Int(Date().timeIntervalSince1970) + minutesLeft * 60)
+            let r = try Stages.runExecutable(script, [ledger, seed456], environment: ["SESSION_END": end, "SPAN_SESSIONS": "1"])
+            return (r.status, r.stderr)
+        }
+        let spans = try spanning(minutesLeft: 10)
+        XCTAssertEqual(spans.status, 0, spans.stderr)
+        XCTAssertTrue(spans.stderr.contains("starting \(seed456) though it is expected to take 62 min"), spans.stderr)
+        XCTAssertNotEqual(try spanning(minutesLeft: -1).status, 0, "not after SESSION_END")
+        XCTAssertFalse(try Stages.runExecutable(script, [ledger, seed456], environment: [
+            "SESSION_END": String(Int(Date().timeIntervalSince1970) + 600), "SPAN_SESSIONS": "0"]).status == 0)
     }
 }

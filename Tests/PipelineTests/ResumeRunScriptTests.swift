@@ -4,8 +4,8 @@ import XCTest
 
 /// scripts/resume-run.sh, with stand-ins for `make` and `setsid` that only record their arguments:
 /// a missing run tree is cloned, an existing one updated, the carried artifacts restored, both then
-/// built, the splits made again and the chain started; a chain already running on the artifacts
-/// folder is left alone.
+/// built, the splits made again and the chain started (SPAN_SESSIONS=1 once the folder was kept
+/// from an earlier session); a chain already running on the artifacts folder is left alone.
 final class ResumeRunScriptTests: XCTestCase {
     func testClonesUpdatesAndLeavesARunningChainAlone() throws {
         guard FileManager.default.fileExists(atPath: Stages.packageRoot.appendingPathComponent(".git").path) else {
@@ -34,7 +34,7 @@ final class ResumeRunScriptTests: XCTestCase {
         let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
                    "CARRY": carry, "CARRY_EVERY": "0", "PREPARE_SPLITS": prepareSplits]
-        let first = try Stages.runExecutable(script, [run, art], environment: env)
+        let first = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/.git"), "the run tree is cloned")
         XCTAssertEqual(try String(contentsOfFile: art + "/provo/samples/seed42.h5", encoding: .utf8), "not really hdf5", "the carry is restored")
@@ -42,8 +42,10 @@ final class ResumeRunScriptTests: XCTestCase {
         XCTAssertTrue(first.stdout.contains("carry: made 1 splits again into \(art) (1 as in the carried run"), first.stdout)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: art + "/provo/splits.h5")[.modificationDate] as? Date,
                        try FileManager.default.attributesOfItem(atPath: old + "/provo/splits.h5")[.modificationDate] as? Date)
-        let second = try Stages.runExecutable(script, [run, art], environment: env)
+        XCTAssertTrue(first.stdout.contains("artifacts \(art) (SPAN_SESSIONS=0)"), "a new machine: runs end in their session")
+        let second = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
         XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("artifacts \(art) (SPAN_SESSIONS=1)"), "a kept machine: runs may span sessions")
         let log = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(log, ["make build models data ART=\(art)", "make --no-print-directory NO_BUILD=1 ART=\(art) \(art)/provo/splits.h5",
                              "setsid nice -n 10 scripts/run-all.sh \(art)",
@@ -63,12 +65,12 @@ final class ResumeRunScriptTests: XCTestCase {
             return p
         }
         let other = try fakeChain(art + "2")
-        let notHere = try Stages.runExecutable(script, [run, art], environment: env)
+        let notHere = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
         other.terminate(); other.waitUntilExit()
         XCTAssertFalse(notHere.stdout.contains("already running"), notHere.stdout)
         let fake = try fakeChain(art)
         defer { fake.terminate(); fake.waitUntilExit() }
-        let third = try Stages.runExecutable(script, [run, art], environment: env)
+        let third = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertTrue(third.stdout.contains("already running"), third.stdout)
         XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 7, "nothing built or started")
