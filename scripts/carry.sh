@@ -48,6 +48,16 @@ is_remade() {
   case $1 in splits.h5|*/splits.h5|webquestions/qa.h5) return 0 ;; *) return 1 ;; esac
 }
 
+# Whether a file of ART is part of the timing ledger, whose rows name targets by absolute path.
+is_ledger() {
+  case $1 in timings.tsv|timings.tsv.partial/*) return 0 ;; *) return 1 ;; esac
+}
+
+# Whether a path read from a carry stays inside the artifacts folder it is restored into.
+inside_art() {
+  case $1 in /*|*..*) return 1 ;; *) return 0 ;; esac
+}
+
 digest() {
   [ -x "$PREPARE_SPLITS" ] || die "$PREPARE_SPLITS: not built (make build), needed for the digest of $1"
   "$PREPARE_SPLITS" digest "$1" | cut -d' ' -f1
@@ -72,10 +82,7 @@ carried_files() {
 # The bytes carried for a file: ledger rows name targets by absolute path, stored relative to ART.
 carried_bytes() {
   local art=$1 rel=$2
-  case $rel in
-    timings.tsv|timings.tsv.partial/*) sed "s#^$art/#$TOKEN/#" "$art/$rel" ;;
-    *) cat "$art/$rel" ;;
-  esac
+  if is_ledger "$rel"; then sed "s#^$art/#$TOKEN/#" "$art/$rel"; else cat "$art/$rel"; fi
 }
 
 save() {
@@ -147,7 +154,7 @@ unpack_verified() {
   while IFS=$'\t' read -r rel sum size mt; do
     line=$((line + 1))
     [ -n "$rel" ] && [ ${#sum} -eq 64 ] && [ -n "$mt" ] || die "$carry/manifest.tsv: line $line: malformed row"
-    case $rel in /*|*..*) die "$carry/manifest.tsv: line $line: path outside the artifacts folder: $rel" ;; esac
+    inside_art "$rel" || die "$carry/manifest.tsv: line $line: path outside the artifacts folder: $rel"
     blob="$carry/files/$sum.xz"
     [ -f "$blob" ] || blob="$carry/files/$rel.xz"     # the per-path layout of earlier carries
     [ -f "$blob" ] || die "$carry/files/$sum.xz: missing (manifest line $line, $rel)"
@@ -168,7 +175,7 @@ check_remade() {
   while IFS=$'\t' read -r rel dig sum mt; do
     line=$((line + 1))
     [ -n "$rel" ] && [ ${#dig} -eq 64 ] && [ ${#sum} -eq 64 ] && [[ $mt =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$carry/remade.tsv: line $line: malformed row"
-    case $rel in /*|*..*) die "$carry/remade.tsv: line $line: path outside the artifacts folder: $rel" ;; esac
+    inside_art "$rel" || die "$carry/remade.tsv: line $line: path outside the artifacts folder: $rel"
   done < <(tail -n +2 "$carry/remade.tsv")
 }
 
@@ -184,9 +191,7 @@ restore() {
   local restored=0 kept=0 differs=0 done_here=0 rel sum size mt mine f
   while IFS=$'\t' read -r rel sum size mt; do
     f="$stage/$rel"
-    case $rel in
-      timings.tsv|timings.tsv.partial/*) sed -i "s#^$TOKEN/#$art/#" "$f"; touch -d "@$mt" "$f" ;;
-    esac
+    if is_ledger "$rel"; then sed -i "s#^$TOKEN/#$art/#" "$f"; touch -d "@$mt" "$f"; fi
     # On a machine that was kept, what finished after the last save is not brought back: the
     # heartbeat row of a stage that has since logged its own row (it would count twice), and the
     # chunks of an artifact that has since been put together from them.

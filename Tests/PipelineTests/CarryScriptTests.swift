@@ -78,4 +78,38 @@ final class CarryScriptTests: XCTestCase {
         XCTAssertTrue(fm.fileExists(atPath: art2 + "/timings.tsv.partial/1.2.tsv"))
         XCTAssertTrue(fm.fileExists(atPath: art2 + "/provo/samples/a/seed42.h5.chunks/chunk-00000.h5"))
     }
+
+    /// A carry is read from a repository anyone may have edited: a row naming a path outside the
+    /// artifacts folder (absolute, or with ..) is refused, naming the file and line, before anything
+    /// is written; so is a malformed one.
+    func testARowOutsideTheArtifactsFolderIsRefused() throws {
+        let dir = try Stages.tempDir()
+        defer { try? fm.removeItem(atPath: dir) }
+        let art = dir + "/art", c = dir + "/carry"
+        try write("a", art + "/provo/samples/a/seed42.h5")
+        try write("b", art + "/provo/samples/b/seed42.h5")
+        XCTAssertEqual(try carry(["save", art, c]).status, 0)
+        let manifest = try String(contentsOfFile: c + "/manifest.tsv", encoding: .utf8)
+        for (bad, line) in [("../escaped.h5", 3), ("/tmp/escaped.h5", 3)] {
+            try manifest.replacingOccurrences(of: "provo/samples/b/seed42.h5", with: bad)
+                .write(toFile: c + "/manifest.tsv", atomically: true, encoding: .utf8)
+            for args in [["verify", c], ["restore", c, dir + "/new-art"]] {
+                let r = try carry(args)
+                XCTAssertNotEqual(r.status, 0, "\(args) \(bad)")
+                XCTAssertTrue(r.stderr.contains("\(c)/manifest.tsv: line \(line): path outside the artifacts folder: \(bad)"), r.stderr)
+            }
+            XCTAssertFalse(fm.fileExists(atPath: dir + "/escaped.h5"))
+            XCTAssertFalse(fm.fileExists(atPath: dir + "/new-art/provo"), "nothing restored")
+        }
+        try manifest.write(toFile: c + "/manifest.tsv", atomically: true, encoding: .utf8)
+        let digest = String(repeating: "0", count: 64)
+        try "path\tdigest\tsha256\tmtime_ns\n../splits.h5\t\(digest)\t\(digest)\t1.5\n"
+            .write(toFile: c + "/remade.tsv", atomically: true, encoding: .utf8)
+        let r = try Stages.runExecutable(script, ["remake", c, art], environment: ["MAKE": "/bin/false"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("\(c)/remade.tsv: line 2: path outside the artifacts folder: ../splits.h5"), r.stderr)
+        try "path\tdigest\tsha256\tmtime_ns\nprovo/splits.h5\tshort\t\(digest)\t1.5\n"
+            .write(toFile: c + "/remade.tsv", atomically: true, encoding: .utf8)
+        XCTAssertTrue(try carry(["verify", c]).stderr.contains("\(c)/remade.tsv: line 2: malformed row"))
+    }
 }
