@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Plots
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -257,5 +258,41 @@ final class ReportPaperBTests: XCTestCase {
         let bad = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("timings.tsv.partial/3.4.tsv"), bad.stderr)
+    }
+
+    /// provenance.csv: one row per artifact of the paper with its stage, code version, seed and BLAS
+    /// setup from its attributes; weights and chunks of unfinished runs are not listed, a file
+    /// without provenance is listed as such, and paper A's artifacts go to paper A's file.
+    func testProvenanceTableListsWhereEveryArtifactCameFrom() throws {
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let art = dir + "/artifacts", provo = art + "/provo"
+        try FileManager.default.createDirectory(atPath: provo + "/eval", withIntermediateDirectories: true)
+        let splits = try EvalFixture.writeSplits(in: provo)
+        let oracle = try Stages.run("evaluate", ["oracle", "--splits", splits, "--output", provo + "/eval/oracle.h5", "--seeds", "7"],
+                                    environment: ["DISTLAB_CODE_VERSION": "0123456789abcdef"])
+        XCTAssertEqual(oracle.status, 0, oracle.stderr)
+        for (path, name) in [(provo + "/finetune/x/seed42/model", "model.h5"), (provo + "/samples/m/base/seed42.h5.chunks", "chunk-00000.h5"),
+                             (provo + "/other", "foreign.h5"), (art + "/paperA/mfrc", "splits.h5")] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try ArtifactWriter.write(to: path + "/" + name) { w in try w.writeStrings(["x"], at: "x") }
+        }
+        let out = dir + "/results"
+        let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let table = try CSVTable.read(path: out + "/paperB/provenance.csv")   // compute holds a comma: quoted
+        XCTAssertEqual(table.header, ["path", "stage", "code_version", "seed", "compute", "config_sha256"])
+        let rows = [table.header] + table.rows
+        XCTAssertEqual(rows.dropFirst().map { $0[0] }, ["provo/eval/oracle.h5", "provo/other/foreign.h5", "provo/splits.h5"])
+        let o = rows[1]
+        XCTAssertEqual(Array(o[1...3]), ["evaluate", "0123456789abcdef", "7"])
+        XCTAssertTrue(o[4].hasPrefix("OpenBLAS threads"), o[4])
+        XCTAssertEqual(o[5].count, 64)
+        XCTAssertEqual(Array(rows[2][1...2]), ["no provenance attributes", "none"])
+        XCTAssertEqual(rows[3][1], "prepare-splits")
+        XCTAssertTrue(r.stdout.contains("paper B provenance: 3 artifacts from 2 code versions (") && r.stdout.contains("0123456 ×1")
+                      && r.stdout.contains(", 1 without provenance attributes"), r.stdout)
+        XCTAssertEqual(try CSVTable.read(path: out + "/paperA/provenance.csv").rows.map { Array($0[0...2]) },
+                       [["paperA/mfrc/splits.h5", "no provenance attributes", "none"]])
     }
 }
