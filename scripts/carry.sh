@@ -53,6 +53,19 @@ is_ledger() {
   case $1 in timings.tsv|timings.tsv.partial/*) return 0 ;; *) return 1 ;; esac
 }
 
+# Targets whose partial state (a training checkpoint) is never carried: restored onto another
+# machine, their ledger rows of interrupted invocations that no finished invocation follows are work
+# that is lost with the old machine. They are marked "lost" (not "interrupted"), so that the wall
+# time still counts them but no estimate (fits-in-session.sh, make status-paperB) adds them to the
+# time of the run that starts again from scratch.
+UNCARRIED_STATE_RE='/model/finetuned[.]json$|/bert/predictions[.]h5$'
+mark_lost() {
+  awk -F'\t' -v OFS='\t' -v re="$UNCARRIED_STATE_RE" '
+    NR == FNR { if ($4 == "0") finished[$1] = FNR; next }
+    $4 == "interrupted" && $1 ~ re && !(finished[$1] > FNR) { $4 = "lost" }
+    { print }' "$1" "$1" > "$1.lost" && mv "$1.lost" "$1"
+}
+
 # Whether a path read from a carry stays inside the artifacts folder it is restored into.
 inside_art() {
   case $1 in /*|*..*) return 1 ;; *) return 0 ;; esac
@@ -191,7 +204,11 @@ restore() {
   local restored=0 kept=0 differs=0 done_here=0 rel sum size mt mine f
   while IFS=$'\t' read -r rel sum size mt; do
     f="$stage/$rel"
-    if is_ledger "$rel"; then sed -i "s#^$TOKEN/#$art/#" "$f"; touch -d "@$mt" "$f"; fi
+    if is_ledger "$rel"; then
+      sed -i "s#^$TOKEN/#$art/#" "$f"
+      [ "$rel" != timings.tsv ] || mark_lost "$f"
+      touch -d "@$mt" "$f"
+    fi
     # On a machine that was kept, what finished after the last save is not brought back: the
     # heartbeat row of a stage that has since logged its own row (it would count twice), and the
     # chunks of an artifact that has since been put together from them.
@@ -204,8 +221,10 @@ restore() {
         if [ -e "$art/${rel%%.chunks/*}" ]; then done_here=$((done_here + 1)); continue; fi ;;
     esac
     if [ "$rel" = timings.tsv ] && [ -f "$art/timings.tsv" ]; then
-      # Both machines' runs count: rows of the carried ledger that this one lacks are added.
-      awk 'NR == FNR { have[$0] = 1; next } FNR > 1 && !($0 in have)' "$art/timings.tsv" "$f" >> "$art/timings.tsv"
+      # Both machines' runs count: rows of the carried ledger that this one lacks are added. A row
+      # is an invocation (target and start time): this machine's copy of one may say "interrupted"
+      # where the carried one says "lost".
+      awk -F'\t' 'NR == FNR { have[$1 FS $2] = 1; next } FNR > 1 && !(($1 FS $2) in have)' "$art/timings.tsv" "$f" >> "$art/timings.tsv"
       kept=$((kept + 1)); continue
     fi
     if [ -e "$art/$rel" ]; then
@@ -215,6 +234,8 @@ restore() {
       continue
     fi
     mkdir -p "$(dirname "$art/$rel")"
+    # A heartbeat row brought onto this machine: a training run's checkpoint did not come with it.
+    case $rel in timings.tsv.partial/*) mark_lost "$f"; touch -d "@$mt" "$f" ;; esac
     mv "$f" "$art/$rel"
     restored=$((restored + 1))
   done < <(tail -n +2 "$carry/manifest.tsv")

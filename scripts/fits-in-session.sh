@@ -25,7 +25,8 @@ suffix=${target#"$run"}
 seconds=0
 if [ -f "$ledger" ]; then
   # A run's time is its finishing row plus the rows of its interrupted invocations before it (a
-  # kept machine resumed it from a checkpoint).
+  # kept machine resumed it from a checkpoint); rows "lost" with a machine (scripts/carry.sh) are
+  # work the run did again, not part of it.
   seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" '
     NR > 1 && index($1, k) && substr($1, length($1) - length(s) + 1) == s {
       if ($4 == "interrupted") { part[$1] += $3; next }

@@ -33,8 +33,8 @@ for d in "$PA"/*/; do
 done
 if [ -f "$ART/timings.tsv" ]; then
   { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
-    awk -F'\t' '$1 ~ /\/paperA\// { s += $3; n++; if ($4 == "interrupted") k++ }
-      END { printf "== wall time in the ledger: %.2f h over %d paper A stage runs (%d of them running or interrupted)\n", s / 3600, n, k }'
+    awk -F'\t' '$1 ~ /\/paperA\// { s += $3; n++; if ($4 == "interrupted" || $4 == "lost") k++ }
+      END { printf "== wall time in the ledger: %.2f h over %d paper A stage runs (%d of them running, interrupted or lost with a machine)\n", s / 3600, n, k }'
 fi
 # (A make that cannot even plan, e.g. a broken experiment file, is said so, not counted as 0 left.)
 if ! plan=$(make -n --no-print-directory paperA-runs ART="$ART" NO_BUILD=1 "$@" 2>&1); then

@@ -41,8 +41,8 @@ if [ -f "$ART/timings.tsv" ]; then
   # The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh);
   # paper A's runs (targets under paperA/) are counted apart.
   { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
-    awk -F'\t' '$1 ~ /\/paperA\// { sa += $3; na++; next } { s += $3; n++; if ($4 == "interrupted") k++ }
-      END { printf "== wall time in the ledger: %.2f h over %d paper B stage runs (%d of them running or interrupted)", s / 3600, n, k
+    awk -F'\t' '$1 ~ /\/paperA\// { sa += $3; na++; next } { s += $3; n++; if ($4 == "interrupted" || $4 == "lost") k++ }
+      END { printf "== wall time in the ledger: %.2f h over %d paper B stage runs (%d of them running, interrupted or lost with a machine)", s / 3600, n, k
             if (na) printf "; paper A: %.2f h over %d", sa / 3600, na
             printf "\n" }'
 fi
@@ -61,9 +61,10 @@ kind() { sed -E -e "s#^$ART/##" \
   -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
   -e 's#^provo/splits.h5#prepare#'; }
 if [ -n "$todo" ] && [ -f "$ART/timings.tsv" ]; then
-  # A finished target's time is the sum of all its rows: a resumed run also has rows for the
-  # invocations that were interrupted before it finished.
-  tail -n +2 "$ART/timings.tsv" | awk -F'\t' '{ s[$1] += $3 } $4 == 0 { done[$1] = 1 }
+  # A finished target's time is the sum of its rows: a resumed run also has rows for the
+  # invocations that were interrupted before it finished; not those of work lost with a machine
+  # ("lost": scripts/carry.sh), which the run did again from scratch.
+  tail -n +2 "$ART/timings.tsv" | awk -F'\t' '$4 != "lost" { s[$1] += $3 } $4 == 0 { done[$1] = 1 }
       END { for (t in done) print t "\t" s[t] }' | sort | while IFS=$'\t' read -r t s; do
     printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > /tmp/paperB-status.$$
   printf '%s\n' "$todo" | kind | sort | uniq -c | while read -r n k; do

@@ -32,22 +32,34 @@ else
   git -C "$run" clean -fdq results
   git -C "$run" pull -q
 fi
-# A machine that kept ART from the last session (its ledger is there before any restore) is taken to
-# be kept again: fine-tuning runs may then start though they would not end before SESSION_END, and
-# the next session resumes them from their checkpoints (SPAN_SESSIONS=1, scripts/fits-in-session.sh).
-if [ -z "${SPAN_SESSIONS:-}" ]; then
-  if [ -f "$art/timings.tsv" ]; then export SPAN_SESSIONS=1; else export SPAN_SESSIONS=0; fi
-fi
-mkdir -p "$art"
-carry=${CARRY:-$here/results/run-artifacts}
-if [ -f "$carry/manifest.tsv" ]; then
-  "$here/scripts/carry.sh" restore "$carry" "$art" || { echo "restoring $carry into $art failed" >&2; exit 1; }
-fi
 # The session's end: the chain starts no fine-tuning run that would not end, with its samples,
 # before SESSION_END (scripts/fits-in-session.sh), since its weights are not carried. Default: 160
 # minutes from now, leaving time for the last carry; SESSION_MINUTES=0 for a machine that is kept.
 if [ -z "${SESSION_END:-}" ] && [ "${SESSION_MINUTES:-160}" != 0 ]; then
   export SESSION_END=$(( $(date +%s) + ${SESSION_MINUTES:-160} * 60 ))
+fi
+# Whether this machine was kept from an earlier session, in which case it is taken to be kept
+# again: fine-tuning runs may then start though they would not end before SESSION_END, and the
+# next session resumes them from their checkpoints (SPAN_SESSIONS=1, scripts/fits-in-session.sh).
+# ART/.session (not carried) holds the SESSION_END of the last start here and what was decided: an
+# end that has passed means the folder outlived its session; one to come, the same session (a
+# second start keeps the first's decision). A folder from before the marker: its ledger tells.
+marker="$art/.session"
+if [ -z "${SPAN_SESSIONS:-}" ]; then
+  SPAN_SESSIONS=0
+  if [ -f "$marker" ]; then
+    read -r end span < "$marker" || true
+    if [[ ${end:-} =~ ^[0-9]+$ ]] && [ "$end" -gt "$(date +%s)" ]; then SPAN_SESSIONS=${span:-0}; else SPAN_SESSIONS=1; fi
+  elif [ -f "$art/timings.tsv" ]; then
+    SPAN_SESSIONS=1
+  fi
+fi
+export SPAN_SESSIONS
+mkdir -p "$art"
+[ -z "${SESSION_END:-}" ] || echo "$SESSION_END $SPAN_SESSIONS" > "$marker"
+carry=${CARRY:-$here/results/run-artifacts}
+if [ -f "$carry/manifest.tsv" ]; then
+  "$here/scripts/carry.sh" restore "$carry" "$art" || { echo "restoring $carry into $art failed" >&2; exit 1; }
 fi
 cd "$run"
 echo "run tree $run at $(git rev-parse --short HEAD), artifacts $art (SPAN_SESSIONS=$SPAN_SESSIONS)"

@@ -9,7 +9,9 @@ import StageKit
 /// a session's end left a heartbeat row (status "interrupted", to within 30 s) in
 /// `timings.tsv.partial/`, which timed.sh moves into the ledger when the target runs again and
 /// which is read from there until then. Column `unfinished` counts those heartbeat rows: runs
-/// killed mid-way, or still running when the report was written (with their time so far).
+/// killed mid-way, or still running when the report was written (with their time so far), and
+/// rows marked "lost" (scripts/carry.sh: a training run's part whose checkpoint stayed on a
+/// machine that was not kept; its time was spent, so it counts).
 struct WallTime {
     struct Entry { var target: String; var seconds: Double; var status: String }
 
@@ -86,7 +88,7 @@ struct WallTime {
         struct Sum { var runs = 0, seconds = 0.0, failed = 0, unfinished = 0 }
         func add(_ v: inout Sum, _ e: Entry) {
             v.runs += 1; v.seconds += e.seconds
-            if e.status == "interrupted" { v.unfinished += 1 } else if e.status != "0" { v.failed += 1 }
+            if e.status == "interrupted" || e.status == "lost" { v.unfinished += 1 } else if e.status != "0" { v.failed += 1 }
         }
         var perTarget: [String: Sum] = [:], perStage: [String: Sum] = [:], total = Sum(), quick = Sum()
         entries = entries.filter { Self.paper(of: $0.target) == paper }

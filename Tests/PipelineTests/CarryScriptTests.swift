@@ -112,4 +112,62 @@ final class CarryScriptTests: XCTestCase {
             .write(toFile: c + "/remade.tsv", atomically: true, encoding: .utf8)
         XCTAssertTrue(try carry(["verify", c]).stderr.contains("\(c)/remade.tsv: line 2: malformed row"))
     }
+    /// A training run's checkpoint is never carried, so on another machine the ledger rows of its
+    /// unfinished invocations are lost work: marked "lost", which estimates leave out. Rows of a run
+    /// that finished, and of sampling runs (their chunks are carried), stay "interrupted"; on the
+    /// machine that made them (kept) nothing changes and no row is added twice.
+    func testUnfinishedTrainingRowsAreLostOnAnotherMachine() throws {
+        let dir = try Stages.tempDir()
+        defer { try? fm.removeItem(atPath: dir) }
+        let art = dir + "/art", c = dir + "/carry"
+        let ft = { (seed: Int) in "\(art)/provo/finetune/g/seed\(seed)/model/finetuned.json" }
+        let bert = art + "/paperA/mfrc/bert/predictions.h5", sample = art + "/provo/samples/m/base/seed42.h5"
+        let ledger = """
+            target\tstarted_utc\tseconds\texit_status\tcores
+            \(ft(42))\t2026-12-07T01:00:00Z\t600.0\tinterrupted\t2
+            \(ft(42))\t2026-12-07T04:00:00Z\t900.0\t0\t2
+            \(ft(123))\t2026-12-07T02:00:00Z\t700.0\tinterrupted\t2
+            \(bert)\t2026-12-07T02:00:00Z\t300.0\tinterrupted\t2
+            \(sample)\t2026-12-07T02:00:00Z\t50.0\tinterrupted\t2
+
+            """
+        try write(ledger, art + "/timings.tsv")
+        try write("\(ft(456))\t2026-12-07T05:00:00Z\t200.0\tinterrupted\t2\n", art + "/timings.tsv.partial/1.2.tsv")
+        try write("\(sample)\t2026-12-07T05:00:00Z\t20.0\tinterrupted\t2\n", art + "/timings.tsv.partial/3.4.tsv")
+        XCTAssertEqual(try carry(["save", art, c]).status, 0)
+
+        // Another machine.
+        let art2 = dir + "/art2"
+        let r = try carry(["restore", c, art2])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: art2 + "/timings.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(rows.map { $0[3] }, ["interrupted", "0", "lost", "lost", "interrupted"])
+        XCTAssertEqual(rows.map { $0[0] }, [ft(42), ft(42), ft(123), bert, sample].map { $0.replacingOccurrences(of: art + "/", with: art2 + "/") })
+        func status(_ heartbeat: String) throws -> String {
+            String(try String(contentsOfFile: heartbeat, encoding: .utf8).split(separator: "\t")[3])
+        }
+        XCTAssertEqual(try status(art2 + "/timings.tsv.partial/1.2.tsv"), "lost")
+        XCTAssertEqual(try status(art2 + "/timings.tsv.partial/3.4.tsv"), "interrupted")
+        // Seed 123 then runs again from scratch here (900 s). The estimate of the next run of the
+        // config leaves the lost 700 s out: 600 + 900 s (25 min) + 12 min of samples fit in 38 min
+        // (with them, 26.7 + 12 would not).
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: art2 + "/timings.tsv"))
+        handle.seekToEndOfFile()
+        handle.write(Data("\(art2)/provo/finetune/g/seed123/model/finetuned.json\t2026-12-08T01:00:00Z\t900.0\t0\t2\n".utf8))
+        try handle.close()
+        let fits = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/fits-in-session.sh"),
+                                            [art2 + "/timings.tsv", art2 + "/provo/finetune/g/seed789/model/finetuned.json"],
+                                            environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970) + 38 * 60)],
+                                            unset: ["SPAN_SESSIONS"])
+        XCTAssertEqual(fits.status, 0, fits.stderr)
+
+        // The machine that made them, kept: its rows stay as they were, none added twice.
+        let before = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8)
+        let kept = try carry(["restore", c, art])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertEqual(try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8), before)
+        XCTAssertEqual(try status(art + "/timings.tsv.partial/1.2.tsv"), "interrupted")
+        XCTAssertFalse(kept.stderr.contains("differs"), kept.stderr)
+    }
 }

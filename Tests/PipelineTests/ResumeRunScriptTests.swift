@@ -4,8 +4,9 @@ import XCTest
 
 /// scripts/resume-run.sh, with stand-ins for `make` and `setsid` that only record their arguments:
 /// a missing run tree is cloned, an existing one updated, the carried artifacts restored, both then
-/// built, the splits made again and the chain started (SPAN_SESSIONS=1 once the folder was kept
-/// from an earlier session); a chain already running on the artifacts folder is left alone.
+/// built, the splits made again and the chain started (SPAN_SESSIONS=1 once the folder outlived an
+/// earlier session, not on a second start within one); a chain already running on the artifacts
+/// folder is left alone.
 final class ResumeRunScriptTests: XCTestCase {
     func testClonesUpdatesAndLeavesARunningChainAlone() throws {
         guard FileManager.default.fileExists(atPath: Stages.packageRoot.appendingPathComponent(".git").path) else {
@@ -34,7 +35,7 @@ final class ResumeRunScriptTests: XCTestCase {
         let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
                    "CARRY": carry, "CARRY_EVERY": "0", "PREPARE_SPLITS": prepareSplits]
-        let first = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
+        let first = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS", "SESSION_END", "SESSION_MINUTES"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/.git"), "the run tree is cloned")
         XCTAssertEqual(try String(contentsOfFile: art + "/provo/samples/seed42.h5", encoding: .utf8), "not really hdf5", "the carry is restored")
@@ -43,12 +44,21 @@ final class ResumeRunScriptTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: art + "/provo/splits.h5")[.modificationDate] as? Date,
                        try FileManager.default.attributesOfItem(atPath: old + "/provo/splits.h5")[.modificationDate] as? Date)
         XCTAssertTrue(first.stdout.contains("artifacts \(art) (SPAN_SESSIONS=0)"), "a new machine: runs end in their session")
-        let second = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
+        // A second start in the same session keeps the first's decision (the folder has a ledger
+        // now, but it is this session's).
+        let second = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS", "SESSION_END", "SESSION_MINUTES"])
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertTrue(second.stdout.contains("artifacts \(art) (SPAN_SESSIONS=1)"), "a kept machine: runs may span sessions")
+        XCTAssertTrue(second.stdout.contains("artifacts \(art) (SPAN_SESSIONS=0)"), second.stdout)
+        // The next session on this machine (the marker's SESSION_END has passed): runs may span sessions.
+        try "\(Int(Date().timeIntervalSince1970) - 60) 0\n".write(toFile: art + "/.session", atomically: true, encoding: .utf8)
+        let kept = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS", "SESSION_END", "SESSION_MINUTES"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertTrue(kept.stdout.contains("artifacts \(art) (SPAN_SESSIONS=1)"), kept.stdout)
+        XCTAssertTrue(try String(contentsOfFile: art + "/.session", encoding: .utf8).hasSuffix(" 1\n"))
         let log = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(log, ["make build models data ART=\(art)", "make --no-print-directory NO_BUILD=1 ART=\(art) \(art)/provo/splits.h5",
                              "setsid nice -n 10 scripts/run-all.sh \(art)",
+                             "make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)",
                              "make build models data ART=\(art)", "setsid nice -n 10 scripts/run-all.sh \(art)"])
 
         // A run-paperB.sh (or run-all.sh) on this folder counts as a running chain; one on a folder
@@ -65,14 +75,14 @@ final class ResumeRunScriptTests: XCTestCase {
             return p
         }
         let other = try fakeChain(art + "2")
-        let notHere = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
+        let notHere = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS", "SESSION_END", "SESSION_MINUTES"])
         other.terminate(); other.waitUntilExit()
         XCTAssertFalse(notHere.stdout.contains("already running"), notHere.stdout)
         let fake = try fakeChain(art)
         defer { fake.terminate(); fake.waitUntilExit() }
-        let third = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS"])
+        let third = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS", "SESSION_END", "SESSION_MINUTES"])
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertTrue(third.stdout.contains("already running"), third.stdout)
-        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 7, "nothing built or started")
+        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 9, "nothing built or started")
     }
 }
