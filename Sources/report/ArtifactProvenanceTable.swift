@@ -8,10 +8,10 @@ import StageKit
 /// spans sessions and commits, so "the run's commit" of a report is a list; this file makes it
 /// checkable, and shows which artifacts a BLAS change (the `compute` column) or a code change
 /// touched. One row per artifact under the artifacts folder, path-sorted; left out: weights
-/// (model/, checkpoint/, hf/) and the chunks of runs still in progress. A file without complete
-/// provenance attributes (not made by a distlab stage, or damaged) is listed with code_version
-/// `none` and the reason in `stage`, and counted in what the report prints: the tables made from
-/// the other artifacts are still written.
+/// (model/, checkpoint/, hf/) and the chunks of runs still in progress. An HDF5 file without
+/// complete provenance attributes (not made by a distlab stage) is listed with code_version `none`
+/// and the reason in `stage`, and counted in what the report prints; a file that is not valid HDF5
+/// stops the report, naming it (as it does when the report gathers the tables).
 struct ArtifactProvenanceTable {
     struct Row: Equatable {
         var path: String, stage: String, codeVersion: String, seed: String, compute: String, configSHA256: String
@@ -31,8 +31,9 @@ struct ArtifactProvenanceTable {
             guard lists(rel), WallTime.paper(of: rel) == paper else { continue }
             let r = try ArtifactReader(path: path)
             defer { r.close() }
-            guard let p = try? Provenance.read(from: r) else {
-                out.append(Row(path: rel, stage: "no provenance attributes", codeVersion: "none", seed: "", compute: "", configSHA256: ""))
+            let p: Provenance
+            do { p = try Provenance.read(from: r) } catch {
+                out.append(Row(path: rel, stage: "no provenance attributes (\(error))", codeVersion: "none", seed: "", compute: "", configSHA256: ""))
                 continue
             }
             out.append(Row(path: rel, stage: p.stage, codeVersion: p.codeVersion, seed: p.seed.map(String.init) ?? "",
@@ -41,19 +42,18 @@ struct ArtifactProvenanceTable {
         return out
     }
 
-    /// Writes the table (nothing when the paper has no artifacts) and prints the code versions it spans.
+    /// Writes the table (only its header when the paper has no artifacts, so no earlier run's rows
+    /// stay) and prints the code versions it spans.
     static func write(artifactsDir: String, to path: String, paper: String) throws {
         let rows = try rows(artifactsDir: artifactsDir, paper: paper)
-        guard !rows.isEmpty else { return }
         var t = CSVTable(header: ["path", "stage", "code_version", "seed", "compute", "config_sha256"])
         for r in rows { try t.append([r.path, r.stage, r.codeVersion, r.seed, r.compute, r.configSHA256]) }
         try writeTextFileAtomically(t.render(), to: path)
-        var perVersion: [String: Int] = [:]
-        for r in rows { perVersion[r.codeVersion, default: 0] += 1 }
+        var perVersion: [String: Int] = [:], none = 0
+        for r in rows { if r.codeVersion == "none" { none += 1 } else { perVersion[r.codeVersion, default: 0] += 1 } }
         let versions = perVersion.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { "\($0.key.prefix(7))\($0.key.hasSuffix("-dirty") ? "-dirty" : "") ×\($0.value)" }
-        let none = perVersion["none"] ?? 0
-        print("paper \(paper) provenance: \(rows.count) artifacts from \(perVersion.count - (none > 0 ? 1 : 0)) code versions "
+        print("paper \(paper) provenance: \(rows.count) artifacts from \(perVersion.count) code versions "
               + "(\(versions.joined(separator: ", ")))" + (none > 0 ? ", \(none) without provenance attributes" : "") + " (\(path))")
     }
 }
