@@ -59,6 +59,8 @@ struct DemuxLog: Codable, Equatable {
     var trainLoss: [Double] = []
     var bestEpoch = 0
     var stopped: String?
+    /// The invocations that made the run (nil in checkpoints written before they were recorded).
+    var segments: RunSegments?
 }
 
 /// The run's items and their encodings.
@@ -158,6 +160,7 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
         log = l
         FileHandle.standardError.write(Data("finetune demux: resuming \(out) after epoch \(optimizer.t / stepsPerEpoch)\n".utf8))
     }
+    log.segments = RunSegments.resuming(log.segments, atStep: optimizer.t, ctx: ctx)
     print("finetune demux: \(ds.name), \(data.train.count) training / \(data.validation.count) validation / \(data.test.count) test items, "
           + "\(ds.labels.count) labels (\(ds.multiLabel ? "multi" : "single")-label), \(stepsPerEpoch) steps/epoch × at most \(cfg.epochs) epochs, "
           + "\(params.reduce(0) { $0 + $1.count }) parameters")
@@ -223,7 +226,10 @@ func runDemux(_ cfg: DemuxConfig, ctx: StageContext) throws {
         attributes: ["dataset": ds.name, "multi_label": ds.multiLabel ? "true" : "false", "model": cfg.model,
                      "best_epoch": String(log.bestEpoch), "epochs_run": String(log.trainLoss.count), "stopped": log.stopped!,
                      "config_hash": hash])
-    try ctx.writeArtifact(to: predPath) { w in try result.write(to: w) }
+    try ctx.writeArtifact(to: predPath) { w in
+        try result.write(to: w)
+        try log.segments?.write(to: w)
+    }
     try? FileManager.default.removeItem(atPath: ckptDir)
     print("\(predPath): \(data.test.count) test items")
 }

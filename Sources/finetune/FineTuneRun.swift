@@ -23,6 +23,8 @@ struct TrainLog: Codable, Equatable {
     var lr: [Float] = []
     /// val_loss[0] before training, val_loss[e] after epoch e.
     var valLoss: [Double] = []
+    /// The invocations that made the run (nil in checkpoints written before they were recorded).
+    var segments: RunSegments?
 
     mutating func truncate(steps: Int) {
         loss = Array(loss.prefix(steps)); gradNorm = Array(gradNorm.prefix(steps)); lr = Array(lr.prefix(steps))
@@ -182,6 +184,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         log.truncate(steps: loop.stepsDone)
         FileHandle.standardError.write(Data("finetune: resuming \(out) at step \(loop.stepsDone)/\(totalSteps)\n".utf8))
     }
+    log.segments = RunSegments.resuming(log.segments, atStep: loop.stepsDone, ctx: ctx)
     print("finetune: \(cfg.method) \(cfg.target.rawValue) on \(data.train.count) contexts (\(units.count) units), "
           + "\(data.validation.count) validation contexts; \(stepsPerEpoch) steps/epoch × \(cfg.epochs) epochs; "
           + "\(trainer.trainableParameters.reduce(0) { $0 + $1.count }) trainable parameters")
@@ -294,6 +297,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         try w.write(log.gradNorm.map(Double.init), shape: [log.gradNorm.count], at: "step/grad_norm")
         try w.write(log.lr.map(Double.init), shape: [log.lr.count], at: "step/lr")
         try w.write(log.valLoss, shape: [log.valLoss.count], at: "epoch/val_loss")
+        try log.segments?.write(to: w)
     }
     if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
     print("finetune: \(loop.stepsDone) steps, " + stepSummary() + String(format: ", peak RSS %.0f MB", peakRSSMegabytes())

@@ -4,7 +4,8 @@ import Plots
 import StageKit
 
 /// `results/paper<X>/provenance.csv`: where each artifact of the paper came from, read from its
-/// provenance attributes (stage, code version, seed, BLAS setup, config hash). A full replication
+/// provenance attributes (stage, code version, seed, BLAS setup, config hash; for a training run
+/// resumed from its checkpoint, every invocation: `RunSegments` of `finetune`). A full replication
 /// spans sessions and commits, so "the run's commit" of a report is a list; this file makes it
 /// checkable, and shows which artifacts a BLAS change (the `compute` column) or a code change
 /// touched. One row per artifact under the artifacts folder, path-sorted; left out: weights
@@ -15,6 +16,22 @@ import StageKit
 struct ArtifactProvenanceTable {
     struct Row: Equatable {
         var path: String, stage: String, codeVersion: String, seed: String, compute: String, configSHA256: String
+        /// A training run made by more than one invocation (resumed from its checkpoint): each one's
+        /// first step and code version, with its BLAS setup where it differs from the artifact's.
+        var segments = ""
+    }
+
+    /// The `segments` cell: "0 ef3032a; 4200 58a0405 (OpenBLAS threads 1, …)", empty for a run
+    /// made by one invocation or an artifact without the attributes (not a training run).
+    static func segmentsCell(_ r: ArtifactReader, compute: String) -> String {
+        guard let starts = try? r.intArrayAttribute("segment_start_step"), starts.count > 1,
+              let versions = try? r.stringArrayAttribute("segment_code_version"),
+              let computes = try? r.stringArrayAttribute("segment_compute"),
+              versions.count == starts.count, computes.count == starts.count else { return "" }
+        return starts.indices.map { i in
+            "\(starts[i]) \(versions[i].prefix(7))\(versions[i].hasSuffix("-dirty") ? "-dirty" : "")"
+                + (computes[i] == compute ? "" : " (\(computes[i]))")
+        }.joined(separator: "; ")
     }
 
     /// Whether a file under the artifacts folder is a finished artifact the table lists.
@@ -37,7 +54,7 @@ struct ArtifactProvenanceTable {
                 continue
             }
             out.append(Row(path: rel, stage: p.stage, codeVersion: p.codeVersion, seed: p.seed.map(String.init) ?? "",
-                           compute: p.compute ?? "", configSHA256: p.configSHA256))
+                           compute: p.compute ?? "", configSHA256: p.configSHA256, segments: segmentsCell(r, compute: p.compute ?? "")))
         }
         return out
     }
@@ -46,14 +63,16 @@ struct ArtifactProvenanceTable {
     /// stay) and prints the code versions it spans.
     static func write(artifactsDir: String, to path: String, paper: String) throws {
         let rows = try rows(artifactsDir: artifactsDir, paper: paper)
-        var t = CSVTable(header: ["path", "stage", "code_version", "seed", "compute", "config_sha256"])
-        for r in rows { try t.append([r.path, r.stage, r.codeVersion, r.seed, r.compute, r.configSHA256]) }
+        var t = CSVTable(header: ["path", "stage", "code_version", "seed", "compute", "config_sha256", "segments"])
+        for r in rows { try t.append([r.path, r.stage, r.codeVersion, r.seed, r.compute, r.configSHA256, r.segments]) }
         try writeTextFileAtomically(t.render(), to: path)
+        let resumed = rows.filter { !$0.segments.isEmpty }.count
         var perVersion: [String: Int] = [:], none = 0
         for r in rows { if r.codeVersion == "none" { none += 1 } else { perVersion[r.codeVersion, default: 0] += 1 } }
         let versions = perVersion.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { "\($0.key.prefix(7))\($0.key.hasSuffix("-dirty") ? "-dirty" : "") ×\($0.value)" }
         print("paper \(paper) provenance: \(rows.count) artifacts from \(perVersion.count) code versions "
-              + "(\(versions.joined(separator: ", ")))" + (none > 0 ? ", \(none) without provenance attributes" : "") + " (\(path))")
+              + "(\(versions.joined(separator: ", ")))" + (none > 0 ? ", \(none) without provenance attributes" : "")
+              + (resumed > 0 ? ", \(resumed) training runs resumed from a checkpoint (column segments)" : "") + " (\(path))")
     }
 }

@@ -148,6 +148,17 @@ final class DemuxStageTests: XCTestCase {
         XCTAssertTrue(resumed.stderr.contains("resuming"), resumed.stderr)
         XCTAssertEqual(try SupervisedPredictions.read(path: out + "/predictions.h5").probabilities,
                        try SupervisedPredictions.read(path: dir + "/out/predictions.h5").probabilities, "a resumed run ends where an uninterrupted one does")
+        // The predictions list the invocations that trained them: from step 0, and from the first epoch's end.
+        func starts(_ path: String) throws -> [Int] {
+            let r = try ArtifactReader(path: path)
+            defer { r.close() }
+            return try r.intArrayAttribute("segment_start_step")
+        }
+        XCTAssertEqual(try starts(dir + "/out/predictions.h5"), [0])
+        let resumedStarts = try starts(out + "/predictions.h5")
+        XCTAssertEqual(resumedStarts.count, 2)
+        XCTAssertEqual(resumedStarts.first, 0)
+        XCTAssertGreaterThan(resumedStarts.last!, 0)
     }
 
     func testBadInputsAreNamed() throws {

@@ -226,11 +226,31 @@ final class FinetuneStageTests: XCTestCase {
         XCTAssertTrue(r2.stderr.contains("resuming") && r2.stderr.contains("at step 4"), r2.stderr)
         XCTAssertEqual(try modelBytes(s.dir + "/a"), try modelBytes(s.dir + "/r"))
         XCTAssertEqual(try valLoss(s.dir + "/r"), va)
+        // The training log lists the invocations that made each run: the step each began at, with
+        // its code version and BLAS setup (the same here).
+        func segments(_ out: String) throws -> (starts: [Int], versions: [String], computes: [String]) {
+            let r = try ArtifactReader(path: out + "/train_log.h5")
+            defer { r.close() }
+            return (try r.intArrayAttribute("segment_start_step"), try r.stringArrayAttribute("segment_code_version"),
+                    try r.stringArrayAttribute("segment_compute"))
+        }
+        XCTAssertEqual(try segments(s.dir + "/a").starts, [0])
+        let resumed = try segments(s.dir + "/r")
+        XCTAssertEqual(resumed.starts, [0, 4])
+        XCTAssertEqual(Set(resumed.versions), [CodeVersion.current])
+        XCTAssertEqual(resumed.computes.count, 2)
+        XCTAssertTrue(resumed.computes.allSatisfy { $0.hasPrefix("OpenBLAS threads ") }, "\(resumed.computes)")
 
         // Time-based checkpoints (0 minutes: after every step) are not part of the configuration:
         // the run stopped after step 5 resumes from step 5 and still ends with the same weights.
         let t1 = try Stages.run("finetune", ["run", "--config", stopCfg, "--output", s.dir + "/t", "--checkpoint-minutes", "0"], environment: env)
         XCTAssertNotEqual(t1.status, 0)
+        // A checkpoint from before invocations were recorded (its log without them) still resumes;
+        // its steps are marked as made by unrecorded code.
+        let logURL = URL(fileURLWithPath: s.dir + "/t/checkpoint/log.json")
+        var logJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: logURL)) as? [String: Any])
+        XCTAssertNotNil(logJSON.removeValue(forKey: "segments"))
+        try JSONSerialization.data(withJSONObject: logJSON).write(to: logURL)
         // --phases (a timer around each phase) prints the split and leaves the numbers alone.
         let t2 = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/t", "--phases"], environment: env)
         XCTAssertEqual(t2.status, 0, t2.stderr)
@@ -238,6 +258,9 @@ final class FinetuneStageTests: XCTestCase {
         for phase in ["blocks forward", "head backward", "blocks backward", "optimizer"] {
             XCTAssertTrue(t2.stdout.contains(phase), t2.stdout)
         }
+        let old = try segments(s.dir + "/t")
+        XCTAssertEqual(old.starts, [0, 5])
+        XCTAssertEqual(old.versions, ["unrecorded", CodeVersion.current])
         XCTAssertEqual(try modelBytes(s.dir + "/a"), try modelBytes(s.dir + "/t"))
         XCTAssertNotEqual(try Stages.run("finetune", ["run", "--config", cfg, "--checkpoint-minutes", "-1"]).status, 0)
 

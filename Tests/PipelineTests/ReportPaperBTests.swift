@@ -1,6 +1,7 @@
 import Artifacts
 import Foundation
 import Plots
+import StageKit
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -277,13 +278,26 @@ final class ReportPaperBTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             try ArtifactWriter.write(to: path + "/" + name) { w in try w.writeStrings(["x"], at: "x") }
         }
+        // A training log of a run resumed once, by another commit with other BLAS threads.
+        let log = provo + "/finetune/x/seed42/train_log.h5"
+        try StageContext(stage: "finetune", seed: 42).writeArtifact(to: log) { w in
+            try w.setAttribute("segment_start_step", .ints([0, 4200]))
+            try w.setAttribute("segment_code_version", .strings(["ef3032a1ba6ba660d4f60772f4014d8f3d3fc55c", "58a0405aaaa"]))
+            try w.setAttribute("segment_compute", .strings(["OpenBLAS threads 2, OPENBLAS_CORETYPE Haswell", "other"]))
+        }
         let out = dir + "/results"
         let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let table = try CSVTable.read(path: out + "/paperB/provenance.csv")   // compute holds a comma: quoted
-        XCTAssertEqual(table.header, ["path", "stage", "code_version", "seed", "compute", "config_sha256"])
-        let rows = [table.header] + table.rows
-        XCTAssertEqual(rows.dropFirst().map { $0[0] }, ["provo/eval/oracle.h5", "provo/other/foreign.h5", "provo/splits.h5"])
+        XCTAssertEqual(table.header, ["path", "stage", "code_version", "seed", "compute", "config_sha256", "segments"])
+        var rows = [table.header] + table.rows
+        XCTAssertEqual(rows.dropFirst().map { $0[0] }, ["provo/eval/oracle.h5", "provo/finetune/x/seed42/train_log.h5", "provo/other/foreign.h5",
+                                                         "provo/splits.h5"])
+        XCTAssertEqual(rows[1][6], "", "one invocation")
+        let segments = rows[2][6]
+        XCTAssertTrue(segments.hasPrefix("0 ef3032a") && segments.hasSuffix("; 4200 58a0405 (other)"), segments)
+        XCTAssertTrue(r.stdout.contains(", 1 training runs resumed from a checkpoint"), r.stdout)
+        rows.remove(at: 2)
         let o = rows[1]
         XCTAssertEqual(Array(o[1...3]), ["evaluate", "0123456789abcdef", "7"])
         XCTAssertTrue(o[4].hasPrefix("OpenBLAS threads"), o[4])
@@ -291,13 +305,13 @@ final class ReportPaperBTests: XCTestCase {
         XCTAssertTrue(rows[2][1].hasPrefix("no provenance attributes ("), rows[2][1])
         XCTAssertEqual(rows[2][2], "none")
         XCTAssertEqual(rows[3][1], "prepare-splits")
-        XCTAssertTrue(r.stdout.contains("paper B provenance: 3 artifacts from 2 code versions (") && r.stdout.contains("0123456 ×1")
+        XCTAssertTrue(r.stdout.contains("paper B provenance: 4 artifacts from 2 code versions (") && r.stdout.contains("0123456 ×1")
                       && r.stdout.contains(", 1 without provenance attributes"), r.stdout)
         XCTAssertEqual(try CSVTable.read(path: out + "/paperA/provenance.csv").rows.map { [$0[0], $0[2]] }, [["paperA/mfrc/splits.h5", "none"]])
         XCTAssertFalse(r.stdout.contains("none ×"), r.stdout)
         // Without paper A's artifacts its table keeps only the header (no stale rows).
         try FileManager.default.removeItem(atPath: art + "/paperA")
         XCTAssertEqual(try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"]).status, 0)
-        XCTAssertEqual(try String(contentsOfFile: out + "/paperA/provenance.csv", encoding: .utf8), "path,stage,code_version,seed,compute,config_sha256\n")
+        XCTAssertEqual(try String(contentsOfFile: out + "/paperA/provenance.csv", encoding: .utf8), "path,stage,code_version,seed,compute,config_sha256,segments\n")
     }
 }
