@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs paper B in the background-friendly order, resumable across sessions:
 #   0. one seed of the instruct model's FT (Mul.) (training, samples, QA samples), alone with two
-#      BLAS threads: the longest run (≈95 min so, ≈150 min beside another stage), whose weights are
+#      BLAS threads: the longest run (seed 123: 7,419 s, 1.3–1.4 steps/s of 9,492), whose weights are
 #      not carried to a new machine (scripts/carry.sh), so it has to finish within the session that
 #      starts it. One seed per session (none when it would not end before SESSION_END: the
 #      Makefile's check, scripts/fits-in-session.sh, LONG_MINUTES until the ledger has a finished
