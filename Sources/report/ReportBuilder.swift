@@ -97,8 +97,7 @@ struct ReportBuilder {
         try PaperBFigures(artifacts: evaluations.map(\.path), artifactsDir: artifactsDir, outputDir: outputDir + "/paperB", experiment: experimentB).write()
         try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperA/wall_time.csv", paper: "A")
         try WallTime.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/wall_time.csv", paper: "B")
-        try ArtifactProvenanceTable.write(artifactsDir: artifactsDir, to: outputDir + "/paperA/provenance.csv", paper: "A")
-        try ArtifactProvenanceTable.write(artifactsDir: artifactsDir, to: outputDir + "/paperB/provenance.csv", paper: "B")
+        try ArtifactProvenanceTable.write(artifactsDir: artifactsDir, outputDir: outputDir)
     }
 
     /// Our numbers of one table, with the paper's labels beside ours.
