@@ -6,10 +6,10 @@
 # finetuned.json, or a BERT baseline's predictions.h5) and the samples made from it are expected to
 # end before then: exit 0 if so, else 1 with a line naming the target (make -k then goes on with
 # work that is saved in chunks). Without SESSION_END it always says yes.
-# Expected time: the longest finished run (exit 0, with the interrupted invocations it resumed) of
-# the same config in LEDGER (any seed, any machine: the ledger is carried), else DEFAULT_MINUTES (else FT_MINUTES, default 60); plus
-# SAMPLE_MINUTES (default 12) for the samples made from it. A run with a checkpoint (total_steps in
-# its metadata) is expected to take the part of that time its remaining steps are.
+# Expected time: the longest finished run of the same config in LEDGER (any seed, any machine: the
+# ledger is carried; a run's time as scripts/ledger.sh counts it), else DEFAULT_MINUTES (else
+# FT_MINUTES, default 60); times the share of its steps left when it resumes from a checkpoint; plus
+# SAMPLE_MINUTES (default 12) for the samples made from it.
 # SPAN_SESSIONS=1 (scripts/resume-run.sh sets it on a machine that was kept from the last session):
 # a run that would not end in time still starts as long as SESSION_END has not passed, since its
 # checkpoints (every CHECKPOINT_MINUTES) let the next session on this machine finish it; otherwise
@@ -22,25 +22,14 @@ ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in
 run=${target%/model/finetuned.json}; run=${run%/predictions.h5}
 key="/$(basename "$(dirname "$run")")/$(basename "$run" | sed 's/^seed[0-9]*$/seed/')"
 suffix=${target#"$run"}
-seconds=0
-if [ -f "$ledger" ]; then
-  # A run's time is its finishing row plus the rows of its interrupted invocations before it (a
-  # kept machine resumed it from a checkpoint); rows "lost" with a machine (scripts/carry.sh) are
-  # work the run did again, not part of it.
-  seconds=$(awk -F'\t' -v k="$key" -v s="$suffix" '
-    NR > 1 && index($1, k) && substr($1, length($1) - length(s) + 1) == s {
-      if ($4 == "interrupted") { part[$1] += $3; next }
-      if ($4 == "0" && part[$1] + $3 > m) m = part[$1] + $3
-      part[$1] = 0
-    }
-    END { printf "%d", m }' "$ledger")
-fi
+# The longest finished run of the config (scripts/ledger.sh runs: with the invocations it resumed).
+seconds=$("$(dirname "$0")/ledger.sh" runs "$ledger" | awk -F'\t' -v k="$key" -v s="$suffix" '
+  index($1, k) && substr($1, length($1) - length(s) + 1) == s && $2 > m { m = $2 }
+  END { printf "%d", m }')
 [ "$seconds" -gt 0 ] || seconds=$(( ${3:-${FT_MINUTES:-60}} * 60 ))
 # A run that resumes from its checkpoint (a machine that was kept) has only the rest to do.
-read -r step total < <("$(dirname "$0")/run-state.sh" --steps "$run"; echo)
-if [ -n "$step" ] && [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$step" -le "$total" ]; then
-  seconds=$(( seconds * (total - step) / total ))
-fi
+share=$("$(dirname "$0")/ledger.sh" left "$target")
+seconds=$(awk -v s="$seconds" -v f="$share" 'BEGIN { printf "%d", s * f }')
 need=$(( seconds + ${SAMPLE_MINUTES:-12} * 60 ))
 left=$(( SESSION_END - $(date +%s) ))
 if [ "$need" -gt "$left" ]; then

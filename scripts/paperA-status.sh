@@ -31,18 +31,22 @@ for d in "$PA"/*/; do
   [ -d "$d/bert" ] && echo "  BERT: $(run_state "$d/bert")"
   [ -d "$d/eval" ] && echo "  evaluations:$(names "$d/eval")"
 done
-if [ -f "$ART/timings.tsv" ]; then
-  { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
-    awk -F'\t' '$1 ~ /\/paperA\// { s += $3; n++; if ($4 == "interrupted" || $4 == "lost") k++ }
-      END { printf "== wall time in the ledger: %.2f h over %d paper A stage runs (%d of them running, interrupted or lost with a machine)\n", s / 3600, n, k }'
-fi
+"$(dirname "$0")/ledger.sh" hours "$ART" A
 # (A make that cannot even plan, e.g. a broken experiment file, is said so, not counted as 0 left.)
 if ! plan=$(make -n --no-print-directory paperA-runs ART="$ART" NO_BUILD=1 "$@" 2>&1); then
   echo "== could not count the stage runs left: make -n paperA-runs failed:"; printf '%s\n' "$plan" | tail -3; exit 1
 fi
 todo=$(printf '%s\n' "$plan" | grep "scripts/timed.sh" | awk '{ print $3 }')
 echo "== stage runs make paperA-runs still has to do: $(printf '%s\n' "$todo" | grep -c .)"
-# Kind: what runs, on which model (the dataset is left out), e.g. "answers smollm2-main_test".
-printf '%s\n' "$todo" | grep . | sed -E -e "s#^$PA/[^/]+/##" -e 's#^labels/(.*)\.h5$#answers \1#' -e 's#^breakdown/(.*)\.h5$#breakdown \1#' \
-  -e 's#^probe/(.*)\.h5$#probe \1#' -e 's#^sft/([^/]+)/.*#SFT \1#' -e 's#^bert/.*#BERT#' -e 's#^eval/.*#evaluate#' -e 's#^splits\.h5$#splits#' \
-  | sort | uniq -c | awk '{ n = $1; $1 = ""; printf "   %3d ×%s\n", n, $0 }'
+# Kind: what runs, on which model (the dataset is left out, so a kind's expected time is its mean
+# over the datasets run so far), e.g. "answers smollm2-main_test".
+kind() { sed -E -e "s#^$PA/[^/]+/##" -e 's#^labels/(.*)\.h5$#answers \1#' -e 's#^breakdown/(.*)\.h5$#breakdown \1#' \
+  -e 's#^probe/(.*)\.h5$#probe \1#' -e 's#^sft/([^/]+)/.*#SFT \1#' -e 's#^bert/.*#BERT#' -e 's#^eval/.*#evaluate#' -e 's#^splits\.h5$#splits#'; }
+if [ -n "$todo" ]; then
+  runs=$(mktemp); trap 'rm -f "$runs"' EXIT
+  "$(dirname "$0")/ledger.sh" runs "$ART/timings.tsv" | grep "^$PA/" | while IFS=$'\t' read -r t s; do
+    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > "$runs"
+  printf '%s\n' "$todo" | while read -r t; do
+    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$("$(dirname "$0")/ledger.sh" left "$t")"; done |
+    "$(dirname "$0")/ledger.sh" estimate "$runs"
+fi

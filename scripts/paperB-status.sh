@@ -37,15 +37,9 @@ echo "== evaluations"
 for f in "$ART"/provo/eval/oracle.h5 "$ART"/provo/eval/tvd/*/*.h5 "$ART"/webquestions/eval/*/*/*.h5; do
   [ -f "$f" ] && echo "  ${f#"$ART"/}"
 done
-if [ -f "$ART/timings.tsv" ]; then
-  # The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh);
-  # paper A's runs (targets under paperA/) are counted apart.
-  { tail -n +2 "$ART/timings.tsv"; cat "$ART"/timings.tsv.partial/*.tsv 2>/dev/null; } |
-    awk -F'\t' '$1 ~ /\/paperA\// { sa += $3; na++; next } { s += $3; n++; if ($4 == "interrupted" || $4 == "lost") k++ }
-      END { printf "== wall time in the ledger: %.2f h over %d paper B stage runs (%d of them running, interrupted or lost with a machine)", s / 3600, n, k
-            if (na) printf "; paper A: %.2f h over %d", sa / 3600, na
-            printf "\n" }'
-fi
+# The ledger plus the heartbeat rows of stages killed mid-way (timings.tsv.partial/, see timed.sh);
+# paper A's runs (targets under paperA/) are counted apart.
+"$(dirname "$0")/ledger.sh" hours "$ART" B
 # Stage runs still to do, and an estimate from the mean time per kind in the ledger (a kind is
 # the stage plus the model or the fine-tuning config, e.g. "finetune gemma-full-mul"; the ablation
 # configs count as one kind).
@@ -60,17 +54,13 @@ kind() { sed -E -e "s#^$ART/##" \
   -e 's#^provo/samples/([^/]+)/([^/]+)/.*#sample \1 \2#' -e 's#^(sample [^ ]+) (base|ft-[a-z0-9]+)$#\1#' \
   -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
   -e 's#^provo/splits.h5#prepare#'; }
-if [ -n "$todo" ] && [ -f "$ART/timings.tsv" ]; then
-  # A finished target's time is the sum of its rows: a resumed run also has rows for the
-  # invocations that were interrupted before it finished; not those of work lost with a machine
-  # ("lost": scripts/carry.sh), which the run did again from scratch.
-  tail -n +2 "$ART/timings.tsv" | awk -F'\t' '$4 != "lost" { s[$1] += $3 } $4 == 0 { done[$1] = 1 }
-      END { for (t in done) print t "\t" s[t] }' | sort | while IFS=$'\t' read -r t s; do
-    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > /tmp/paperB-status.$$
-  printf '%s\n' "$todo" | kind | sort | uniq -c | while read -r n k; do
-    m=$(awk -F'\t' -v k="$k" '$1 == k { s += $2; c++ } END { if (c) printf "%.0f", s / c }' /tmp/paperB-status.$$)
-    if [ -n "$m" ]; then printf '   %3d × %-32s ≈ %5.1f h (mean %s s per run in the ledger)\n' "$n" "$k" "$(echo "$n * $m / 3600" | bc -l)" "$m"
-    else printf '   %3d × %-32s   (no finished run of this kind in the ledger yet)\n' "$n" "$k"; fi
-  done
-  rm -f /tmp/paperB-status.$$
+if [ -n "$todo" ]; then
+  # Expected: per kind, the mean finished run in the ledger (scripts/ledger.sh runs) times the
+  # share each run still has to do (less than 1 for a training run that resumes from a checkpoint).
+  runs=$(mktemp); trap 'rm -f "$runs"' EXIT
+  "$(dirname "$0")/ledger.sh" runs "$ART/timings.tsv" | while IFS=$'\t' read -r t s; do
+    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > "$runs"
+  printf '%s\n' "$todo" | while read -r t; do
+    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$("$(dirname "$0")/ledger.sh" left "$t")"; done |
+    "$(dirname "$0")/ledger.sh" estimate "$runs"
 fi

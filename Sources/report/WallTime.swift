@@ -11,7 +11,8 @@ import StageKit
 /// which is read from there until then. Column `unfinished` counts those heartbeat rows: runs
 /// killed mid-way, or still running when the report was written (with their time so far), and
 /// rows marked "lost" (scripts/carry.sh: a training run's part whose checkpoint stayed on a
-/// machine that was not kept; its time was spent, so it counts).
+/// machine that was not kept; its time was spent, so it counts). The shell scripts read the
+/// ledger by the same rules through scripts/ledger.sh.
 struct WallTime {
     struct Entry { var target: String; var seconds: Double; var status: String }
 

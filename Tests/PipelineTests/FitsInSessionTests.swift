@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// scripts/fits-in-session.sh: a fine-tuning run starts only if its expected time (the longest
-/// finished run of the same config in the ledger, with the interrupted invocations it resumed, else
+/// finished run of the same config in the ledger, as scripts/ledger.sh counts it, else
 /// FT_MINUTES) plus its samples' (SAMPLE_MINUTES)
 /// ends before SESSION_END; without SESSION_END every run starts, and with SPAN_SESSIONS=1 (a kept
 /// machine) every run that starts before SESSION_END.

@@ -158,13 +158,14 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertTrue(wall.contains("target,finetune,provo/finetune/b-mul/seed42/model/finetuned.json,1,0,0,"), wall)
 
         // make status-paperB estimates what the full run (both seeds) still needs from the ledger: a
-        // finished run's time includes the rows of its interrupted invocations (a synthetic one here).
+        // finished run's time includes the rows of its interrupted invocations before it (a
+        // synthetic one here, where timed.sh would have moved it: ahead of the finishing row).
         let target = art + "/provo/finetune/b-mul/seed42/model/finetuned.json"
         let finished = try XCTUnwrap(ledger.dropFirst().first { $0[0] == target }.flatMap { Double($0[2]) })
-        let ledgerHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: art + "/timings.tsv"))
-        ledgerHandle.seekToEndOfFile()
-        ledgerHandle.write(Data("\(target)\t2026-01-01T00:00:00Z\t1000.0\tinterrupted\t1\n".utf8))
-        try ledgerHandle.close()
+        var rows = try String(contentsOfFile: art + "/timings.tsv", encoding: .utf8).components(separatedBy: "\n")
+        let at = try XCTUnwrap(rows.firstIndex { $0.hasPrefix(target + "\t") })
+        rows.insert("\(target)\t2026-01-01T00:00:00Z\t1000.0\tinterrupted\t1", at: at)
+        try rows.joined(separator: "\n").write(toFile: art + "/timings.tsv", atomically: true, encoding: .utf8)
         let status = try Stages.make(["status-paperB"] + vars, log: dir + "/status.log")
         let statusText = status.stdout
         XCTAssertEqual(status.status, 0, statusText)

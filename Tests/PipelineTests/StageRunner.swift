@@ -43,9 +43,10 @@ enum Stages {
     }
 
     /// Runs any executable (a script, a system tool) and collects its exit status and output;
-    /// the child gets this process's environment plus `environment`, minus `unset`.
+    /// the child gets this process's environment plus `environment`, minus `unset`, and `stdin`
+    /// (small: it is written whole before the output is read) on its standard input.
     static func runExecutable(_ exe: URL, _ args: [String], environment: [String: String] = [:], unset: Set<String> = [],
-                              cwd: String? = nil) throws -> Result {
+                              cwd: String? = nil, stdin: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
@@ -54,7 +55,13 @@ enum Stages {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = stdin.map { _ in Pipe() }
+        if let input { p.standardInput = input }
         try p.run()
+        if let input, let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The one reader of the timing ledger ($(ART)/timings.tsv, written by scripts/timed.sh) for the shell
+# scripts; `report`'s wall_time.csv (Sources/Report/WallTime.swift) reads it by the same rules:
+# - a row with exit status "interrupted" is a stage killed mid-way (its heartbeat row), "lost" a
+#   training run's part whose checkpoint stayed on a machine that was not kept (scripts/carry.sh);
+#   both count as time spent, neither as a finished run;
+# - a finished run's time is its finishing row (exit 0) plus the "interrupted" rows of the same
+#   target since its last finish (the invocations it resumed from a checkpoint), never "lost" rows
+#   (work the run did again from scratch).
+#
+# ledger.sh hours ART A|B     one line: wall time spent on paper A's (targets under paperA/) or
+#                             paper B's stage runs, from the ledger and the heartbeat rows of stages
+#                             running or killed (timings.tsv.partial/); B's line adds A's total
+# ledger.sh runs LEDGER       per finished run: "target<TAB>seconds"
+# ledger.sh left TARGET       the share of a training target's run still to do: 1, or less when
+#                             its run folder has a checkpoint (scripts/run-state.sh --steps)
+# ledger.sh estimate RUNS     stdin: "kind<TAB>share left" per stage run to do; RUNS: "kind<TAB>
+#                             seconds" per finished run. Prints per kind: count, hours expected (the
+#                             mean finished run of the kind times the shares left), how many resume
+set -uo pipefail
+here=$(dirname "$0")
+usage() { sed -n '11,19p' "$0" >&2; exit 2; }
+case "${1:-}" in
+hours)
+  art=${2:?}; paper=${3:?}
+  [ -f "$art/timings.tsv" ] || exit 0
+  { tail -n +2 "$art/timings.tsv"; cat "$art"/timings.tsv.partial/*.tsv 2>/dev/null; } |
+    awk -F'\t' -v p="$paper" '
+      { a = ($1 ~ /\/paperA\//) ? "A" : "B"; s[a] += $3; n[a]++; if ($4 == "interrupted" || $4 == "lost") k[a]++ }
+      END {
+        printf "== wall time in the ledger: %.2f h over %d paper %s stage runs (%d of them running, interrupted or lost with a machine)",
+          s[p] / 3600, n[p], p, k[p]
+        if (p == "B" && n["A"]) printf "; paper A: %.2f h over %d", s["A"] / 3600, n["A"]
+        printf "\n" }' ;;
+runs)
+  ledger=${2:?}
+  [ -f "$ledger" ] || exit 0
+  awk -F'\t' 'NR > 1 {
+      if ($4 == "interrupted") { part[$1] += $3; next }
+      if ($4 == "0") printf "%s\t%.1f\n", $1, part[$1] + $3
+      if ($4 != "lost") part[$1] = 0
+    }' "$ledger" ;;
+left)
+  target=${2:?}
+  case "$target" in
+    */model/finetuned.json) run=${target%/model/finetuned.json} ;;
+    */predictions.h5) run=${target%/predictions.h5} ;;
+    *) echo 1; exit 0 ;;
+  esac
+  read -r step total < <("$here/run-state.sh" --steps "$run"; echo)
+  if [ -n "$step" ] && [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$step" -le "$total" ]; then
+    awk -v s="$step" -v t="$total" 'BEGIN { printf "%.4f\n", (t - s) / t }'
+  else echo 1; fi ;;
+estimate)
+  runs=${2:?}
+  awk -F'\t' '
+    FNR == NR { s[$1] += $2; c[$1]++; next }
+    { n[$1]++; share[$1] += $2; if ($2 < 1) r[$1]++ }
+    END {
+      for (k in n) {
+        more = r[k] ? sprintf("; %d resume%s from a checkpoint", r[k], r[k] > 1 ? "" : "s") : ""
+        if (c[k]) { h = share[k] * s[k] / c[k] / 3600; all += h
+          printf "   %3d × %-32s ≈ %5.1f h (mean %.0f s per run in the ledger%s)\n", n[k], k, h, s[k] / c[k], more | "sort -k3" }
+        else { unknown += n[k]
+          printf "   %3d × %-32s   (no finished run of this kind in the ledger yet%s)\n", n[k], k, more | "sort -k3" }
+      }
+      close("sort -k3")
+      printf "   expected: %.1f h of stage runs, one at a time", all
+      if (unknown) printf ", plus %d run%s of kinds not timed yet", unknown, (unknown > 1 ? "s" : "")
+      printf "\n"
+    }' "$runs" - ;;
+*) usage ;;
+esac
