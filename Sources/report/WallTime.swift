@@ -12,9 +12,11 @@ import StageKit
 /// killed mid-way, or still running when the report was written (with their time so far), and
 /// rows marked "lost" (scripts/carry.sh: a training run's part whose checkpoint stayed on a
 /// machine that was not kept; its time was spent, so it counts). The shell scripts read the
-/// ledger by the same rules through scripts/ledger.sh.
+/// ledger by the same rules through scripts/ledger.sh. Row `total` sums the stage runs' seconds;
+/// row `elapsed` counts the same runs by the clock (the union of their intervals: two stages at a
+/// time count once), which is the run's measured wall time on its machine, sessions' gaps excluded.
 struct WallTime {
-    struct Entry { var target: String; var seconds: Double; var status: String }
+    struct Entry { var target: String; var started: Date; var seconds: Double; var status: String }
 
     /// Reads the ledger; a malformed line is an error naming the file and line.
     static func read(_ path: String) throws -> [Entry] {
@@ -33,9 +35,31 @@ struct WallTime {
             guard f.count == 5, let s = Double(f[2]), s >= 0 else {
                 throw StageError.input("\(path):\(i + 1)", "expected 5 tab-separated fields with seconds ≥ 0, found '\(line)'")
             }
-            out.append(Entry(target: f[0], seconds: s, status: f[3]))
+            guard let started = utc.date(from: f[1]) else {
+                throw StageError.input("\(path):\(i + 1)", "started_utc '\(f[1])' is not a UTC time like 2026-12-07T11:45:39Z")
+            }
+            out.append(Entry(target: f[0], started: started, seconds: s, status: f[3]))
         }
         return out
+    }
+
+    /// timed.sh's start times (`date -u +%Y-%m-%dT%H:%M:%SZ`).
+    private static let utc = ISO8601DateFormatter()
+
+    /// The time during which at least one of `entries` was running: the length of the union of
+    /// their [start, start + seconds] intervals. With two stages at a time (`make -j2`) this is
+    /// the run's wall time, less the gaps between sessions and the stretches with no stage running
+    /// (builds, a restart); the stage seconds over it is how many stages ran at once on average.
+    static func elapsed(_ entries: [Entry]) -> Double {
+        let spans = entries.map { ($0.started.timeIntervalSince1970, $0.started.timeIntervalSince1970 + $0.seconds) }.sorted { $0.0 < $1.0 }
+        var total = 0.0, open: (Double, Double)? = nil
+        for (a, b) in spans {
+            if let (x, y) = open, a <= y { open = (x, max(y, b)); continue }
+            if let (x, y) = open { total += y - x }
+            open = (a, b)
+        }
+        if let (x, y) = open { total += y - x }
+        return total
     }
 
     /// Whether `make paperB-quick` runs this target too: the seed-42 runs, the ablation (the quick
@@ -106,10 +130,14 @@ struct WallTime {
         }
         for (s, v) in perStage.sorted(by: { $0.key < $1.key }) { try t.append(["stage", s, ""] + cells(v)) }
         try t.append(["total", "", ""] + cells(total))
+        // Same runs, counted by the clock: the hours column is the run's measured wall time.
+        let wall = Self.elapsed(entries)
+        var clock = total; clock.seconds = wall
+        try t.append(["elapsed", "", ""] + cells(clock))
         if paper == "B" { try t.append(["subset", "make paperB-quick", ""] + cells(quick)) }
         for (target, v) in perTarget.sorted(by: { $0.key < $1.key }) { try t.append(["target", stage(of: target), target] + cells(v)) }
         try writeTextFileAtomically(t.render(), to: path)
-        print("paper \(paper) wall time: \(String(format: "%.2f", total.seconds / 3600)) h over \(entries.count) stage runs"
+        print("paper \(paper) wall time: \(String(format: "%.2f", wall / 3600)) h with a stage running, \(String(format: "%.2f", total.seconds / 3600)) h of stage time over \(entries.count) stage runs"
               + (total.unfinished > 0 ? ", \(total.unfinished) of them unfinished (killed, or still running)" : "") + " (\(path))")
     }
 }

@@ -235,6 +235,7 @@ final class ReportPaperBTests: XCTestCase {
             stage,finetune,,3,0,1,730.0,0.203
             stage,infer sample,,2,1,0,70.5,0.020
             total,,,6,1,1,801.0,0.223
+            elapsed,,,6,1,1,730.5,0.203
             subset,make paperB-quick,,5,1,1,781.0,0.217
             target,evaluate tvd,provo/eval/tvd/m/base.h5,1,0,0,0.5,0.000
             target,finetune,provo/finetune/a/seed42/model/finetuned.json,2,0,1,700.0,0.194
@@ -249,6 +250,7 @@ final class ReportPaperBTests: XCTestCase {
             stage,infer breakdown,,1,0,0,60.0,0.017
             stage,infer labels,,1,0,0,40.0,0.011
             total,,,2,0,0,100.0,0.028
+            elapsed,,,2,0,0,60.0,0.017
             target,infer breakdown,paperA/mfrc/breakdown/m-binary.h5,1,0,0,60.0,0.017
             target,infer labels,paperA/mfrc/labels/m-main_test.h5,1,0,0,40.0,0.011
 
@@ -259,6 +261,11 @@ final class ReportPaperBTests: XCTestCase {
         let bad = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("timings.tsv.partial/3.4.tsv"), bad.stderr)
+        // So is a start time that is not one (the elapsed row needs every run's start).
+        try "\(ft)\tyesterday\t5.0\tinterrupted\t2\n".write(toFile: art + "/timings.tsv.partial/3.4.tsv", atomically: true, encoding: .utf8)
+        let badStart = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        XCTAssertNotEqual(badStart.status, 0)
+        XCTAssertTrue(badStart.stderr.contains("timings.tsv.partial/3.4.tsv:1") && badStart.stderr.contains("'yesterday'"), badStart.stderr)
     }
 
     /// provenance.csv: one row per artifact of the paper with its stage, code version, seed and BLAS
