@@ -14,12 +14,14 @@
 # ledger.sh runs LEDGER       per finished run: "target<TAB>seconds"
 # ledger.sh left TARGET       the share of a training target's run still to do: 1, or less when
 #                             its run folder has a checkpoint (scripts/run-state.sh --steps)
-# ledger.sh estimate RUNS     stdin: "kind<TAB>share left" per stage run to do; RUNS: "kind<TAB>
-#                             seconds" per finished run. Prints per kind: count, hours expected (the
-#                             mean finished run of the kind times the shares left), how many resume
+# ledger.sh estimate LEDGER KINDS
+#                             stdin: the targets of the stage runs to do; KINDS: a sed -E script
+#                             that maps a target to its kind (e.g. "finetune gemma-full-mul").
+#                             Prints per kind: count, hours expected (the mean finished run of the
+#                             kind in LEDGER times the shares left), how many resume; then the sum
 set -uo pipefail
 here=$(dirname "$0")
-usage() { sed -n '11,19p' "$0" >&2; exit 2; }
+usage() { sed -n '/^# ledger.sh hours/,/^set /p' "$0" | sed '$d' >&2; exit 2; }
 case "${1:-}" in
 hours)
   art=${2:?}; paper=${3:?}
@@ -52,7 +54,12 @@ left)
     awk -v s="$step" -v t="$total" 'BEGIN { printf "%.4f\n", (t - s) / t }'
   else echo 1; fi ;;
 estimate)
-  runs=${2:?}
+  ledger=${2:?}; kinds=${3:?}
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  # Finished runs and runs to do, as "kind<TAB>seconds" and "kind<TAB>share left".
+  "$0" runs "$ledger" > "$tmp/runs"
+  while read -r t; do [ -n "$t" ] && printf '%s\t%s\n' "$t" "$("$0" left "$t")"; done > "$tmp/todo"
+  for f in runs todo; do paste <(cut -f1 "$tmp/$f" | sed -E "$kinds") <(cut -f2 "$tmp/$f") > "$tmp/$f.kinds"; done
   awk -F'\t' '
     FNR == NR { s[$1] += $2; c[$1]++; next }
     { n[$1]++; share[$1] += $2; if ($2 < 1) r[$1]++ }
@@ -68,6 +75,6 @@ estimate)
       printf "   expected: %.1f h of stage runs, one at a time", all
       if (unknown) printf ", plus %d run%s of kinds not timed yet", unknown, (unknown > 1 ? "s" : "")
       printf "\n"
-    }' "$runs" - ;;
+    }' "$tmp/runs.kinds" "$tmp/todo.kinds" ;;
 *) usage ;;
 esac

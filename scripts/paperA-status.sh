@@ -40,13 +40,12 @@ todo=$(printf '%s\n' "$plan" | grep "scripts/timed.sh" | awk '{ print $3 }')
 echo "== stage runs make paperA-runs still has to do: $(printf '%s\n' "$todo" | grep -c .)"
 # Kind: what runs, on which model (the dataset is left out, so a kind's expected time is its mean
 # over the datasets run so far), e.g. "answers smollm2-main_test".
-kind() { sed -E -e "s#^$PA/[^/]+/##" -e 's#^labels/(.*)\.h5$#answers \1#' -e 's#^breakdown/(.*)\.h5$#breakdown \1#' \
-  -e 's#^probe/(.*)\.h5$#probe \1#' -e 's#^sft/([^/]+)/.*#SFT \1#' -e 's#^bert/.*#BERT#' -e 's#^eval/.*#evaluate#' -e 's#^splits\.h5$#splits#'; }
-if [ -n "$todo" ]; then
-  runs=$(mktemp); trap 'rm -f "$runs"' EXIT
-  "$(dirname "$0")/ledger.sh" runs "$ART/timings.tsv" | grep "^$PA/" | while IFS=$'\t' read -r t s; do
-    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > "$runs"
-  printf '%s\n' "$todo" | while read -r t; do
-    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$("$(dirname "$0")/ledger.sh" left "$t")"; done |
-    "$(dirname "$0")/ledger.sh" estimate "$runs"
-fi
+KINDS="s#^$PA/[^/]+/##
+s#^labels/(.*)\.h5\$#answers \1#
+s#^breakdown/(.*)\.h5\$#breakdown \1#
+s#^probe/(.*)\.h5\$#probe \1#
+s#^sft/([^/]+)/.*#SFT \1#
+s#^bert/.*#BERT#
+s#^eval/.*#evaluate#
+s#^splits\.h5\$#splits#"
+[ -z "$todo" ] || printf '%s\n' "$todo" | "$(dirname "$0")/ledger.sh" estimate "$ART/timings.tsv" "$KINDS"

@@ -49,18 +49,15 @@ if ! plan=$(make -n --no-print-directory paperB ART="$ART" 2>&1); then
 fi
 todo=$(printf '%s\n' "$plan" | grep "scripts/timed.sh" | awk '{ print $3 }')
 echo "== stage runs make paperB still has to do: $(printf '%s\n' "$todo" | grep -c .)"
-kind() { sed -E -e "s#^$ART/##" \
-  -e 's#^provo/finetune/([a-z0-9-]+)-n[0-9]+/.*#finetune \1#' -e 's#^provo/finetune/([a-z0-9-]+)/.*#finetune \1#' \
-  -e 's#^provo/samples/([^/]+)/([^/]+)/.*#sample \1 \2#' -e 's#^(sample [^ ]+) (base|ft-[a-z0-9]+)$#\1#' \
-  -e 's#^provo/eval/.*#evaluate#' -e 's#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#' -e 's#^webquestions/.*#qa other#' \
-  -e 's#^provo/splits.h5#prepare#'; }
-if [ -n "$todo" ]; then
-  # Expected: per kind, the mean finished run in the ledger (scripts/ledger.sh runs) times the
-  # share each run still has to do (less than 1 for a training run that resumes from a checkpoint).
-  runs=$(mktemp); trap 'rm -f "$runs"' EXIT
-  "$(dirname "$0")/ledger.sh" runs "$ART/timings.tsv" | while IFS=$'\t' read -r t s; do
-    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$s"; done > "$runs"
-  printf '%s\n' "$todo" | while read -r t; do
-    printf '%s\t%s\n' "$(printf '%s\n' "$t" | kind)" "$("$(dirname "$0")/ledger.sh" left "$t")"; done |
-    "$(dirname "$0")/ledger.sh" estimate "$runs"
-fi
+KINDS="s#^$ART/##
+s#^provo/finetune/([a-z0-9-]+)-n[0-9]+/.*#finetune \1#
+s#^provo/finetune/([a-z0-9-]+)/.*#finetune \1#
+s#^provo/samples/([^/]+)/([^/]+)/.*#sample \1 \2#
+s#^(sample [^ ]+) (base|ft-[a-z0-9]+)\$#\1#
+s#^provo/eval/.*#evaluate#
+s#^webquestions/samples/[^/]+/([^/]+)/.*#qa \1#
+s#^webquestions/.*#qa other#
+s#^provo/splits.h5#prepare#"
+# Expected: per kind, the mean finished run in the ledger times the share each run still has to do
+# (less than 1 for a training run that resumes from a checkpoint): scripts/ledger.sh estimate.
+[ -z "$todo" ] || printf '%s\n' "$todo" | "$(dirname "$0")/ledger.sh" estimate "$ART/timings.tsv" "$KINDS"

@@ -57,9 +57,19 @@ final class LedgerScriptTests: XCTestCase {
         XCTAssertEqual(try ledger(["left", dir + "/provo/finetune/x/seed4/model/finetuned.json"]), "1\n")
         XCTAssertEqual(try ledger(["left", dir + "/provo/samples/g/base/seed42.h5"]), "1\n")
 
-        // Estimate: kind x has runs of 3600 and 1800 s (mean 2700); one fresh run and one at a quarter left.
-        try "finetune x\t3600\nfinetune x\t1800\nsample g\t360\n".write(toFile: dir + "/runs.tsv", atomically: true, encoding: .utf8)
-        let estimate = try ledger(["estimate", dir + "/runs.tsv"], stdin: "finetune x\t1\nfinetune x\t0.25\nsample g\t1\nfinetune y\t1\n", cwd: dir)
+        // Estimate: kind x has runs of 3600 and 1800 s (mean 2700); to do: one fresh run, the one at
+        // a quarter left, a sample, and a run of a kind with no finished run.
+        try """
+            target\tstarted_utc\tseconds\texit_status\tcores
+            /r/provo/finetune/x/seed1/model/finetuned.json\tt\t3600.0\t0\t2
+            /r/provo/finetune/x/seed2/model/finetuned.json\tt\t1800.0\t0\t2
+            /r/provo/samples/g/seed1.h5\tt\t360.0\t0\t2
+
+            """.write(toFile: dir + "/est.tsv", atomically: true, encoding: .utf8)
+        let kinds = "s#^.*/finetune/([a-z]+)/.*#finetune \\1#\ns#^.*/samples/([a-z]+)/.*#sample \\1#"
+        let todo = [run + "/model/finetuned.json", dir + "/provo/finetune/x/seed4/model/finetuned.json",
+                    dir + "/provo/samples/g/seed2.h5", dir + "/provo/finetune/y/seed1/model/finetuned.json"]
+        let estimate = try ledger(["estimate", dir + "/est.tsv", kinds], stdin: todo.joined(separator: "\n") + "\n", cwd: dir)
         XCTAssertEqual(estimate, """
                  2 × finetune x                       ≈   0.9 h (mean 2700 s per run in the ledger; 1 resumes from a checkpoint)
                  1 × finetune y                         (no finished run of this kind in the ledger yet)
@@ -68,7 +78,7 @@ final class LedgerScriptTests: XCTestCase {
 
             """)
         // Nothing written besides its output (an awk printf with an unbracketed ">" writes a file).
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["provo", "runs.tsv", "timings.tsv", "timings.tsv.partial"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["est.tsv", "provo", "timings.tsv", "timings.tsv.partial"])
         XCTAssertNotEqual(try Stages.runExecutable(script, ["nonsense"]).status, 0)
     }
 }
