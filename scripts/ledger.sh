@@ -10,7 +10,8 @@
 #
 # ledger.sh hours ART A|B     one line: wall time spent on paper A's (targets under paperA/) or
 #                             paper B's stage runs, from the ledger and the heartbeat rows of stages
-#                             running or killed (timings.tsv.partial/); B's line adds A's total
+#                             running or killed (timings.tsv.partial/), summed and by the clock
+#                             (stages running at once count once); B's line adds A's total
 # ledger.sh runs LEDGER       per finished run: "target<TAB>seconds"
 # ledger.sh left TARGET       the share of a training target's run still to do: 1, or less when
 #                             its run folder has a checkpoint (scripts/run-state.sh --steps)
@@ -26,12 +27,25 @@ case "${1:-}" in
 hours)
   art=${2:?}; paper=${3:?}
   [ -f "$art/timings.tsv" ] || exit 0
-  { tail -n +2 "$art/timings.tsv"; cat "$art"/timings.tsv.partial/*.tsv 2>/dev/null; } |
-    awk -F'\t' -v p="$paper" '
-      { a = ($1 ~ /\/paperA\//) ? "A" : "B"; s[a] += $3; n[a]++; if ($4 == "interrupted" || $4 == "lost") k[a]++ }
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  { tail -n +2 "$art/timings.tsv"; cat "$art"/timings.tsv.partial/*.tsv 2>/dev/null; } > "$tmp/rows"
+  # Each row's start in epoch seconds (GNU date, one line per row), for the time by the clock: the
+  # union of the rows' intervals, as wall_time.csv's elapsed row.
+  cut -f2 "$tmp/rows" | date -u -f - +%s > "$tmp/epochs" || { echo "ledger.sh: a start time in $art/timings.tsv is not a date" >&2; exit 1; }
+  paste "$tmp/rows" "$tmp/epochs" | awk -F'\t' -v p="$paper" -v spans="$tmp/spans" '
+      { a = ($1 ~ /\/paperA\//) ? "A" : "B"; s[a] += $3; n[a]++; if ($4 == "interrupted" || $4 == "lost") k[a]++
+        if (a == p) printf "%.1f\t%.1f\n", $6, $6 + $3 > spans }
       END {
-        printf "== wall time in the ledger: %.2f h over %d paper %s stage runs (%d of them running, interrupted or lost with a machine)",
-          s[p] / 3600, n[p], p, k[p]
+        close(spans)
+        while ((("sort -n " spans) | getline line) > 0) {
+          split(line, f, "\t")
+          if (open && f[1] <= y) { if (f[2] > y) y = f[2]; continue }
+          if (open) clock += y - x
+          x = f[1]; y = f[2]; open = 1
+        }
+        if (open) clock += y - x
+        printf "== wall time in the ledger: %.2f h over %d paper %s stage runs (%d of them running, interrupted or lost with a machine), %.2f h by the clock",
+          s[p] / 3600, n[p], p, k[p], clock / 3600
         if (p == "B" && n["A"]) printf "; paper A: %.2f h over %d", s["A"] / 3600, n["A"]
         printf "\n" }' ;;
 runs)

@@ -21,15 +21,15 @@ final class LedgerScriptTests: XCTestCase {
         let c = "/r/paperA/mfrc/bert/predictions.h5"
         try """
             target\tstarted_utc\tseconds\texit_status\tcores
-            \(a)\tt\t100.0\tinterrupted\t2
-            \(a)\tt\t50.0\tinterrupted\t2
-            \(a)\tt\t30.0\t0\t2
-            \(b)\tt\t500.0\tlost\t2
-            \(b)\tt\t20.0\t0\t2
-            \(c)\tt\t7.0\tinterrupted\t2
-            \(c)\tt\t10.0\t1\t2
-            \(c)\tt\t5.0\t0\t2
-            \(a)\tt\t10.0\t0\t2
+            \(a)\t2026-12-07T10:00:00Z\t100.0\tinterrupted\t2
+            \(a)\t2026-12-07T10:05:00Z\t50.0\tinterrupted\t2
+            \(a)\t2026-12-07T10:10:00Z\t30.0\t0\t2
+            \(b)\t2026-12-07T10:00:00Z\t500.0\tlost\t2
+            \(b)\t2026-12-07T10:20:00Z\t20.0\t0\t2
+            \(c)\t2026-12-07T11:00:00Z\t7.0\tinterrupted\t2
+            \(c)\t2026-12-07T11:00:00Z\t10.0\t1\t2
+            \(c)\t2026-12-07T11:01:00Z\t5.0\t0\t2
+            \(a)\t2026-12-07T10:30:00Z\t10.0\t0\t2
 
             """.write(toFile: dir + "/timings.tsv", atomically: true, encoding: .utf8)
         // Resumed a twice (100 + 50 + 30), b again from scratch after its lost part, c after a failure
@@ -40,12 +40,20 @@ final class LedgerScriptTests: XCTestCase {
 
         // Hours per paper, with a heartbeat row of a running stage.
         try FileManager.default.createDirectory(atPath: dir + "/timings.tsv.partial", withIntermediateDirectories: true)
-        try "\(b)\tt\t1800.0\tinterrupted\t2\n".write(toFile: dir + "/timings.tsv.partial/1.2.tsv", atomically: true, encoding: .utf8)
-        // B: 100 + 50 + 30 + 500 + 20 + 10 + 1800 = 2510 s over 7 rows, 4 of them unfinished; A: 22 s over 3.
+        try "\(b)\t2026-12-07T10:40:00Z\t1800.0\tinterrupted\t2\n".write(toFile: dir + "/timings.tsv.partial/1.2.tsv", atomically: true, encoding: .utf8)
+        // B: 100 + 50 + 30 + 500 + 20 + 10 + 1800 = 2510 s over 7 rows, 4 of them unfinished; by the
+        // clock 2360 s (10:00–10:08:20 holds a's first two and b's lost part, then 30 + 20 + 10 + 1800).
+        // A: 22 s over 3 rows, 15 s by the clock.
         XCTAssertEqual(try ledger(["hours", dir, "B"]),
-                       "== wall time in the ledger: 0.70 h over 7 paper B stage runs (4 of them running, interrupted or lost with a machine); paper A: 0.01 h over 3\n")
+                       "== wall time in the ledger: 0.70 h over 7 paper B stage runs (4 of them running, interrupted or lost with a machine), 0.66 h by the clock; paper A: 0.01 h over 3\n")
         XCTAssertEqual(try ledger(["hours", dir, "A"]),
-                       "== wall time in the ledger: 0.01 h over 3 paper A stage runs (1 of them running, interrupted or lost with a machine)\n")
+                       "== wall time in the ledger: 0.01 h over 3 paper A stage runs (1 of them running, interrupted or lost with a machine), 0.00 h by the clock\n")
+        let other = dir + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try "target\tstarted_utc\tseconds\texit_status\tcores\n\(a)\tnot-a-time\t1.0\t0\t2\n".write(toFile: other + "/timings.tsv", atomically: true, encoding: .utf8)
+        let badStart = try Stages.runExecutable(script, ["hours", other, "B"])
+        XCTAssertNotEqual(badStart.status, 0)
+        XCTAssertTrue(badStart.stderr.contains(other + "/timings.tsv"), badStart.stderr)
 
         // The share left of a run with a checkpoint at step 30 of 40; 1 for other targets.
         let run = dir + "/provo/finetune/x/seed3"
@@ -78,7 +86,7 @@ final class LedgerScriptTests: XCTestCase {
 
             """)
         // Nothing written besides its output (an awk printf with an unbracketed ">" writes a file).
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["est.tsv", "provo", "timings.tsv", "timings.tsv.partial"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["est.tsv", "other", "provo", "timings.tsv", "timings.tsv.partial"])
         XCTAssertNotEqual(try Stages.runExecutable(script, ["nonsense"]).status, 0)
     }
 }
