@@ -75,7 +75,7 @@ estimate)
   while read -r t; do [ -n "$t" ] && printf '%s\t%s\n' "$t" "$("$0" left "$t")"; done > "$tmp/todo"
   for f in runs todo; do paste <(cut -f1 "$tmp/$f" | sed -E "$kinds") <(cut -f2 "$tmp/$f") > "$tmp/$f.kinds"; done
   awk -F'\t' '
-    FNR == NR { s[$1] += $2; c[$1]++; next }
+    FILENAME == ARGV[1] { s[$1] += $2; c[$1]++; next }   # (not FNR == NR: the first file may be empty)
     { n[$1]++; share[$1] += $2; if ($2 < 1) r[$1]++ }
     END {
       for (k in n) {

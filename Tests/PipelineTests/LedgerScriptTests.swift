@@ -85,6 +85,12 @@ final class LedgerScriptTests: XCTestCase {
                expected: 1.0 h of stage runs, one at a time, plus 1 run of kinds not timed yet
 
             """)
+        // With no finished run in the ledger, nothing is timed (the runs to do are not taken for finished ones).
+        XCTAssertEqual(try ledger(["estimate", dir + "/nothing.tsv", kinds], stdin: todo[2] + "\n", cwd: dir), """
+                 1 × sample g                           (no finished run of this kind in the ledger yet)
+               expected: 0.0 h of stage runs, one at a time, plus 1 run of kinds not timed yet
+
+            """)
         // Nothing written besides its output (an awk printf with an unbracketed ">" writes a file).
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["est.tsv", "other", "provo", "timings.tsv", "timings.tsv.partial"])
         XCTAssertNotEqual(try Stages.runExecutable(script, ["nonsense"]).status, 0)
