@@ -37,13 +37,11 @@ hours)
         if (a == p) printf "%.1f\t%.1f\n", $6, $6 + $3 > spans }
       END {
         close(spans)
+        # By start: each interval adds the part of it past the furthest end so far (0: before any start).
         while ((("sort -n " spans) | getline line) > 0) {
           split(line, f, "\t")
-          if (open && f[1] <= y) { if (f[2] > y) y = f[2]; continue }
-          if (open) clock += y - x
-          x = f[1]; y = f[2]; open = 1
+          if (f[2] > end) { clock += f[2] - (f[1] > end ? f[1] : end); end = f[2] }
         }
-        if (open) clock += y - x
         printf "== wall time in the ledger: %.2f h over %d paper %s stage runs (%d of them running, interrupted or lost with a machine), %.2f h by the clock",
           s[p] / 3600, n[p], p, k[p], clock / 3600
         if (p == "B" && n["A"]) printf "; paper A: %.2f h over %d", s["A"] / 3600, n["A"]

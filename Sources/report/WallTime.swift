@@ -52,13 +52,12 @@ struct WallTime {
     /// (builds, a restart); the stage seconds over it is how many stages ran at once on average.
     static func elapsed(_ entries: [Entry]) -> Double {
         let spans = entries.map { ($0.started.timeIntervalSince1970, $0.started.timeIntervalSince1970 + $0.seconds) }.sorted { $0.0 < $1.0 }
-        var total = 0.0, open: (Double, Double)? = nil
-        for (a, b) in spans {
-            if let (x, y) = open, a <= y { open = (x, max(y, b)); continue }
-            if let (x, y) = open { total += y - x }
-            open = (a, b)
+        // By start: each interval adds the part of it past the furthest end so far.
+        var total = 0.0, end = -Double.infinity
+        for (a, b) in spans where b > end {
+            total += b - max(a, end)
+            end = b
         }
-        if let (x, y) = open { total += y - x }
         return total
     }
 
