@@ -115,6 +115,22 @@ TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
 # a run starts any time before SESSION_END, and the next session resumes it from its checkpoint.
 FITS = scripts/fits-in-session.sh $(ART)/timings.tsv $@
 LONG_MINUTES ?= 100
+# Fine-tuning runs in turn under make -j. GNU make 4.3 picks the next runnable target while every
+# job slot is busy and starts it at the first free slot, ahead of targets that became runnable
+# since: two runs that ended together were followed by the next two runs, not by their models'
+# samples, which a session's end can then leave to do after the weights are gone (they are not
+# carried). So each run waits (order-only) for the outputs of the run FT_AT_ONCE places before it:
+# at most FT_AT_ONCE runs train at once, and while that many train, every model that has finished
+# has its outputs made. The price: the runs go in FT_AT_ONCE fixed lanes (runs 1, 3, 5… and 2, 4,
+# 6… at two), so lanes of unequal length leave a slot idle at the end. An order-only prerequisite
+# is made too, so this is for goals that want every run of the list anyway (`make <one run>`
+# stays one run). make 4.4's .WAIT would only serialise.
+#   $(call in_turn,RUNS,RUN_TARGET,RUN_OUTPUTS): RUNS the runs' keys in order; RUN_TARGET and
+#   RUN_OUTPUTS name functions from a key to the run's target and to the targets made from its model.
+FT_AT_ONCE ?= 2
+in_turn = $(foreach p,$(call in_turn_pairs,$(wordlist $(shell expr $(FT_AT_ONCE) + 1),$(words $(1)),$(1)),$(1)),$(eval $(call $(2),$(firstword $(subst >, ,$(p)))): | $(call $(3),$(lastword $(subst >, ,$(p))))))
+# "later>earlier" for each run of LATER (RUNS from run FT_AT_ONCE + 1) and the run FT_AT_ONCE before it.
+in_turn_pairs = $(join $(addsuffix >,$(1)),$(wordlist 1,$(words $(1)),$(2)))
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
 # nothing. $(call by_content,FILE,NAME) is the stamp $(ART)/inputs/NAME.sha256 to depend on.
@@ -206,6 +222,7 @@ $(if $(strip $(B_FT_MODELS)),$(eval .SECONDARY: $(B_FT_MODELS)))
 
 # Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
 define B_FT_SAMPLES
+B_FT_CONFIG.$(1).$(2) := $(3)
 $(SMP)/$(1)/$(2)/seed%.h5: $(FT)/$(3)/seed%/model/finetuned.json $(SPLITS) | $(BIN)/infer
 	$$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(FT)/$(3)/seed$$*/model --model-label "$(4)" --variant "$(5)" --prompt $(6) $(B_SAMPLING) --seed $$* --output $$@
 endef
@@ -298,12 +315,21 @@ B_QA_EVALS := $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(Q
 # fine-tuning run, so that a session's end does not leave a model's QA samples to do after its
 # weights are gone (they are not carried; the model would have to be trained again for them).
 b_ft_outputs = $(SMP)/$(1)/$(2)/seed$(3).h5 $(foreach f,cloze question,$(if $(filter $(2),$(QA_VARIANTS_$(f))),$(QSMP)/$(f)/$(1)/$(2)/seed$(3).h5))
-B_FT_OUTPUTS := $(foreach s,$(B_SEEDS),$(foreach v,ft-mul ft-maj ft-orig,$(foreach m,$(IK) $(BK),$(call b_ft_outputs,$(m),$(v),$(s))))) \
-  $(foreach n,$(FT_ABL),$(SMP)/$(BK)/ft-n$(n)/seed$(B_ABL_SEED).h5)
+# The runs as model/variant/seed keys, in that order; a run's target and outputs from its key.
+B_FT_RUNS := $(foreach s,$(B_SEEDS),$(foreach v,ft-mul ft-maj ft-orig,$(foreach m,$(IK) $(BK),$(m)/$(v)/$(s)))) \
+  $(foreach n,$(FT_ABL),$(BK)/ft-n$(n)/$(B_ABL_SEED))
+b_key = $(word $(2),$(subst /, ,$(1)))
+b_run_target = $(FT)/$(B_FT_CONFIG.$(call b_key,$(1),1).$(call b_key,$(1),2))/seed$(call b_key,$(1),3)/model/finetuned.json
+b_run_outputs = $(call b_ft_outputs,$(call b_key,$(1),1),$(call b_key,$(1),2),$(call b_key,$(1),3))
 ifneq ($(B_DEFER_LONG),)
 B_FT_EVALS := $(filter-out $(EVB)/tvd/$(IK)/ft-mul.h5,$(B_FT_EVALS))
 B_QA_EVALS := $(filter-out $(QEV)/%/$(IK)/ft-mul.h5,$(B_QA_EVALS))
-B_FT_OUTPUTS := $(filter-out $(foreach s,$(B_SEEDS),$(call b_long_targets,$(s))),$(B_FT_OUTPUTS))
+B_FT_RUNS := $(filter-out $(foreach s,$(B_SEEDS),$(IK)/ft-mul/$(s)),$(B_FT_RUNS))
+endif
+B_FT_OUTPUTS := $(foreach r,$(B_FT_RUNS),$(call b_run_outputs,$(r)))
+# In turn (in_turn above) for the goals that make every run of the list.
+ifneq ($(filter all paperB paperB-quick finetuned-outputs,$(or $(MAKECMDGOALS),all)),)
+$(call in_turn,$(B_FT_RUNS),b_run_target,b_run_outputs)
 endif
 
 endif
@@ -336,7 +362,7 @@ finetune-bench: | build ## training throughput (full fine-tuning, LoRA, paper A'
 	$(BIN)/finetune bench --model $(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf --lora --phases --output results/bench/finetune_lora.csv
 	$(BIN)/finetune bench-demux --model $(MODELS_DIR)/all-MiniLM-L6-v2 --output results/bench/finetune_demux.csv
 
-paperB: prepare-provo oracle-provo eval-base eval-ft eval-ablation eval-qa ## paper B end to end
+paperB: prepare-provo oracle-provo eval-base finetuned-outputs eval-ft eval-ablation eval-qa ## paper B end to end
 	$(MAKE) report
 
 paperA: $(BUILD_FIRST) ## paper A: §4 step analysis (Tables 4, 6, figures), Tables 1/5 baseline, test-time, supervised (BERT, probe, SFT) rows, Table 2
@@ -428,7 +454,14 @@ $(if $(A_BERT_FILE),$(foreach d,$(A_ALIGN_DATASETS),$(eval $(call a_bert_rules,$
 A_BERT_EVALS  := $(if $(A_BERT_FILE),$(foreach d,$(A_ALIGN_DATASETS),$(PA)/$(d)/eval/bert.h5))
 A_PROBE_EVALS := $(foreach d,$(A_PROBE_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/eval/probe-$(m).h5))
 # SFT (appendix A.5): the instruct models with an alignment table, on the multi-label alignment datasets.
-A_SFT_EVALS   := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(PA)/$(d)/eval/sft-$(m).h5))))
+A_SFT_RUNS    := $(foreach d,$(filter $(A_MULTI_DATASETS),$(A_ALIGN_DATASETS)),$(foreach m,$(A_MODELS),$(if $(filter chat,$(A_PROMPT_$(m))),$(if $(filter none,$(A_TABLE_$(m))),,$(d)/$(m)))))
+A_SFT_EVALS   := $(foreach r,$(A_SFT_RUNS),$(PA)/$(dir $(r))eval/sft-$(notdir $(r)).h5)
+# In turn under make -j (in_turn, paper B above): an SFT model answers before the run two after it.
+a_sft_target  = $(PA)/$(dir $(1))sft/$(notdir $(1))/model/finetuned.json
+a_sft_outputs = $(PA)/$(dir $(1))labels/$(notdir $(1))-sft-main_test.h5
+ifneq ($(filter all paperA paperA-runs,$(or $(MAKECMDGOALS),all)),)
+$(call in_turn,$(A_SFT_RUNS),a_sft_target,a_sft_outputs)
+endif
 # The SFT models are weights, not carried (as paper B's fine-tuned models above).
 A_SFT_MODELS := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/sft/$(m)/model/finetuned.json))
 $(if $(strip $(A_SFT_MODELS)),$(eval .SECONDARY: $(A_SFT_MODELS)))

@@ -23,63 +23,7 @@ final class MakePaperBTests: XCTestCase {
         try FinetuneStageTests.writeTinyModel(model, seed: 5)
         try FinetuneStageTests.writeTinyGPT2(gpt2, seed: 6)
 
-        // Tiny fine-tuning configs: one epoch, small batches; the instruct role uses LoRA.
-        let ftDir = dir + "/ft"
-        try FileManager.default.createDirectory(atPath: ftDir, withIntermediateDirectories: true)
-        func config(_ name: String, lora: Bool, target: String, answers: Int? = nil) throws {
-            let text = """
-                model: \(model)
-                splits: unused-the-makefile-passes-it
-                output: unused
-                method: \(lora ? "lora" : "full")
-                \(lora ? "lora: {r: 2, alpha: 4, dropout: 0.05, modules: [q_proj, v_proj]}\n" : "")target: \(target)
-                \(answers.map { "answers_per_context: \($0)\n" } ?? "")prompt: \(lora ? "instruction" : "plain")
-                optimizer: {lr: 1.0e-3, betas: [0.9, 0.999], eps: 1.0e-8, weight_decay: 0.0}
-                batch_size: 4
-                epochs: 1
-                grad_clip: 1.0
-                warmup_steps: 0
-                schedule: linear
-                seed: 1
-                checkpoint_every: 100
-                hf_export: none
-                keep_checkpoint: false
-                """
-            try text.write(toFile: "\(ftDir)/\(name).yaml", atomically: true, encoding: .utf8)
-        }
-        for t in ["orig", "maj", "mul"] {
-            try config("b-\(t)", lora: false, target: t)
-            try config("i-\(t)", lora: true, target: t)
-        }
-        for n in [1, 2] { try config("abl-n\(n)", lora: false, target: "mul", answers: n) }
-
-        let experiment = dir + "/paperB.yaml"
-        try """
-            paper: B
-            seeds: [42, 123]
-            models:
-              base:
-                key: tb
-                file: \(gpt2)
-                label: Tiny-Base
-                paper_column: GPT-2
-                prompt: plain
-                one_shot: false
-                qa_prompt: plain
-                finetune: {orig: b-orig, maj: b-maj, mul: b-mul}
-              instruct:
-                key: ti
-                file: \(model)
-                label: Tiny-Instruct
-                paper_column: Mistral-7B-IT
-                prompt: instruction
-                one_shot: true
-                qa_prompt: qa-instruction
-                finetune: {orig: i-orig, maj: i-maj, mul: i-mul}
-            sampling: {samples: 6, max_new_tokens: 3, top_k: 50, top_p: 1.0, temperature: 1.0}
-            ablation: {answers: [1, 2], seed: 123, config: "abl-n{n}"}
-            qa: {questions: 3, seed: 42}
-            """.write(toFile: experiment, atomically: true, encoding: .utf8)
+        let (experiment, ftDir) = try Self.writeTinyExperiment(in: dir, base: gpt2, instruct: model)
 
         let art = dir + "/artifacts", results = dir + "/results"
         // Copies of the raw inputs, so the test can rewrite them below.
@@ -206,6 +150,70 @@ final class MakePaperBTests: XCTestCase {
         XCTAssertNotEqual(changed.status, 0, "make -q after the Provo file changed")
     }
 
+    /// The experiment of the tests (seeds 42 and 123, both roles, ablation N = 1, 2, 3 QA questions)
+    /// over the given models, with tiny fine-tuning configs (one epoch, small batches; LoRA for the
+    /// instruct role) in `<dir>/ft`.
+    static func writeTinyExperiment(in dir: String, base: String, instruct: String) throws -> (experiment: String, ftDir: String) {
+        // Tiny fine-tuning configs: one epoch, small batches; the instruct role uses LoRA.
+        let ftDir = dir + "/ft"
+        try FileManager.default.createDirectory(atPath: ftDir, withIntermediateDirectories: true)
+        func config(_ name: String, lora: Bool, target: String, answers: Int? = nil) throws {
+            let text = """
+                model: \(instruct)
+                splits: unused-the-makefile-passes-it
+                output: unused
+                method: \(lora ? "lora" : "full")
+                \(lora ? "lora: {r: 2, alpha: 4, dropout: 0.05, modules: [q_proj, v_proj]}\n" : "")target: \(target)
+                \(answers.map { "answers_per_context: \($0)\n" } ?? "")prompt: \(lora ? "instruction" : "plain")
+                optimizer: {lr: 1.0e-3, betas: [0.9, 0.999], eps: 1.0e-8, weight_decay: 0.0}
+                batch_size: 4
+                epochs: 1
+                grad_clip: 1.0
+                warmup_steps: 0
+                schedule: linear
+                seed: 1
+                checkpoint_every: 100
+                hf_export: none
+                keep_checkpoint: false
+                """
+            try text.write(toFile: "\(ftDir)/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        for t in ["orig", "maj", "mul"] {
+            try config("b-\(t)", lora: false, target: t)
+            try config("i-\(t)", lora: true, target: t)
+        }
+        for n in [1, 2] { try config("abl-n\(n)", lora: false, target: "mul", answers: n) }
+
+        let experiment = dir + "/paperB.yaml"
+        try """
+            paper: B
+            seeds: [42, 123]
+            models:
+              base:
+                key: tb
+                file: \(base)
+                label: Tiny-Base
+                paper_column: GPT-2
+                prompt: plain
+                one_shot: false
+                qa_prompt: plain
+                finetune: {orig: b-orig, maj: b-maj, mul: b-mul}
+              instruct:
+                key: ti
+                file: \(instruct)
+                label: Tiny-Instruct
+                paper_column: Mistral-7B-IT
+                prompt: instruction
+                one_shot: true
+                qa_prompt: qa-instruction
+                finetune: {orig: i-orig, maj: i-maj, mul: i-mul}
+            sampling: {samples: 6, max_new_tokens: 3, top_k: 50, top_p: 1.0, temperature: 1.0}
+            ablation: {answers: [1, 2], seed: 123, config: "abl-n{n}"}
+            qa: {questions: 3, seed: 42}
+            """.write(toFile: experiment, atomically: true, encoding: .utf8)
+        return (experiment, ftDir)
+    }
+
     /// `make finetuned-outputs` (the real experiment, dry run): each fine-tuning run is followed by the
     /// samples of its model (Provo, then QA) before the next run, so a session's end never leaves a
     /// model's samples to do after its weights are gone; B_DEFER_LONG leaves the long run out.
@@ -249,6 +257,75 @@ final class MakePaperBTests: XCTestCase {
         let deferred = try groups(["B_DEFER_LONG=1"])
         XCTAssertEqual(deferred.count, 11)
         XCTAssertFalse(deferred.joined().contains { $0.contains("smollm2-lora-mul") || $0.contains("smollm2/ft-mul") })
+    }
+
+    /// `make -j2 finetuned-outputs` for real, with stub stages that take time (a fine-tuning run 1 s,
+    /// a sampling run 0.2 s) and log when they start and end: whenever two fine-tuning runs train at
+    /// once, every model that finished before has all its samples made. Without the runs in turn
+    /// (the Makefile's in_turn), two runs that end together are followed by the next two runs.
+    func testUnderTwoJobsAFinishedModelsSamplesComeBeforeTheNextRuns() throws {
+        let realPrepare = Stages.productsDirectory.appendingPathComponent("prepare-splits").path
+        guard FileManager.default.isExecutableFile(atPath: realPrepare) else { throw XCTSkip("prepare-splits not built") }
+        let dir = try Stages.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = dir + "/base.bin", instruct = dir + "/instruct.bin"
+        for f in [base, instruct] { try Data("a model".utf8).write(to: URL(fileURLWithPath: f)) }
+        let (experiment, ftDir) = try Self.writeTinyExperiment(in: dir, base: base, instruct: instruct)
+        let provo = Stages.fixture("cloze_small.tsv"), webq = Stages.fixture("webquestions_small.json")
+
+        // Each stub writes its --output (a run's model/finetuned.json for finetune) and logs
+        // "start|end <target>" lines, in the order they happen, to events.log.
+        let bin = dir + "/bin", events = dir + "/events.log"
+        let output = #"out=""; while [ $# -gt 0 ]; do [ "$1" = --output ] && out=$2; shift; done; mkdir -p "$(dirname "$out")""#
+        try Stages.stubTools(in: bin, [
+            "prepare-splits": """
+                [ "$1" = experiment ] && exec \(realPrepare) "$@"
+                \(output); echo splits > "$out"
+                """,
+            "finetune": """
+                \(output); t="$out/model/finetuned.json"; echo "start $t" >> \(events)
+                sleep 1; mkdir -p "$out/model"; echo '{}' > "$t"; echo "end $t" >> \(events)
+                """,
+            "infer": """
+                \(output); echo "start $out" >> \(events); sleep 0.2; echo samples > "$out"; echo "end $out" >> \(events)
+                """,
+        ])
+        let art = dir + "/art"
+        let vars = ["NO_BUILD=1", "BIN=\(bin)", "ART=\(art)", "EXPERIMENT_B=\(experiment)", "FT_CONFIG_DIR=\(ftDir)",
+                    "PROVO_TSV=\(provo)", "WEBQ_JSON=\(webq)", "B_SEEDS=42 123"]
+        let r = try Stages.make(["-j2", "finetuned-outputs"] + vars, log: dir + "/make.log")
+        XCTAssertEqual(r.status, 0, r.stdout)
+
+        // Which run each sample file comes from: the Makefile's own graph (make -n, one job).
+        let plan = try Stages.make(["-n", "finetuned-outputs"] + Stages.withART(vars, art + "-plan"), log: dir + "/make-n.log")
+        var runOf: [String: String] = [:], current = ""
+        for line in plan.stdout.split(separator: "\n") where line.contains("scripts/timed.sh") {
+            let target = String(line.split(separator: " ")[2]).replacingOccurrences(of: art + "-plan", with: art)
+            if target.hasSuffix("/model/finetuned.json") { current = target } else if target.contains("/samples/") { runOf[target] = current }
+        }
+        let runs = Set(runOf.values)
+        XCTAssertEqual(runs.count, 14, "6 fine-tuned rows × 2 seeds + 2 ablation runs: \(runs.sorted())")
+
+        var training = Set<String>(), finished = Set<String>(), made = Set<String>(), mostAtOnce = 0
+        let log = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+        for line in log {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            let (event, target) = (parts[0], parts[1])
+            if target.hasSuffix("/model/finetuned.json") {
+                if event == "start" {
+                    training.insert(target)
+                    mostAtOnce = max(mostAtOnce, training.count)
+                    if training.count == 2 {
+                        let waiting = runOf.filter { finished.contains($0.value) && !made.contains($0.key) }.keys.sorted()
+                        XCTAssertEqual(waiting, [], "\(target) started beside another run while these samples of finished models waited")
+                    }
+                } else { training.remove(target); finished.insert(target) }
+            } else if event == "end" { made.insert(target) }
+        }
+        XCTAssertEqual(finished, runs, "every run trained once")
+        XCTAssertEqual(made, Set(runOf.keys), "every sample file made")
+        XCTAssertEqual(log.count, 2 * (runs.count + runOf.count), "each stage ran once")
+        XCTAssertEqual(mostAtOnce, 2, "two runs at a time")
     }
 
     /// scripts/carry.sh: the run's artifacts, saved into a carry folder, restored into the artifacts
