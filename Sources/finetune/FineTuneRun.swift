@@ -149,10 +149,14 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     // inputs_hash and are taken as they are, so their checkpoints still resume.
     let inputsHash = SHA256.hexDigest(ctx.inputHashes.values.sorted().joined(separator: "\n"))
     func sameInputs(_ meta: [String: String]) -> Bool { meta["inputs_hash"].map { $0 == inputsHash } ?? true }
-    // A finished run (model written under the same configuration) is not redone.
-    let mergedPath = out + "/model/" + FineTunedModel.weightsFile
+    // A finished run (model written under the same configuration) is not redone. A run killed
+    // after its log and before its manifest (written last, below) only lacks the manifest.
+    let modelDir = out + "/model"
+    let mergedPath = modelDir + "/" + FineTunedModel.weightsFile
+    let manifest = FineTunedModel.Manifest(baseModel: modelPath, method: cfg.method, target: cfg.target.rawValue)
     if FileManager.default.fileExists(atPath: out + "/train_log.h5"), FileManager.default.fileExists(atPath: mergedPath),
        let meta = (try? SafetensorsFile(path: mergedPath))?.metadata, meta["config_hash"] == hash, sameInputs(meta) {
+        if !FineTunedModel.isFineTunedFolder(modelDir) { try FineTunedModel.writeManifest(manifest, folder: modelDir) }
         print("finetune: \(out) is already complete (same configuration); nothing to do")
         return
     }
@@ -270,11 +274,15 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     for (e, v) in log.valLoss.enumerated().dropFirst() { print(String(format: "validation loss after epoch %d: %.5f", e, v)) }
 
     // The fine-tuned model folder other stages load with loadModel(path:) / Tokenizer.load(path:).
-    let modelDir = out + "/model"
+    // Its manifest is written last, after the weights, the HF export and the training log: it is
+    // the file make waits for (<output>/model/finetuned.json), so a run killed while it writes the
+    // others is not taken as finished (a rerun resumes from the last checkpoint and writes them).
+    // Temporary weights of such a killed run (~1 GB for Gemma-3) are removed first.
     try FileManager.default.createDirectory(atPath: modelDir, withIntermediateDirectories: true)
-    // The manifest is written first and the weights last, so a folder whose weights carry this
-    // run's config_hash is complete.
-    try FineTunedModel.writeManifest(.init(baseModel: modelPath, method: cfg.method, target: cfg.target.rawValue), folder: modelDir)
+    try? FileManager.default.removeItem(atPath: modelDir + "/" + FineTunedModel.manifestFile)
+    for f in (try? FileManager.default.contentsOfDirectory(atPath: modelDir)) ?? [] where f.hasPrefix(FineTunedModel.weightsFile + ".tmp") {
+        try? FileManager.default.removeItem(atPath: modelDir + "/" + f)
+    }
     try Checkpoint.saveMergedModel(trainer, path: mergedPath + ".tmp", metadata: ["base_model": modelPath, "config_hash": hash, "inputs_hash": inputsHash])
     try? FileManager.default.removeItem(atPath: mergedPath)
     try FileManager.default.moveItem(atPath: mergedPath + ".tmp", toPath: mergedPath)
@@ -299,6 +307,7 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
         try w.write(log.valLoss, shape: [log.valLoss.count], at: "epoch/val_loss")
         try log.segments?.write(to: w)
     }
+    try FineTunedModel.writeManifest(manifest, folder: modelDir)
     if !(cfg.keepCheckpoint ?? false) { try? FileManager.default.removeItem(atPath: ckptDir) }
     print("finetune: \(loop.stepsDone) steps, " + stepSummary() + String(format: ", peak RSS %.0f MB", peakRSSMegabytes())
           + " → \(modelDir)")

@@ -6,6 +6,13 @@ import XCTest
 final class CarryScriptTests: XCTestCase {
     let script = Stages.packageRoot.appendingPathComponent("scripts/carry.sh")
     let fm = FileManager.default
+    /// Each test's own folder, with an artifacts folder `art` and a carry folder `c` in it.
+    private var dir = ""
+    private var art: String { dir + "/art" }
+    private var c: String { dir + "/carry" }
+
+    override func setUpWithError() throws { dir = try Stages.tempDir() }
+    override func tearDownWithError() throws { try? fm.removeItem(atPath: dir) }
 
     private func write(_ text: String, _ path: String) throws {
         try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -17,9 +24,6 @@ final class CarryScriptTests: XCTestCase {
     }
 
     func testBlobsAreNamedByContentAndAKilledSaveLeavesTheLastCarryWhole() throws {
-        let dir = try Stages.tempDir()
-        defer { try? fm.removeItem(atPath: dir) }
-        let art = dir + "/art", c = dir + "/carry"
         try write("same", art + "/provo/samples/a/seed42.h5")
         try write("same", art + "/provo/samples/b/seed42.h5")
         try write("log", art + "/provo/finetune/x/seed42/train_log.h5")
@@ -51,9 +55,6 @@ final class CarryScriptTests: XCTestCase {
     }
 
     func testARestoreOnAKeptMachineBringsBackNothingFinishedSince() throws {
-        let dir = try Stages.tempDir()
-        defer { try? fm.removeItem(atPath: dir) }
-        let art = dir + "/art", c = dir + "/carry"
         let header = "target\tstarted_utc\tseconds\texit_status\tcores\n"
         let sample = art + "/provo/samples/a/seed42.h5"
         // At the save: a sampling run going on (heartbeat row, one finished chunk).
@@ -83,9 +84,6 @@ final class CarryScriptTests: XCTestCase {
     /// artifacts folder (absolute, or with ..) is refused, naming the file and line, before anything
     /// is written; so is a malformed one.
     func testARowOutsideTheArtifactsFolderIsRefused() throws {
-        let dir = try Stages.tempDir()
-        defer { try? fm.removeItem(atPath: dir) }
-        let art = dir + "/art", c = dir + "/carry"
         try write("a", art + "/provo/samples/a/seed42.h5")
         try write("b", art + "/provo/samples/b/seed42.h5")
         XCTAssertEqual(try carry(["save", art, c]).status, 0)
@@ -117,10 +115,7 @@ final class CarryScriptTests: XCTestCase {
     /// that finished, and of sampling runs (their chunks are carried), stay "interrupted"; on the
     /// machine that made them (kept) nothing changes and no row is added twice.
     func testUnfinishedTrainingRowsAreLostOnAnotherMachine() throws {
-        let dir = try Stages.tempDir()
-        defer { try? fm.removeItem(atPath: dir) }
-        let art = dir + "/art", c = dir + "/carry"
-        let ft = { (seed: Int) in "\(art)/provo/finetune/g/seed\(seed)/model/finetuned.json" }
+        let ft = { [art] (seed: Int) in "\(art)/provo/finetune/g/seed\(seed)/model/finetuned.json" }
         let bert = art + "/paperA/mfrc/bert/predictions.h5", sample = art + "/provo/samples/m/base/seed42.h5"
         let ledger = """
             target\tstarted_utc\tseconds\texit_status\tcores

@@ -191,10 +191,28 @@ final class FinetuneStageTests: XCTestCase {
         let lh = try hf.forward(tokens: ids, cache: hf.makeCache())
         for (x, y) in zip(logits, lh) { XCTAssertEqual(x, y, accuracy: 1e-4) }
 
+        // The manifest (make's target) is written last, after every other file of the run: a run
+        // killed in its final writes does not look finished.
+        let fm = FileManager.default
+        func modified(_ path: String) throws -> Date { try XCTUnwrap(fm.attributesOfItem(atPath: s.dir + "/a/" + path)[.modificationDate] as? Date) }
+        let manifestTime = try modified("model/finetuned.json")
+        for f in ["model/model.safetensors", "hf/model.safetensors", "hf/config.json", "train_log.h5"] {
+            XCTAssertLessThanOrEqual(try modified(f), manifestTime, f)
+        }
+
         // A finished run is not redone.
         let again = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/a"], environment: env)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("already complete"), again.stdout)
+        // Killed after its log and before its manifest: the rerun only writes the manifest.
+        let manifestBytes = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/a/model/finetuned.json"))
+        let weightsTime = try modified("model/model.safetensors")
+        try fm.removeItem(atPath: s.dir + "/a/model/finetuned.json")
+        let recovered = try Stages.run("finetune", ["run", "--config", cfg, "--output", s.dir + "/a"], environment: env)
+        XCTAssertEqual(recovered.status, 0, recovered.stderr)
+        XCTAssertTrue(recovered.stdout.contains("already complete"), recovered.stdout)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: s.dir + "/a/model/finetuned.json")), manifestBytes)
+        XCTAssertEqual(try modified("model/model.safetensors"), weightsTime, "the weights are not written again")
         // … unless its inputs changed: the same configuration (same paths) on other splits bytes is
         // not complete, and its kept checkpoint is refused rather than resumed.
         try FileManager.default.copyItem(atPath: s.splits, toPath: s.dir + "/splits-saved.h5")
