@@ -18,13 +18,17 @@
 # Two single-threaded stages at a time (make -j2 BLAS_THREADS=1, the faster setting on 2 cores).
 # With SESSION_END set, a fine-tuning run that would not end before it is not started
 # (scripts/fits-in-session.sh); make -k goes on with the rest, and the next session picks it up.
-# Usage: scripts/run-paperB.sh [ART]   (default results/artifacts); e.g.
+# Usage: scripts/run-paperB.sh [ART [GOAL...]]   (ART default results/artifacts); e.g.
 #   setsid nice -n 10 scripts/run-paperB.sh /persistent/artifacts >> run.log 2>&1 &
+# GOALs are made by phase 3's make after paper B's own targets (they come last in make's order), so
+# they fill a job slot that paper B leaves idle, e.g. while its last fine-tuning run trains alone
+# (scripts/run-all.sh passes paperA-runs).
 # Rerun the same command after an interruption: finished artifacts are kept, sampling resumes
 # from its chunks and fine-tuning from its checkpoint. Exits non-zero if a stage failed.
 set -u
 cd "$(dirname "$0")/.."
 ART=${1:-results/artifacts}
+shift $(( $# > 0 ? 1 : 0 ))
 M="make -k -j2 BLAS_THREADS=1 ART=$ART"
 ran_long="" defer="" failed=0 log=$(mktemp); trap 'rm -f "$log"' EXIT
 while read -r targets; do
@@ -49,5 +53,5 @@ $M samples-base eval-base $defer || failed=1
 $M report || failed=1
 $M finetuned-outputs eval-ft eval-qa eval-ablation B_SEEDS=42 $defer || failed=1
 $M report || failed=1
-$M finetuned-outputs paperB $defer || failed=1
+$M finetuned-outputs paperB "$@" $defer || failed=1
 exit $failed

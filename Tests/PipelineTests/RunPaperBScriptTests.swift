@@ -7,7 +7,7 @@ import XCTest
 /// out; a long run that would not end before SESSION_END waits for the next session, without
 /// counting as a failure.
 final class RunPaperBScriptTests: XCTestCase {
-    func run(doneSeeds: [String], environment: [String: String] = [:], status: Int32 = 0) throws -> (calls: [String], stdout: String, stderr: String) {
+    func run(doneSeeds: [String], goals: [String] = [], environment: [String: String] = [:], status: Int32 = 0) throws -> (calls: [String], stdout: String, stderr: String) {
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bin = dir + "/bin", calls = dir + "/calls", art = dir + "/art"
@@ -28,7 +28,7 @@ final class RunPaperBScriptTests: XCTestCase {
             """])
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "REFUSE": "", "FAIL": ""]
             .merging(environment) { $1 }
-        let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art], environment: env)
+        let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art] + goals, environment: env)
         XCTAssertEqual(r.status, status, r.stderr)
         let recorded = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map {
             $0.replacingOccurrences(of: art, with: "A")
@@ -63,6 +63,13 @@ final class RunPaperBScriptTests: XCTestCase {
         let failed = try run(doneSeeds: ["42"], environment: ["FAIL": "1"], status: 1)
         XCTAssertTrue(failed.stderr.contains("the long run failed (A/s123 A/q123)") || failed.stderr.contains("the long run failed"), failed.stderr)
         XCTAssertEqual(failed.calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1")
+    }
+
+    /// Goals after ART go into the last make, after paper B's (scripts/run-all.sh: paperA-runs).
+    func testExtraGoalsGoIntoTheLastMake() throws {
+        let calls = try run(doneSeeds: ["42", "123", "456"], goals: ["paperA-runs"]).calls
+        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB paperA-runs")
+        XCTAssertEqual(calls.filter { $0.contains("paperA-runs") }.count, 1, calls.joined(separator: "\n"))
     }
 
     func testEverySeedDoneLeavesNothingOut() throws {
