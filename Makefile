@@ -50,6 +50,7 @@ deps: ## install missing system packages (as root), else print the command
 
 build: deps ## release build of the six stages (-Ounchecked, AVX2/FMA)
 	$(SWIFT) build -c $(CONFIG)
+	@$(BIN)/prepare-splits code-version > $(BIN)/code-version.tmp && mv $(BIN)/code-version.tmp $(BIN)/code-version
 
 # The binaries are rebuilt by `make build`; as prerequisites they only order the stages after it.
 # NO_BUILD=1 uses the binaries in $(BIN) as they are (the end-to-end test runs make from inside

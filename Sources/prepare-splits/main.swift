@@ -9,7 +9,7 @@ struct PrepareSplits: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare-splits",
         abstract: "Turn a raw dataset into an HDF5 artifact of items, human distributions and splits.",
-        subcommands: [Provo.self, DeVarda.self, WebQuestionsCommand.self, LabelsCommand.self, ExperimentCommand.self, DigestCommand.self])
+        subcommands: [Provo.self, DeVarda.self, WebQuestionsCommand.self, LabelsCommand.self, ExperimentCommand.self, DigestCommand.self, CodeVersionCommand.self])
 }
 
 /// Options shared by the cloze corpora (Provo, de Varda): paper B's paragraph-level split.

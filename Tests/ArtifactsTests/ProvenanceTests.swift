@@ -66,6 +66,27 @@ final class ProvenanceTests: TempDirTestCase {
         XCTAssertEqual(CodeVersion.resolve(environment: [:], packageDirectory: dir), h)
         try "b\n".write(toFile: file("f.txt"), atomically: false, encoding: .utf8)
         XCTAssertEqual(CodeVersion.resolve(environment: [:], packageDirectory: dir), h + "-dirty")
+        // The version recorded at build time wins over git now; the environment over both.
+        XCTAssertEqual(CodeVersion.resolve(environment: [:], packageDirectory: dir, recorded: "abc"), "abc")
+        XCTAssertEqual(CodeVersion.resolve(environment: ["DISTLAB_CODE_VERSION": "v1.2"], packageDirectory: dir, recorded: "abc"), "v1.2")
+    }
+
+    /// `make build` records the version next to the executables; it applies to an executable that
+    /// is not newer than the record (one rebuilt since without make is).
+    func testRecordedVersionAppliesOnlyToExecutablesNotNewerThanIt() throws {
+        let exe = file("infer"), record = file("code-version")
+        try "binary".write(toFile: exe, atomically: false, encoding: .utf8)
+        XCTAssertNil(CodeVersion.recordedVersion(file: record, executable: exe), "no record")
+        try "0123abc\n".write(toFile: record, atomically: false, encoding: .utf8)
+        let fm = FileManager.default
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000)], ofItemAtPath: exe)
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 2_000)], ofItemAtPath: record)
+        XCTAssertEqual(CodeVersion.recordedVersion(file: record, executable: exe), "0123abc")
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 3_000)], ofItemAtPath: exe)
+        XCTAssertNil(CodeVersion.recordedVersion(file: record, executable: exe), "the executable was rebuilt after the record")
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 3_000)], ofItemAtPath: record)
+        try "\n".write(toFile: record, atomically: false, encoding: .utf8)
+        XCTAssertNil(CodeVersion.recordedVersion(file: record, executable: exe), "an empty record")
     }
 
     func testH5DumpShowsProvenanceAttributes() throws {
