@@ -258,7 +258,8 @@ B_ABL_EVALS := $(foreach n,$(FT_ABL),$(EVB)/tvd/$(BK)/ft-n$(n).h5)
 # (scripts/carry.sh), so it must train and sample within one session: scripts/run-paperB.sh runs one
 # seed of it per session alone on both cores (`make paperB-long-runs` lists its targets per seed) and
 # passes B_DEFER_LONG=1 to the parallel makes, which then leave its rows out.
-b_long_targets = $(call b_ft_outputs,$(IK),ft-mul,$(1))
+b_long_run = $(IK)/ft-mul/$(1)
+b_long_targets = $(call b_run_outputs,$(call b_long_run,$(1)))
 
 # ---------------------------------------------------------------- paper B appendix G (Table 3)
 # Hit rate on WebQuestions test questions with a one-word answer ($(QA_QUESTIONS) drawn with
@@ -325,7 +326,7 @@ b_run_outputs = $(call b_ft_outputs,$(call b_key,$(1),1),$(call b_key,$(1),2),$(
 ifneq ($(B_DEFER_LONG),)
 B_FT_EVALS := $(filter-out $(EVB)/tvd/$(IK)/ft-mul.h5,$(B_FT_EVALS))
 B_QA_EVALS := $(filter-out $(QEV)/%/$(IK)/ft-mul.h5,$(B_QA_EVALS))
-B_FT_RUNS := $(filter-out $(foreach s,$(B_SEEDS),$(IK)/ft-mul/$(s)),$(B_FT_RUNS))
+B_FT_RUNS := $(filter-out $(foreach s,$(B_SEEDS),$(call b_long_run,$(s))),$(B_FT_RUNS))
 endif
 B_FT_OUTPUTS := $(foreach r,$(B_FT_RUNS),$(call b_run_outputs,$(r)))
 # In turn (in_turn above) for the goals that make every run of the list.

@@ -23,7 +23,8 @@ public enum SafetensorsWriter {
     }
 
     /// Writes `tensors` (and `__metadata__`) to `path`, through a temporary file renamed into
-    /// place so a crash never leaves a half-written checkpoint under the final name.
+    /// place so a crash never leaves a half-written checkpoint under the final name. The temporary
+    /// files of `path` that killed writers left behind are removed first (a model's weights: ~1 GB).
     public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to path: String) throws {
         func fail(_ message: String) -> ModelFileError { ModelFileError(path: path, message: message) }
         // The reference orders dtypes F16 < BF16 < F32 and stores the largest first.
@@ -53,6 +54,7 @@ public enum SafetensorsWriter {
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
         while header.count % 8 != 0 { header.append(0x20) }
 
+        removeLeftoverTemps(of: path)
         let tmp = path + ".tmp-\(getpid())"
         guard let f = fopen(tmp, "wb") else { throw fail("cannot create \(tmp): \(String(cString: strerror(errno)))") }
         var ok = true
@@ -84,6 +86,17 @@ public enum SafetensorsWriter {
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
             throw fail("cannot rename \(tmp) into place: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes `<path>.tmp-<pid>` files whose writer process no longer runs; a running writer's
+    /// (another process writing the same path) is left alone.
+    static func removeLeftoverTemps(of path: String) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = pid_t(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink((dir as NSString).appendingPathComponent(name))
         }
     }
 

@@ -277,15 +277,10 @@ func runFineTune(_ cfg: FineTuneConfig, ctx: StageContext, checkpointMinutes: Do
     // Its manifest is written last, after the weights, the HF export and the training log: it is
     // the file make waits for (<output>/model/finetuned.json), so a run killed while it writes the
     // others is not taken as finished (a rerun resumes from the last checkpoint and writes them).
-    // Temporary weights of such a killed run (~1 GB for Gemma-3) are removed first.
+    // The weights are renamed into place by their writer (SafetensorsWriter).
     try FileManager.default.createDirectory(atPath: modelDir, withIntermediateDirectories: true)
     try? FileManager.default.removeItem(atPath: modelDir + "/" + FineTunedModel.manifestFile)
-    for f in (try? FileManager.default.contentsOfDirectory(atPath: modelDir)) ?? [] where f.hasPrefix(FineTunedModel.weightsFile + ".tmp") {
-        try? FileManager.default.removeItem(atPath: modelDir + "/" + f)
-    }
-    try Checkpoint.saveMergedModel(trainer, path: mergedPath + ".tmp", metadata: ["base_model": modelPath, "config_hash": hash, "inputs_hash": inputsHash])
-    try? FileManager.default.removeItem(atPath: mergedPath)
-    try FileManager.default.moveItem(atPath: mergedPath + ".tmp", toPath: mergedPath)
+    try Checkpoint.saveMergedModel(trainer, path: mergedPath, metadata: ["base_model": modelPath, "config_hash": hash, "inputs_hash": inputsHash])
     let hfDType = cfg.hfExport ?? "bf16"
     if hfDType != "none" {
         let merged = try SafetensorsFile(path: mergedPath)

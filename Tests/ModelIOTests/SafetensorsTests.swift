@@ -67,6 +67,22 @@ final class SafetensorsTests: XCTestCase {
         }
     }
 
+    /// A writer killed mid-write leaves `<path>.tmp-<pid>`; the next write of that path removes it,
+    /// but not the temp file of a writer that still runs.
+    func testWriteRemovesTempsOfKilledWritersOnly() throws {
+        let path = tempPath("w.safetensors")
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run(); gone.waitUntilExit()
+        let killed = path + ".tmp-\(gone.processIdentifier)", running = path + ".tmp-1", other = path + ".tmp-notapid"
+        for f in [killed, running, other] { try writeBytes([1, 2, 3], f) }
+        try SafetensorsWriter.write([.init(name: "a", shape: [1], values: [1])], to: path)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: killed), "a killed writer's temp file")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: running), "pid 1 runs")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other), "not a writer's temp file")
+        XCTAssertEqual(try SafetensorsFile(path: path).shape(of: "a"), [1])
+    }
+
     func testBFloat16Rounding() {
         // Round to nearest even on the dropped 16 bits.
         XCTAssertEqual(SafetensorsWriter.bfloat16Bits(1), 0x3F80)

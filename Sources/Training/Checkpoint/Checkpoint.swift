@@ -80,16 +80,10 @@ public enum Checkpoint {
         }
     }
 
-    /// Writes the parameters' values alone (no optimiser state) to one safetensors file, through a
-    /// temp file and a rename: e.g. the best epoch's weights of an early-stopped run.
+    /// Writes the parameters' values alone (no optimiser state) to one safetensors file (through a
+    /// temp file and a rename, SafetensorsWriter): e.g. the best epoch's weights of an early-stopped run.
     public static func saveWeights(_ params: [Parameter], to path: String, metadata: [String: String] = [:]) throws {
-        try SafetensorsWriter.write(params.map { .init(name: $0.name, shape: $0.shape, values: $0.values) }, metadata: metadata, to: path + ".tmp")
-        try? FileManager.default.removeItem(atPath: path)
-        do {
-            try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
-        } catch {
-            throw TrainingError("weights \(path): cannot move the temp file into place (\(error.localizedDescription))")
-        }
+        try SafetensorsWriter.write(params.map { .init(name: $0.name, shape: $0.shape, values: $0.values) }, metadata: metadata, to: path)
     }
 
     /// Sets every parameter from a file written by `saveWeights` (or a checkpoint's trainable
