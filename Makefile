@@ -126,10 +126,12 @@ LONG_MINUTES ?= 100
 # 6… at two), so lanes of unequal length leave a slot idle at the end. An order-only prerequisite
 # is made too, so this is for goals that want every run of the list anyway (`make <one run>`
 # stays one run). make 4.4's .WAIT would only serialise.
-#   $(call in_turn,RUNS,RUN_TARGET,RUN_OUTPUTS): RUNS the runs' keys in order; RUN_TARGET and
-#   RUN_OUTPUTS name functions from a key to the run's target and to the targets made from its model.
+#   $(call in_turn,RUNS,RUN_TARGET,RUN_OUTPUTS,GOALS): RUNS the runs' keys in order; RUN_TARGET and
+#   RUN_OUTPUTS name functions from a key to the run's target and to the targets made from its
+#   model; GOALS the goals that make every run of RUNS, the only ones for which the order is set.
 FT_AT_ONCE ?= 2
-in_turn = $(foreach p,$(call in_turn_pairs,$(wordlist $(shell expr $(FT_AT_ONCE) + 1),$(words $(1)),$(1)),$(1)),$(eval $(call $(2),$(firstword $(subst >, ,$(p)))): | $(call $(3),$(lastword $(subst >, ,$(p))))))
+in_turn = $(if $(filter $(4),$(goals)),$(call in_turn_order,$(1),$(2),$(3)))
+in_turn_order = $(foreach p,$(call in_turn_pairs,$(wordlist $(shell expr $(FT_AT_ONCE) + 1),$(words $(1)),$(1)),$(1)),$(eval $(call $(2),$(firstword $(subst >, ,$(p)))): | $(call $(3),$(lastword $(subst >, ,$(p))))))
 # "later>earlier" for each run of LATER (RUNS from run FT_AT_ONCE + 1) and the run FT_AT_ONCE before it.
 in_turn_pairs = $(join $(addsuffix >,$(1)),$(wordlist 1,$(words $(1)),$(2)))
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
@@ -144,7 +146,9 @@ by_content = $(or $(shell scripts/content-stamp.sh $(1) $(ART)/inputs/$(2).sha25
 model_stamp = $(ART)/inputs/models/$(notdir $(1)).sha256
 model_dep = $(if $(wildcard $(1)),$(call by_content,$(1),models/$(notdir $(1))),$(or $(wildcard $(call model_stamp,$(1))),$(1)))
 NO_EXPERIMENT_GOALS := deps build test test-full bench finetune-bench models models-% data help clean clean-paperB clean-paperA status-paperB status-paperA carry restore-carry
-ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(or $(MAKECMDGOALS),all)),)
+# The goals of this invocation (make alone makes all).
+goals := $(or $(MAKECMDGOALS),all)
+ifneq ($(filter-out $(NO_EXPERIMENT_GOALS),$(goals)),)
 include $(EXPERIMENT_B_MK)
 include $(EXPERIMENT_A_MK)
 endif
@@ -330,9 +334,7 @@ B_FT_RUNS := $(filter-out $(foreach s,$(B_SEEDS),$(call b_long_run,$(s))),$(B_FT
 endif
 B_FT_OUTPUTS := $(foreach r,$(B_FT_RUNS),$(call b_run_outputs,$(r)))
 # In turn (in_turn above) for the goals that make every run of the list.
-ifneq ($(filter all paperB paperB-quick finetuned-outputs,$(or $(MAKECMDGOALS),all)),)
-$(call in_turn,$(B_FT_RUNS),b_run_target,b_run_outputs)
-endif
+$(call in_turn,$(B_FT_RUNS),b_run_target,b_run_outputs,all paperB paperB-quick finetuned-outputs)
 
 endif
 
@@ -461,9 +463,7 @@ A_SFT_EVALS   := $(foreach r,$(A_SFT_RUNS),$(PA)/$(dir $(r))eval/sft-$(notdir $(
 # In turn under make -j (in_turn, paper B above): an SFT model answers before the run two after it.
 a_sft_target  = $(PA)/$(dir $(1))sft/$(notdir $(1))/model/finetuned.json
 a_sft_outputs = $(PA)/$(dir $(1))labels/$(notdir $(1))-sft-main_test.h5
-ifneq ($(filter all paperA paperA-runs,$(or $(MAKECMDGOALS),all)),)
-$(call in_turn,$(A_SFT_RUNS),a_sft_target,a_sft_outputs)
-endif
+$(call in_turn,$(A_SFT_RUNS),a_sft_target,a_sft_outputs,all paperA paperA-runs)
 # The SFT models are weights, not carried (as paper B's fine-tuned models above).
 A_SFT_MODELS := $(foreach d,$(A_DATASETS),$(foreach m,$(A_MODELS),$(PA)/$(d)/sft/$(m)/model/finetuned.json))
 $(if $(strip $(A_SFT_MODELS)),$(eval .SECONDARY: $(A_SFT_MODELS)))
