@@ -19,7 +19,7 @@ set -euo pipefail
 ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in-session.sh LEDGER TARGET}
 [ -n "${SESSION_END:-}" ] || exit 0
 # The run's folder without the seed: .../finetune/<config>/seed42/model/finetuned.json → /<config>/seed
-run=${target%/model/finetuned.json}; run=${run%/predictions.h5}
+run=$("$(dirname "$0")/ledger.sh" folder "$target"); run=${run:-$target}
 key="/$(basename "$(dirname "$run")")/$(basename "$run" | sed 's/^seed[0-9]*$/seed/')"
 suffix=${target#"$run"}
 # The longest finished run of the config (scripts/ledger.sh runs: with the invocations it resumed).

@@ -13,6 +13,9 @@
 #                             running or killed (timings.tsv.partial/), summed and by the clock
 #                             (stages running at once count once); B's line adds A's total
 # ledger.sh runs LEDGER       per finished run: "target<TAB>seconds"
+# ledger.sh folder TARGET     the run folder of a training target (a fine-tuned model's
+#                             .../model/finetuned.json, a BERT baseline's .../predictions.h5);
+#                             nothing for other targets
 # ledger.sh left TARGET       the share of a training target's run still to do: 1, or less when
 #                             its run folder has a checkpoint (scripts/run-state.sh --steps)
 # ledger.sh estimate LEDGER KINDS
@@ -23,6 +26,12 @@
 set -uo pipefail
 here=$(dirname "$0")
 usage() { sed -n '/^# ledger.sh hours/,/^set /p' "$0" | sed '$d' >&2; exit 2; }
+run_folder() {
+  case "$1" in
+    */model/finetuned.json) echo "${1%/model/finetuned.json}" ;;
+    */predictions.h5) echo "${1%/predictions.h5}" ;;
+  esac
+}
 case "${1:-}" in
 hours)
   art=${2:?}; paper=${3:?}
@@ -54,13 +63,11 @@ runs)
       if ($4 == "0") printf "%s\t%.1f\n", $1, part[$1] + $3
       if ($4 != "lost") part[$1] = 0
     }' "$ledger" ;;
+folder)
+  run_folder "${2:?}" ;;
 left)
-  target=${2:?}
-  case "$target" in
-    */model/finetuned.json) run=${target%/model/finetuned.json} ;;
-    */predictions.h5) run=${target%/predictions.h5} ;;
-    *) echo 1; exit 0 ;;
-  esac
+  run=$(run_folder "${2:?}")
+  [ -n "$run" ] || { echo 1; exit 0; }
   read -r step total < <("$here/run-state.sh" --steps "$run"; echo)
   if [ -n "$step" ] && [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$step" -le "$total" ]; then
     awk -v s="$step" -v t="$total" 'BEGIN { printf "%.4f\n", (t - s) / t }'

@@ -64,6 +64,10 @@ final class LedgerScriptTests: XCTestCase {
         XCTAssertEqual(try ledger(["left", run + "/model/finetuned.json"]), "0.2500\n")
         XCTAssertEqual(try ledger(["left", dir + "/provo/finetune/x/seed4/model/finetuned.json"]), "1\n")
         XCTAssertEqual(try ledger(["left", dir + "/provo/samples/g/base/seed42.h5"]), "1\n")
+        // A training target's run folder (the one rule fits-in-session.sh uses too); none for others.
+        XCTAssertEqual(try ledger(["folder", run + "/model/finetuned.json"]), run + "\n")
+        XCTAssertEqual(try ledger(["folder", dir + "/paperA/sem/bert/seed42/predictions.h5"]), dir + "/paperA/sem/bert/seed42\n")
+        XCTAssertEqual(try ledger(["folder", dir + "/provo/samples/g/base/seed42.h5"]), "")
 
         // Estimate: kind x has runs of 3600 and 1800 s (mean 2700); to do: one fresh run, the one at
         // a quarter left, a sample, and a run of a kind with no finished run.
