@@ -18,6 +18,10 @@
 set -euo pipefail
 ledger=${1:?usage: fits-in-session.sh LEDGER TARGET}; target=${2:?usage: fits-in-session.sh LEDGER TARGET}
 [ -n "${SESSION_END:-}" ] || exit 0
+# With STAGE_SLOTS set (two makes share the cores), the run takes its slot first (scripts/stage-slot.sh),
+# so that the time left is judged when it can start, not before a wait for the other make's stage.
+slot="$(dirname "$0")/stage-slot.sh"
+"$slot" take "$ledger" "$target"
 # The run's folder without the seed: .../finetune/<config>/seed42/model/finetuned.json → /<config>/seed
 run=$("$(dirname "$0")/ledger.sh" folder "$target"); run=${run:-$target}
 key="/$(basename "$(dirname "$run")")/$(basename "$run" | sed 's/^seed[0-9]*$/seed/')"
@@ -37,6 +41,7 @@ if [ "$need" -gt "$left" ]; then
     echo "fits-in-session: starting $target though it is expected to take $((need / 60)) min with its samples, $((left / 60)) min left before SESSION_END: SPAN_SESSIONS=1, the next session resumes it from its checkpoint" >&2
     exit 0
   fi
+  "$slot" release "$ledger" "$target"
   echo "fits-in-session: not starting $target: expected $((need / 60)) min with its samples, $((left / 60)) min left before SESSION_END" >&2
   exit 1
 fi

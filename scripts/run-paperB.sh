@@ -20,9 +20,12 @@
 # (scripts/fits-in-session.sh); make -k goes on with the rest, and the next session picks it up.
 # Usage: scripts/run-paperB.sh [ART [GOAL...]]   (ART default results/artifacts); e.g.
 #   setsid nice -n 10 scripts/run-paperB.sh /persistent/artifacts >> run.log 2>&1 &
-# GOALs are made by phase 3's make after paper B's own targets (they come last in make's order), so
-# they fill a job slot that paper B leaves idle, e.g. while its last fine-tuning run trains alone
-# (scripts/run-all.sh passes paperA-runs).
+# GOALs are made beside phase 3, by a second make that only fills job slots paper B leaves idle
+# (e.g. while its last fine-tuning run trains alone, or when no run fits before SESSION_END):
+# both makes share STAGE_SLOTS=2 stage slots, and the second one's stages wait until a slot has
+# been free for STAGE_YIELD_SECONDS (scripts/stage-slot.sh). In paper B's own make they would not
+# wait: make starts the first runnable target it meets, which took slots ahead of paper B's samples.
+# (scripts/run-all.sh passes paperA-runs.)
 # Rerun the same command after an interruption: finished artifacts are kept, sampling resumes
 # from its chunks and fine-tuning from its checkpoint. Exits non-zero if a stage failed.
 set -u
@@ -53,5 +56,10 @@ $M samples-base eval-base $defer || failed=1
 $M report || failed=1
 $M finetuned-outputs eval-ft eval-qa eval-ablation B_SEEDS=42 $defer || failed=1
 $M report || failed=1
-$M finetuned-outputs paperB "$@" $defer || failed=1
+if [ $# -gt 0 ]; then
+  export STAGE_SLOTS=2
+  STAGE_YIELD_SECONDS=${STAGE_YIELD_SECONDS:-60} $M "$@" < /dev/null & extra=$!
+fi
+$M finetuned-outputs paperB $defer || failed=1
+if [ $# -gt 0 ]; then wait "$extra" || failed=1; fi
 exit $failed

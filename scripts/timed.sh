@@ -19,6 +19,9 @@ for f in "$ledger.partial/$key".*.tsv; do
   [ -f "$f" ] || continue
   cat "$f" >> "$ledger" && rm -f "$f"
 done
+# With STAGE_SLOTS set, wait for a job slot shared with other makes (scripts/stage-slot.sh);
+# the wait is not the stage's time.
+"$(dirname "$0")/stage-slot.sh" take "$ledger" "$target" || exit $?
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t0=$(date +%s.%N)
 cores=$(nproc)
@@ -26,6 +29,7 @@ partial="$ledger.partial/$key.$$.tsv"
 row() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 beat() { printf '%s\t%s\t%s\tinterrupted\t%s\n' "$target" "$started" "$(row)" "$cores" > "$partial.tmp" && mv "$partial.tmp" "$partial"; }
 beat
+"$(dirname "$0")/stage-slot.sh" release "$ledger" "$target"   # the heartbeat holds the slot now
 me=$$
 # The heartbeat holds none of the stage's output streams (a reader waiting for their end would
 # wait for it too), and takes its sleep down with it when stopped.

@@ -8,6 +8,12 @@ import XCTest
 /// counting as a failure.
 final class RunPaperBScriptTests: XCTestCase {
     func run(doneSeeds: [String], goals: [String] = [], environment: [String: String] = [:], status: Int32 = 0) throws -> (calls: [String], stdout: String, stderr: String) {
+        let r = try runWithEnvironment(doneSeeds: doneSeeds, goals: goals, environment: environment, status: status)
+        return (r.calls, r.stdout, r.stderr)
+    }
+
+    /// Also each call with the stage-slot variables it saw ("make ARGS | slots=… yield=…").
+    func runWithEnvironment(doneSeeds: [String], goals: [String] = [], environment: [String: String] = [:], status: Int32 = 0) throws -> (calls: [String], withEnvironment: [String], stdout: String, stderr: String) {
         let dir = try Stages.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bin = dir + "/bin", calls = dir + "/calls", art = dir + "/art"
@@ -16,6 +22,7 @@ final class RunPaperBScriptTests: XCTestCase {
         let done = doneSeeds.map { "\"-q \"*\"\(art)/s\($0) \"*) exit 0 ;;" }.joined(separator: "\n  ")
         try Stages.stubTools(in: bin, ["make": """
             echo "make $*" >> \(calls)
+            echo "make $* | slots=${STAGE_SLOTS:-} yield=${STAGE_YIELD_SECONDS:-}" >> \(calls).env
             case "$*" in
               *paperB-long-runs*) echo "wrote the experiment"; for s in 42 123 456; do echo "\(art)/s$s \(art)/q$s"; done ;;
               \(done)
@@ -30,10 +37,10 @@ final class RunPaperBScriptTests: XCTestCase {
             .merging(environment) { $1 }
         let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art] + goals, environment: env)
         XCTAssertEqual(r.status, status, r.stderr)
-        let recorded = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map {
+        let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
             $0.replacingOccurrences(of: art, with: "A")
-        }
-        return (recorded, r.stdout, r.stderr)
+        } }
+        return (try read(calls), try read(calls + ".env"), r.stdout, r.stderr)
     }
 
     func testOneLongRunPerSessionThenTheRestWithoutIt() throws {
@@ -65,11 +72,16 @@ final class RunPaperBScriptTests: XCTestCase {
         XCTAssertEqual(failed.calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB B_DEFER_LONG=1")
     }
 
-    /// Goals after ART go into the last make, after paper B's (scripts/run-all.sh: paperA-runs).
-    func testExtraGoalsGoIntoTheLastMake() throws {
-        let calls = try run(doneSeeds: ["42", "123", "456"], goals: ["paperA-runs"]).calls
-        XCTAssertEqual(calls.last, "make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB paperA-runs")
-        XCTAssertEqual(calls.filter { $0.contains("paperA-runs") }.count, 1, calls.joined(separator: "\n"))
+    /// Goals after ART (scripts/run-all.sh: paperA-runs) go into a second make beside the last
+    /// one, which yields its job slots to paper B's (scripts/stage-slot.sh): both share two slots,
+    /// only the second waits for a free stretch; the earlier makes run without the cap.
+    func testExtraGoalsGoIntoAYieldingMakeBesideTheLast() throws {
+        let r = try runWithEnvironment(doneSeeds: ["42", "123", "456"], goals: ["paperA-runs"])
+        let last = r.withEnvironment.suffix(2).sorted()
+        XCTAssertEqual(last, ["make -k -j2 BLAS_THREADS=1 ART=A finetuned-outputs paperB | slots=2 yield=",
+                              "make -k -j2 BLAS_THREADS=1 ART=A paperA-runs | slots=2 yield=60"], r.withEnvironment.joined(separator: "\n"))
+        XCTAssertEqual(r.calls.filter { $0.contains("paperA-runs") }.count, 1, r.calls.joined(separator: "\n"))
+        XCTAssertFalse(r.withEnvironment.dropLast(2).contains { !$0.hasSuffix("| slots= yield=") }, r.withEnvironment.joined(separator: "\n"))
     }
 
     func testEverySeedDoneLeavesNothingOut() throws {
