@@ -7,8 +7,10 @@ import Numerics
 /// The done criterion: next-token log-probabilities of the three default models against the
 /// shared reference files (float32 engines on the dequantised weights).
 final class ReferenceLogProbTests: XCTestCase {
+    /// The default models: env DISTLAB_MODELS_DIR (`make test` sets it), else `models/` at the package root.
     static var modelsDir: String {
-        ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"] ?? "/work/main/models"
+        ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path
     }
     static let referenceDir = "/work/shared/reference/logprobs"
 
