@@ -20,8 +20,13 @@ for f in "$ledger.partial/$key".*.tsv; do
   cat "$f" >> "$ledger" && rm -f "$f"
 done
 # With STAGE_SLOTS set, wait for a job slot shared with other makes (scripts/stage-slot.sh);
-# the wait is not the stage's time.
-"$(dirname "$0")/stage-slot.sh" take "$ledger" "$target" || exit $?
+# the wait is not the stage's time. Stages that take seconds (evaluate, prepare-splits) take no
+# slot: they cost the cores nothing worth ordering, and waiting behind another make's 20-minute
+# stage would hold back what their make does after them.
+case $(basename "${1:-}") in
+  evaluate|prepare-splits) ;;
+  *) "$(dirname "$0")/stage-slot.sh" take "$ledger" "$target" || exit $? ;;
+esac
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t0=$(date +%s.%N)
 cores=$(nproc)

@@ -50,6 +50,16 @@ final class StageSlotTests: XCTestCase {
         for row in rows { XCTAssertLessThan(Double(row.split(separator: "\t")[2]) ?? 99, 1.9, String(row)) }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/timings.tsv.partial").filter { $0.hasPrefix("slot.") }, [])
 
+        // Stages that take seconds (evaluate, prepare-splits) take no slot: one runs beside a full house.
+        let quick = try drive("""
+            timed long 1.5 & sleep 0.3
+            mkdir -p bin && printf '#!/bin/sh\\ndate +%%s.%%N > evaluate.start\\n' > bin/evaluate && chmod +x bin/evaluate
+            \(Stages.packageRoot.path)/scripts/timed.sh "$L" "$PWD/eval.h5" -- bin/evaluate
+            wait
+            """, environment: ["STAGE_SLOTS": "1"])
+        XCTAssertEqual(quick.status, 0, quick.stderr)
+        XCTAssertLessThan(try time("evaluate", "start"), try time("long", "end"))
+
         // Without STAGE_SLOTS nothing waits: all three at once.
         try FileManager.default.removeItem(atPath: dir + "/timings.tsv")
         _ = try drive("timed a 1 & timed b 1 & timed c 1 & wait")
