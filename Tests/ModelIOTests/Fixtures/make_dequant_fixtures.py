@@ -70,6 +70,6 @@ if __name__ == "__main__":
     rng = np.random.default_rng(20240611)
     with open(os.path.join(HERE, "dequant_random.json"), "w") as f:
         json.dump(random_fixtures(rng), f, separators=(",", ":"))
-    models = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DISTLAB_MODELS_DIR", "/work/main/models")
+    models = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DISTLAB_MODELS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "models"))
     with open(os.path.join(HERE, "dequant_models.json"), "w") as f:
         json.dump(model_fixtures(models), f, separators=(",", ":"))

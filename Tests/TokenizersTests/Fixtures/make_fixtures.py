@@ -3,6 +3,7 @@
     python3 Tests/TokenizersTests/Fixtures/make_fixtures.py
 Writes Tests/TokenizersTests/Fixtures/{*.tokenizer.json, expected.json}."""
 import json, os
+MODELS = os.environ.get("DISTLAB_MODELS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "models"))  # as the tests find them
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders, normalizers, Regex, AddedToken
 from tokenizers.processors import TemplateProcessing
 
@@ -78,7 +79,7 @@ toks["metaspace-llama2-normalizer"] = variant("metaspace-bytefallback", "metaspa
 # Metaspace splitting into words, prepending always.
 toks["metaspace-split"] = variant("metaspace-bytefallback", "metaspace-split", None,
     {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": True})
-minilm = Tokenizer.from_file("/work/main/models/all-MiniLM-L6-v2/tokenizer.json")
+minilm = Tokenizer.from_file(os.path.join(MODELS, "all-MiniLM-L6-v2/tokenizer.json"))
 minilm.no_padding()
 toks["minilm"] = minilm
 bert_texts = TEXTS + ["The QUICK brown fox's jump-over: naïve Café, 東京タワー!", "unaffable supercalifragilisticexpialidocious [CLS] [SEP]",

@@ -4,6 +4,7 @@ as in each model's tokenizer.json) and random strings are encoded with them.
     python3 Tests/TokenizersTests/Fixtures/make_fuzz.py   (tokenizers==0.23.3, gguf; offline)
 Writes Tests/TokenizersTests/Fixtures/fuzz-<name>.json = [{"text", "ids"}]."""
 import json, os, random
+MODELS = os.environ.get("DISTLAB_MODELS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "models"))  # as the tests find them
 import gguf
 from tokenizers import Tokenizer, models, pre_tokenizers, Regex, AddedToken
 
@@ -40,7 +41,7 @@ sets = {
                                                                            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])),
     "llama-bpe": build(V + "ggml-vocab-llama-bpe.gguf", pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
                                                                                    pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]), True),
-    "smollm": build("/work/main/models/SmolLM2-135M-Instruct.Q4_1.gguf", pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+    "smollm": build(os.path.join(MODELS, "SmolLM2-135M-Instruct.Q4_1.gguf"), pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
                                                                                                  pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])),
     "gpt-2": build(V + "ggml-vocab-gpt-2.gguf", pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)),
 }

@@ -5,6 +5,7 @@ dummy prefix as the GGUF's add_space_prefix) and random strings are encoded with
     python3 Tests/TokenizersTests/Fixtures/make_fuzz_spm.py
 Writes Tests/TokenizersTests/Fixtures/fuzz-spm-<name>.json = [{"text", "ids"}]."""
 import json, os, random, re
+MODELS = os.environ.get("DISTLAB_MODELS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "models"))  # as the tests find them
 import gguf
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as pb
@@ -44,7 +45,7 @@ def strings(n, seed):
     rnd = random.Random(seed)
     return ["".join(rnd.choice(POOL) for _ in range(rnd.randint(1, 40))) for _ in range(n)]
 
-sets = {"gemma3": (build("/work/main/models/gemma-3-270m-q4_k_m.gguf", False), 77),
+sets = {"gemma3": (build(os.path.join(MODELS, "gemma-3-270m-q4_k_m.gguf"), False), 77),
         "llama-spm": (build("/work/shared/reference/tokenizers/ggml-vocab-llama-spm.gguf", True), 78)}
 # Gemma's vocabulary has user-defined whitespace tokens ("  ", "   ", …) that llama.cpp (the
 # reference) matches on the raw text before escaping spaces, which sentencepiece cannot do; the
