@@ -45,14 +45,16 @@ final class LabelsStageTests: XCTestCase {
         return d
     }
 
-    func prepare(_ data: String, output: String = "splits.h5") throws -> Stages.Result {
+    func prepare(_ data: String, output: String = "splits.h5", codeVersion: String? = nil) throws -> Stages.Result {
         try Stages.run("prepare-splits", ["labels", "--dataset", "mfrc", "--data-dir", data, "--mfrc-test-share", "0.5",
                                           "--main-test-size", "6", "--multilabel-test-size", "3", "--shots", "4",
-                                          "--output", dir + "/" + output], environment: env)
+                                          "--output", dir + "/" + output],
+                       environment: env.merging(codeVersion.map { ["DISTLAB_CODE_VERSION": $0] } ?? [:]) { $1 })
     }
 
     func testPrepareInferEvaluateEndToEnd() throws {
-        let p = try prepare(try writeMFRC())
+        let data = try writeMFRC()
+        let p = try prepare(data)
         XCTAssertEqual(p.status, 0, p.stderr)
         let splits = try LabelTaskSplits.read(path: dir + "/splits.h5")
         XCTAssertEqual(splits.dataset.labels, MFRC.labels)
@@ -75,7 +77,9 @@ final class LabelsStageTests: XCTestCase {
         }
         let gen = try LabelGenerations.read(path: dir + "/gen-chat.h5")
         // Resumable: chunks of 2 items; with one chunk lost, a rerun reuses the other two and gives
-        // the same artifact (each chunk starts from an empty prefix cache).
+        // the same artifact (each chunk starts from an empty prefix cache). The splits count by
+        // content: made again (new provenance, other bytes; a new machine's `carry.sh remake`), the
+        // chunks still count.
         for kind in ["labels", "breakdown"] {
             let args = (kind == "labels" ? ["labels"] : ["breakdown", "--kind", "binary"])
                 + ["--splits", dir + "/splits.h5", "--model", model, "--prompt", "chat", "--chunk-size", "2", "--keep-chunks",
@@ -91,6 +95,15 @@ final class LabelsStageTests: XCTestCase {
             XCTAssertTrue(again.stderr.contains("reusing 2 of 3 finished chunks"), again.stderr)
             let second = try Data(contentsOf: URL(fileURLWithPath: dir + "/chunked-\(kind).h5"))
             XCTAssertEqual(first, second, "\(kind): a resumed run writes the same bytes")
+
+            let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/splits.h5"))
+            XCTAssertEqual(try prepare(data, codeVersion: "made-again-by-\(kind)").status, 0)
+            XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/splits.h5")), before, "the splits made again differ in bytes")
+            try FileManager.default.removeItem(atPath: chunkDir + "/chunk_0_1.h5")
+            try FileManager.default.removeItem(atPath: dir + "/chunked-\(kind).h5")
+            let afterRemake = try Stages.run("infer", args, environment: env)
+            XCTAssertEqual(afterRemake.status, 0, afterRemake.stderr)
+            XCTAssertTrue(afterRemake.stderr.contains("reusing 2 of 3 finished chunks"), "\(kind): " + afterRemake.stderr)
         }
         XCTAssertEqual(try LabelGenerations.read(path: dir + "/chunked-labels.h5").itemIndex, gen.itemIndex)
         XCTAssertEqual(gen.count, 6)
