@@ -178,8 +178,9 @@ WEBQ_DEP  := $(call by_content,$(WEBQ_JSON),webquestions)
 $(SPLITS): $(PROVO_DEP) | $(BIN)/prepare-splits
 	$(TIMED) $(BIN)/prepare-splits provo --input $(PROVO_TSV) --output $@ --seed $(SEED)
 
-$(ORACLE): $(SPLITS) | $(BIN)/evaluate
+$(ORACLE): $(SPLITS) $(call seeds_changed,$(ORACLE),$(B_SEEDS)) | $(BIN)/evaluate
 	$(TIMED) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
+	@$(call record_seeds,$@,$(B_SEEDS))
 
 # Monte-Carlo model CPDs of the pretrained and instruct models before fine-tuning.
 $(SMP)/$(BK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_BASE_FILE)) | $(BIN)/infer $(B_BASE_FILE)
@@ -189,11 +190,20 @@ $(SMP)/$(IK)/base/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)
 $(SMP)/$(IK)/1-shot/seed%.h5: $(SPLITS) $(call model_dep,$(B_INSTR_FILE)) | $(BIN)/infer $(B_INSTR_FILE)
 	$(TIMED) $(BIN)/infer sample --splits $(SPLITS) --model $(B_INSTR_FILE) --model-label "$(B_INSTR_LABEL)" --variant 1-Shot --prompt one-shot $(B_SAMPLING) --seed $* --output $@
 
+# An evaluation pools the seeds of B_SEEDS, and one made with other seeds is not done even when
+# every sample is older than it (phase 2 of scripts/run-paperB.sh makes `eval-ft B_SEEDS=42`, and
+# the full run must not take its one-seed files for done): each evaluation's recipe records its
+# seeds in <file>.seeds, and $(call seeds_changed,FILE,SEEDS) forces it (FORCE) when that record
+# says other seeds or is missing. Read with $(file <), so make -n and -q change nothing.
+FORCE:
+seeds_changed = $(if $(strip $(filter-out $(2),$(file <$(1).seeds)) $(filter-out $(file <$(1).seeds),$(2))),FORCE)
+record_seeds = printf '%s\n' '$(2)' > $(1).seeds
 # evaluate tvd over the seeds of one (model, variant); FT variants are paired with Base.
 b_samples = $(foreach s,$(B_SEEDS),$(SMP)/$(1)/$(2)/seed$(s).h5)
 define B_TVD
-$(EVB)/tvd/$(1)/$(2).h5: $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),$(call b_samples,$(1),base)) $(SPLITS) $(ORACLE) | $(BIN)/evaluate
+$(EVB)/tvd/$(1)/$(2).h5: $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),$(call b_samples,$(1),base)) $(SPLITS) $(ORACLE) $(call seeds_changed,$(EVB)/tvd/$(1)/$(2).h5,$(B_SEEDS)) | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),--baseline $(call b_samples,$(1),base)) $(3)
+	@$(call record_seeds,$$@,$(B_SEEDS))
 endef
 $(eval $(call B_TVD,$(BK),base))
 $(eval $(call B_TVD,$(IK),base))
@@ -247,8 +257,9 @@ $(eval $(call B_TVD,$(IK),ft-maj))
 $(eval $(call B_TVD,$(IK),ft-mul))
 # The ablation (appendix F) runs one seed; its cells are figure 9's.
 define B_ABL_TVD
-$(EVB)/tvd/$(BK)/ft-n$(1).h5: $(SMP)/$(BK)/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) | $(BIN)/evaluate
+$(EVB)/tvd/$(BK)/ft-n$(1).h5: $(SMP)/$(BK)/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) $(call seeds_changed,$(EVB)/tvd/$(BK)/ft-n$(1).h5,$(B_ABL_SEED)) | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
+	@$(call record_seeds,$$@,$(B_ABL_SEED))
 endef
 $(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
 
@@ -311,8 +322,9 @@ $(eval $(call B_QA_FORMAT,question,$(B_BASE_QA_PROMPT),$(B_INSTR_QA_PROMPT)))
 # Hit rates over the seeds of one (format, model, variant); evaluate reads the format from the samples.
 q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/$(3)/seed$(s).h5)
 define B_QA_EVAL
-$(QEV)/$(1)/$(2)/$(3).h5: $(call q_samples,$(1),$(2),$(3)) | $(BIN)/evaluate
+$(QEV)/$(1)/$(2)/$(3).h5: $(call q_samples,$(1),$(2),$(3)) $(call seeds_changed,$(QEV)/$(1)/$(2)/$(3).h5,$(B_SEEDS)) | $(BIN)/evaluate
 	$$(TIMED) $(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2),$(3)) --output $$@
+	@$(call record_seeds,$$@,$(B_SEEDS))
 endef
 $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(eval $(call B_QA_EVAL,$(f),$(m),$(v))))))
 B_QA_EVALS := $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(QEV)/$(f)/$(m)/$(v).h5)))

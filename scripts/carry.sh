@@ -86,7 +86,7 @@ lock() {
 # Files of ART that are carried, relative to ART, one per line, sorted.
 carried_files() {
   local art=$1
-  (cd "$art" && find . -type f \( -name '*.h5' -o -path './inputs/*.sha256' -o -path './timings.tsv' -o -path './timings.tsv.partial/*.tsv' \) \
+  (cd "$art" && find . -type f \( -name '*.h5' -o -name '*.h5.seeds' -o -path './inputs/*.sha256' -o -path './timings.tsv' -o -path './timings.tsv.partial/*.tsv' \) \
       -not -path '*/model/*' -not -path '*/checkpoint/*' -not -path '*/hf/*' -not -path './.carry-restore.*' \
       -not -name '*.tmp*' \
       -printf '%P\n') | LC_ALL=C sort

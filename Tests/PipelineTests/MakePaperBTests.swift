@@ -128,6 +128,22 @@ final class MakePaperBTests: XCTestCase {
         let again = try Stages.make(upToDate, log: dir + "/make-q.log")
         XCTAssertEqual(again.status, 0, "make -q: every paper B target is up to date")
 
+        // The seeds an evaluation pools count too: with seed 123's samples of the base rows there
+        // (copies, as old as seed 42's), the base rows evaluated for seed 42 alone are not done for both seeds.
+        let baseSamples = ["tb/base", "ti/base", "ti/1-shot"]
+        for row in baseSamples {
+            let s42 = art + "/provo/samples/\(row)/seed42.h5", s123 = art + "/provo/samples/\(row)/seed123.h5"
+            try? fm.removeItem(atPath: s123)
+            try fm.copyItem(atPath: s42, toPath: s123)
+            try fm.setAttributes([.modificationDate: try XCTUnwrap(fm.attributesOfItem(atPath: s42)[.modificationDate])], ofItemAtPath: s123)
+        }
+        let baseRows = upToDate.filter { !["eval-ft", "eval-ablation", "eval-qa"].contains($0) }
+        XCTAssertEqual(try Stages.make(baseRows, log: dir + "/make-q-seeds.log").status, 0, "seed 42's base rows are up to date")
+        let twoSeeds = try Stages.make(baseRows.map { $0 == "B_SEEDS=42" ? "B_SEEDS=42 123" : $0 }, log: dir + "/make-q-seeds2.log")
+        XCTAssertNotEqual(twoSeeds.status, 0, "make -q B_SEEDS=\"42 123\" eval-base: the one-seed evaluations are not done for two seeds")
+        XCTAssertEqual(try Stages.make(baseRows, log: dir + "/make-q-seeds3.log").status, 0, "make -q changed nothing")
+        for row in baseSamples { try fm.removeItem(atPath: art + "/provo/samples/\(row)/seed123.h5") }
+
         try checkCarryToANewMachine(dir: dir, art: art, vars: vars, upToDate: upToDate,
                                     rewritten: [provo, webq, experiment, model, gpt2, ftDir])
 
