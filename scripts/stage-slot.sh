@@ -23,7 +23,7 @@ slots=${STAGE_SLOTS:-0}
 [ "$slots" -gt 0 ] || exit 0
 dir="$ledger.partial"
 mkdir -p "$dir"
-key=$(printf '%s' "$target" | cksum | cut -d' ' -f1)   # as scripts/timed.sh names its heartbeat
+key=$(printf '%s' "$target" | cksum | cut -d' ' -f1)   # one reservation per target, whichever script takes it
 mine="$dir/slot.$key"
 
 # Stages running now, other than TARGET's own reservation.

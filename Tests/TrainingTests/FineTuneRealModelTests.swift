@@ -8,12 +8,9 @@ import Training
 /// the prompt ends with the assistant header, the reply ends with <|im_end|>, and the trainer's
 /// tree loss over a reply equals the runtime's next-token log-probabilities.
 final class FineTuneRealModelTests: XCTestCase {
-    /// The default models: env DISTLAB_MODELS_DIR (`make test` sets it), else `models/` at the package root.
-    static let models = ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path
-    static let smol = ProcessInfo.processInfo.environment["DISTLAB_SMOLLM2"] ?? models + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let smol = ProcessInfo.processInfo.environment["DISTLAB_SMOLLM2"] ?? TestModels.dir + "/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    static let gemma = ProcessInfo.processInfo.environment["DISTLAB_GEMMA3"] ?? models + "/gemma-3-270m-q4_k_m.gguf"
+    static let gemma = ProcessInfo.processInfo.environment["DISTLAB_GEMMA3"] ?? TestModels.dir + "/gemma-3-270m-q4_k_m.gguf"
 
     /// Base-LM data on Gemma 3: the context starts with BOS (as the runtime scores it) and the
     /// target word is one " word" token sequence without BOS.

@@ -14,8 +14,7 @@ final class ReferenceModelTests: XCTestCase {
 
     /// The model's weights, loaded by the runtime (Models) and copied into parameters.
     private func load(_ model: String, trainable: Bool = false) throws -> DecoderWeights {
-        let modelPath = path("DISTLAB_MODELS_DIR", URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path) + "/" + model
+        let modelPath = TestModels.dir + "/" + model
         guard FileManager.default.fileExists(atPath: modelPath) else { throw XCTSkip("\(modelPath) not present") }
         return try DecoderWeights(model: try loadModel(path: modelPath), trainable: trainable)
     }
