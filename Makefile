@@ -6,6 +6,7 @@
 
 DATASETS_DIR ?= ../shared/datasets
 MODELS_DIR   ?= models
+REFERENCE_DIR ?= ../shared/reference
 ART          ?= results/artifacts
 SEED         ?= 42
 RESULTS      ?= results
@@ -33,6 +34,8 @@ ifneq ($(BLAS_THREADS),)
 export OPENBLAS_NUM_THREADS := $(BLAS_THREADS)
 endif
 export DISTLAB_DATASETS_DIR := $(abspath $(DATASETS_DIR))
+# Where the tests find the shared reference log-probabilities and tokenizer vectors.
+export DISTLAB_REFERENCE_DIR := $(abspath $(REFERENCE_DIR))
 
 STAGES := prepare-splits infer finetune probe evaluate report
 BINARIES := $(addprefix $(BIN)/,$(STAGES))

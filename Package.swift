@@ -27,7 +27,8 @@ func stage(_ name: String) -> Target {
 func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
     // Test data files live in each test target's Fixtures/ folder and are read via #filePath.
     let fixtures = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Tests/\(name)/Fixtures")
-    return .testTarget(name: name, dependencies: deps, exclude: fixtures ? ["Fixtures"] : [], swiftSettings: fastFlags)
+    return .testTarget(name: name, dependencies: deps + ["TestSupport"], exclude: fixtures ? ["Fixtures"] : [],
+                       swiftSettings: fastFlags)
 }
 
 let package = Package(
@@ -66,6 +67,8 @@ let package = Package(
         stage("evaluate"),
         stage("report"),
 
+        // Where every test target finds the models, the reference files and the datasets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         tests("NumericsTests", ["Numerics"]),
         tests("ArtifactsTests", ["Artifacts", "Numerics"]),
         tests("TokenizersTests", ["Tokenizers", "ModelIO"]),

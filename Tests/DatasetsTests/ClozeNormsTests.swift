@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Datasets
 import Numerics
@@ -77,7 +78,7 @@ final class ClozeNormsTests: XCTestCase {
     }
 
     func testRealProvoFile() throws {
-        guard let dir = datasetsDir() else { throw XCTSkip("no datasets directory") }
+        guard let dir = TestPaths.datasets else { throw XCTSkip("no datasets directory") }
         let start = Date()
         let n = try ProvoNorms.load(path: dir + "/provo/provo_cloze_norms.tsv")
         print("loaded Provo norms in \(String(format: "%.3f", Date().timeIntervalSince(start))) s")
@@ -103,7 +104,7 @@ final class ClozeNormsTests: XCTestCase {
     }
 
     func testRealDeVardaFile() throws {
-        guard let dir = datasetsDir() else { throw XCTSkip("no datasets directory") }
+        guard let dir = TestPaths.datasets else { throw XCTSkip("no datasets directory") }
         let n = try DeVardaNorms.load(path: dir + "/devarda/devarda_cloze_norms.tsv")
         XCTAssertEqual(n.corpus, "devarda")
         XCTAssertEqual(n.passages.count, 205)

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Datasets
 
@@ -78,7 +79,7 @@ final class DelimitedTableTests: XCTestCase {
     }
 
     func testSpeedOnTheRealProvoFile() throws {
-        guard let dir = datasetsDir() else { throw XCTSkip("no datasets directory") }
+        guard let dir = TestPaths.datasets else { throw XCTSkip("no datasets directory") }
         let start = Date()
         let t = try DelimitedTable.read(path: dir + "/provo/provo_cloze_norms.tsv")
         let seconds = Date().timeIntervalSince(start)

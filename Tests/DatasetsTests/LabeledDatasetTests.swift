@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Datasets
 
@@ -117,7 +118,7 @@ final class LabeledDatasetTests: XCTestCase {
     }
 
     func testRealPaperAFiles() throws {
-        guard let dir = datasetsDir() else { throw XCTSkip("no datasets directory") }
+        guard let dir = TestPaths.datasets else { throw XCTSkip("no datasets directory") }
         let ec = try ["train", "dev", "test-gold"].map { try SemEvalEc.load(path: "\(dir)/semeval2018_ec/2018-E-c-En-\($0).txt").items.count }
         XCTAssertEqual(ec, [6838, 886, 3259])
         let names = try GoEmotions.labelNames(path: dir + "/goemotions/labels.txt")

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Datasets
 
@@ -21,7 +22,7 @@ final class WebQuestionsTests: XCTestCase {
     }
 
     func testRealFiles() throws {
-        guard let dir = datasetsDir() else { throw XCTSkip("no datasets directory") }
+        guard let dir = TestPaths.datasets else { throw XCTSkip("no datasets directory") }
         let counts = try ["trainmodel", "val", "devtest", "test"].map { try WebQuestions.load(path: "\(dir)/webquestions/\($0).json").count }
         XCTAssertEqual(counts, [2834, 755, 189, 2032])
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Metrics
 import Numerics
@@ -29,10 +30,7 @@ final class OracleTests: XCTestCase {
     /// RandomState(42) advanced over the test contexts in (text, word) order, NumPy gives
     /// 0.44350560792528587 (seeds 0, 1, 2: 0.4374, 0.4453, 0.4419).
     func testOracleOnRealProvoTestContexts() throws {
-        let env = ProcessInfo.processInfo.environment["DISTLAB_DATASETS_DIR"]
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = env ?? root.appendingPathComponent("../shared/datasets").standardizedFileURL.path
-        guard let data = FileManager.default.contents(atPath: dir + "/provo/provo_cloze_norms.tsv") else {
+        guard let dir = TestPaths.datasets, let data = FileManager.default.contents(atPath: dir + "/provo/provo_cloze_norms.tsv") else {
             throw XCTSkip("no Provo file")
         }
         // The file has one row per line and Text as the last column, so a plain split suffices here.

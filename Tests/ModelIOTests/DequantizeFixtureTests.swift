@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import ModelIO
 import Foundation
@@ -56,7 +57,7 @@ final class DequantizeFixtureTests: XCTestCase {
         var files: [String: GGUFFile] = [:]
         for c in cases {
             let file = c["file"] as! String, tensor = c["tensor"] as! String
-            let path = modelsDir() + "/" + file
+            let path = TestPaths.models + "/" + file
             guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("model \(path) not present") }
             if files[file] == nil { files[file] = try GGUFFile(path: path) }
             let g = files[file]!
@@ -75,7 +76,7 @@ final class DequantizeFixtureTests: XCTestCase {
     /// Load time of each default model: every tensor dequantised (printed for the record).
     func testDefaultModelLoadTimes() throws {
         for file in ["SmolLM2-135M-Instruct.Q4_1.gguf", "gemma-3-270m-q4_k_m.gguf", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"] {
-            let path = modelsDir() + "/" + file
+            let path = TestPaths.models + "/" + file
             guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("model \(path) not present") }
             let start = Date()
             let g = try GGUFFile(path: path)

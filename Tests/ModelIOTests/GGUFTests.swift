@@ -1,13 +1,7 @@
+import TestSupport
 import XCTest
 import ModelIO
 import Foundation
-
-/// Locates the default models: env DISTLAB_MODELS_DIR, else `models/` at the package root.
-func modelsDir() -> String {
-    if let d = ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"] { return d }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("models").path
-}
 
 func tempPath(_ name: String) -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("distlab-tests-\(getpid())")
@@ -93,7 +87,7 @@ final class GGUFTests: XCTestCase {
     }
 
     func testDefaultModelsParse() throws {
-        let dir = modelsDir()
+        let dir = TestPaths.models
         for (file, arch) in [("SmolLM2-135M-Instruct.Q4_1.gguf", "llama"), ("gemma-3-270m-q4_k_m.gguf", "gemma3"),
                              ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "qwen2")] {
             let path = dir + "/" + file

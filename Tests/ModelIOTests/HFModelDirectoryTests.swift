@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import ModelIO
 import Foundation
@@ -111,7 +112,7 @@ final class HFModelDirectoryTests: XCTestCase {
 
     /// The real all-MiniLM-L6-v2 (BERT) directory: 103 F32 tensors and one I64 buffer.
     func testMiniLM() throws {
-        let dir = modelsDir() + "/all-MiniLM-L6-v2"
+        let dir = TestPaths.models + "/all-MiniLM-L6-v2"
         guard FileManager.default.fileExists(atPath: dir + "/model.safetensors") else { throw XCTSkip("\(dir) not present") }
         let m = try HFModelDirectory(path: dir)
         XCTAssertEqual(m.tensorNames.count, 104)

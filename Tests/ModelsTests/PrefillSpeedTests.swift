@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 import ModelIO
@@ -61,7 +62,7 @@ final class PrefillSpeedTests: XCTestCase {
 
     func testPrefillThroughput() throws {
         guard ProcessInfo.processInfo.environment["DISTLAB_PERF"] == "1" else { throw XCTSkip("set DISTLAB_PERF=1 to measure speed") }
-        let dir = ReferenceLogProbTests.modelsDir
+        let dir = TestPaths.models
         var qwenRatio = 0.0
         for file in ["SmolLM2-135M-Instruct.Q4_1.gguf", "gemma-3-270m-q4_k_m.gguf", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"] {
             if let only = ProcessInfo.processInfo.environment["DISTLAB_PERF_ONLY"], !file.contains(only) { continue }

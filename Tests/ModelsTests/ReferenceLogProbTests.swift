@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 import ModelIO
@@ -7,12 +8,7 @@ import Numerics
 /// The done criterion: next-token log-probabilities of the three default models against the
 /// shared reference files (float32 engines on the dequantised weights).
 final class ReferenceLogProbTests: XCTestCase {
-    /// The default models: env DISTLAB_MODELS_DIR (`make test` sets it), else `models/` at the package root.
-    static var modelsDir: String {
-        ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path
-    }
-    static let referenceDir = "/work/shared/reference/logprobs"
+    static let referenceDir = TestPaths.reference + "/logprobs"
 
     struct Case: Decodable {
         let text: String
@@ -27,7 +23,7 @@ final class ReferenceLogProbTests: XCTestCase {
         let refPath = Self.referenceDir + "/" + reference
         guard let data = FileManager.default.contents(atPath: refPath) else { throw XCTSkip("no reference file \(refPath)") }
         let ref = try JSONDecoder().decode(Reference.self, from: data)
-        let modelPath = Self.modelsDir + "/" + ref.model_file
+        let modelPath = TestPaths.models + "/" + ref.model_file
         guard FileManager.default.fileExists(atPath: modelPath) else { throw XCTSkip("model \(modelPath) absent") }
         let t0 = Date()
         let model = try loadModel(path: modelPath)
@@ -76,7 +72,7 @@ final class ReferenceLogProbTests: XCTestCase {
 /// Hyperparameters decoded from the default GGUF files (metadata only, no weights loaded).
 final class DefaultModelConfigTests: XCTestCase {
     func config(_ file: String) throws -> ModelConfig {
-        let path = ReferenceLogProbTests.modelsDir + "/" + file
+        let path = TestPaths.models + "/" + file
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("model \(path) absent") }
         return try ModelConfig(gguf: GGUFFile(path: path))
     }

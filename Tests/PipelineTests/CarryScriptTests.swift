@@ -1,10 +1,11 @@
+import TestSupport
 import Foundation
 import XCTest
 
 /// scripts/carry.sh on its own (MakePaperBTests runs it with the Makefile): blobs named by content,
 /// a save killed half-way, and a restore onto a machine that was kept and went on after the save.
 final class CarryScriptTests: XCTestCase {
-    let script = Stages.packageRoot.appendingPathComponent("scripts/carry.sh")
+    let script = TestPaths.packageRoot.appendingPathComponent("scripts/carry.sh")
     let fm = FileManager.default
     /// Each test's own folder, with an artifacts folder `art` and a carry folder `c` in it.
     private var dir = ""
@@ -151,7 +152,7 @@ final class CarryScriptTests: XCTestCase {
         handle.seekToEndOfFile()
         handle.write(Data("\(art2)/provo/finetune/g/seed123/model/finetuned.json\t2026-12-08T01:00:00Z\t900.0\t0\t2\n".utf8))
         try handle.close()
-        let fits = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/fits-in-session.sh"),
+        let fits = try Stages.runExecutable(TestPaths.packageRoot.appendingPathComponent("scripts/fits-in-session.sh"),
                                             [art2 + "/timings.tsv", art2 + "/provo/finetune/g/seed789/model/finetuned.json"],
                                             environment: ["SESSION_END": String(Int(Date().timeIntervalSince1970) + 38 * 60)],
                                             unset: ["SPAN_SESSIONS"])

@@ -1,10 +1,11 @@
+import TestSupport
 import Foundation
 import XCTest
 
 /// scripts/content-stamp.sh: the Makefile depends on a raw dataset's content, not its mtime.
 final class ContentStampTests: XCTestCase {
     func stamp(_ src: String, _ out: String) throws -> String {
-        let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/content-stamp.sh"), [src, out])
+        let r = try Stages.runExecutable(TestPaths.packageRoot.appendingPathComponent("scripts/content-stamp.sh"), [src, out])
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -22,7 +23,7 @@ final class FitsInSessionTests: XCTestCase {
             /a/provo/finetune/smollm2-lora-mul/seed42/model/finetuned.json\tx\t1800.0\t0\t2
 
             """.write(toFile: ledger, atomically: true, encoding: .utf8)
-        let script = Stages.packageRoot.appendingPathComponent("scripts/fits-in-session.sh")
+        let script = TestPaths.packageRoot.appendingPathComponent("scripts/fits-in-session.sh")
         func fits(_ target: String, minutesLeft: Int?, defaultMinutes: String? = nil) throws -> Bool {
             var env: [String: String] = [:]
             if let m = minutesLeft { env["SESSION_END"] = String(Int(Date().timeIntervalSince1970) + m * 60) }

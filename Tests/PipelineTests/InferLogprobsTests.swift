@@ -1,20 +1,14 @@
+import TestSupport
 import Artifacts
 import Foundation
 import XCTest
 
 /// `infer logprobs` end to end: the built binary against the shared reference log-probabilities.
 final class InferLogprobsTests: XCTestCase {
-    /// Models folder: env DISTLAB_MODELS_DIR, else <package root>/models.
-    static var modelsDir: String {
-        ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"] ?? Stages.packageRoot.appendingPathComponent("models").path
-    }
-
-    static var referenceDir: String {
-        Stages.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/logprobs").path
-    }
+    static let referenceDir = TestPaths.reference + "/logprobs"
 
     func compareWithReference(model file: String, reference: String) throws {
-        let modelPath = Self.modelsDir + "/" + file
+        let modelPath = TestPaths.models + "/" + file
         guard FileManager.default.fileExists(atPath: modelPath) else { throw XCTSkip("\(modelPath) not present (make models)") }
         let refPath = Self.referenceDir + "/" + reference
         guard let refData = FileManager.default.contents(atPath: refPath) else { throw XCTSkip("\(refPath) not present") }

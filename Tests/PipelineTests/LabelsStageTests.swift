@@ -1,3 +1,4 @@
+import TestSupport
 import Artifacts
 import Datasets
 import Foundation
@@ -175,8 +176,8 @@ final class LabelsStageTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: art, withIntermediateDirectories: true)
         for f in ["eval.h5", "steps.h5"] { try FileManager.default.copyItem(atPath: dir + "/" + f, toPath: art + "/" + f) }
         let rep = try Stages.run("report", ["--artifacts", art, "--output", dir + "/results",
-                                            "--published", Stages.packageRoot.path + "/data/published",
-                                            "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"], environment: env)
+                                            "--published", TestPaths.packageRoot.path + "/data/published",
+                                            "--experiment", TestPaths.packageRoot.path + "/pipeline/paperB.yaml"], environment: env)
         XCTAssertEqual(rep.status, 0, rep.stderr)
         let diff5 = try String(contentsOfFile: dir + "/results/paperA/diff_table5.csv", encoding: .utf8)
         XCTAssertTrue(diff5.contains("A,5,Hard Predictions,MFRC/NLL,"), diff5)

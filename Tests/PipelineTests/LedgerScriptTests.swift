@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -5,7 +6,7 @@ import XCTest
 /// its exit-0 row plus the "interrupted" rows of the same target since its last finish; "lost" rows
 /// are time spent but not part of any run; heartbeat rows count as time spent.
 final class LedgerScriptTests: XCTestCase {
-    let script = Stages.packageRoot.appendingPathComponent("scripts/ledger.sh")
+    let script = TestPaths.packageRoot.appendingPathComponent("scripts/ledger.sh")
 
     func ledger(_ args: [String], stdin: String? = nil, cwd: String? = nil) throws -> String {
         let r = try Stages.runExecutable(script, args, cwd: cwd, stdin: stdin)

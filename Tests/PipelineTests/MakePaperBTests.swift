@@ -1,3 +1,4 @@
+import TestSupport
 import Artifacts
 import Foundation
 import XCTest
@@ -349,7 +350,7 @@ final class MakePaperBTests: XCTestCase {
     /// clone, models fetched again): nothing is left to do, though no fine-tuned weights were carried.
     func checkCarryToANewMachine(dir: String, art: String, vars: [String], upToDate: [String], rewritten: [String]) throws {
         let fm = FileManager.default
-        let carryScript = Stages.packageRoot.appendingPathComponent("scripts/carry.sh")
+        let carryScript = TestPaths.packageRoot.appendingPathComponent("scripts/carry.sh")
         let carry = dir + "/carry", art2 = dir + "/artifacts-new-machine"
         let save = try Stages.runExecutable(carryScript, ["save", art, carry])
         XCTAssertEqual(save.status, 0, save.stderr)
@@ -401,7 +402,7 @@ final class MakePaperBTests: XCTestCase {
         let upToDateThere = Stages.withART(upToDate, art2)
         // The splits made again come out the same (digest) and get their old times back.
         func remake(_ carry: String, _ art: String) throws -> Stages.Result {
-            try Stages.runExecutable(carryScript, ["remake", carry, art, "-C", Stages.packageRoot.path]
+            try Stages.runExecutable(carryScript, ["remake", carry, art, "-C", TestPaths.packageRoot.path]
                                         + Stages.withART(vars, art),
                                      environment: ["PREPARE_SPLITS": Stages.productsDirectory.appendingPathComponent("prepare-splits").path],
                                      unset: ["MAKEFLAGS", "MFLAGS", "MAKELEVEL"])

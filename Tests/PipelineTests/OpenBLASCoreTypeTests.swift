@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -9,7 +10,7 @@ final class OpenBLASCoreTypeTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let info = dir + "/cpuinfo"
         try "processor\t: 0\nflags\t\t: \(flags)\nprocessor\t: 1\nflags\t\t: \(flags)\n".write(toFile: info, atomically: true, encoding: .utf8)
-        let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/openblas-coretype.sh"), [info])
+        let r = try Stages.runExecutable(TestPaths.packageRoot.appendingPathComponent("scripts/openblas-coretype.sh"), [info])
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

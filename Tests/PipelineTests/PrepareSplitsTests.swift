@@ -1,3 +1,4 @@
+import TestSupport
 import Artifacts
 import Datasets
 import Foundation
@@ -87,7 +88,7 @@ final class PrepareSplitsTests: XCTestCase {
     }
 
     func testRealProvoSplitHas536TestContexts() throws {
-        guard let data = Stages.datasetsDir else { throw XCTSkip("no datasets folder") }
+        guard let data = TestPaths.datasets else { throw XCTSkip("no datasets folder") }
         let dir = try Stages.tempDir()
         let out = dir + "/provo.h5"
         let r = try Stages.run("prepare-splits", ["provo", "--input", data + "/provo/provo_cloze_norms.tsv", "--output", out])

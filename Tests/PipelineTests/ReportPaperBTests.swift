@@ -1,3 +1,4 @@
+import TestSupport
 import Artifacts
 import Foundation
 import Plots
@@ -69,8 +70,8 @@ final class ReportPaperBTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: out + "/paperB", withIntermediateDirectories: true)
         try "<svg/>".write(toFile: out + "/paperB/fig8_delta_tvd_maj.svg", atomically: true, encoding: .utf8)
         let r = try Stages.run("report", ["--artifacts", dir + "/artifacts", "--output", out,
-                                          "--published", Stages.packageRoot.path + "/data/published",
-                                          "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
+                                          "--published", TestPaths.packageRoot.path + "/data/published",
+                                          "--experiment", TestPaths.packageRoot.path + "/pipeline/paperB.yaml"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let b = out + "/paperB"
         let st = try statuses(b)
@@ -132,8 +133,8 @@ final class ReportPaperBTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: eval, withIntermediateDirectories: true)
         _ = try EvalFixture.writeOracle(splits: splits, in: eval, seeds: [42])
         let out = dir + "/results"
-        let r = try Stages.run("report", ["--artifacts", eval, "--output", out, "--published", Stages.packageRoot.path + "/data/published",
-                                          "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
+        let r = try Stages.run("report", ["--artifacts", eval, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published",
+                                          "--experiment", TestPaths.packageRoot.path + "/pipeline/paperB.yaml"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let st = try statuses(out + "/paperB")
         XCTAssertEqual(st.count, 14)
@@ -174,8 +175,8 @@ final class ReportPaperBTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: ft + "/gemma-full-ablation-n8/seed123/checkpoint", withIntermediateDirectories: true)
         let out = dir + "/results"
         func report() throws -> Stages.Result {
-            try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published",
-                                      "--experiment", Stages.packageRoot.path + "/pipeline/paperB.yaml"])
+            try Stages.run("report", ["--artifacts", art, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published",
+                                      "--experiment", TestPaths.packageRoot.path + "/pipeline/paperB.yaml"])
         }
         let r = try report()
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -226,7 +227,7 @@ final class ReportPaperBTests: XCTestCase {
             """.write(toFile: art + "/timings.tsv", atomically: true, encoding: .utf8)
         try "\(ft)\t2026-11-26T09:00:00Z\t600.0\tinterrupted\t2\n"
             .write(toFile: art + "/timings.tsv.partial/1.2.tsv", atomically: true, encoding: .utf8)
-        let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let csv = try String(contentsOfFile: out + "/paperB/wall_time.csv", encoding: .utf8)
         XCTAssertEqual(csv, """
@@ -258,12 +259,12 @@ final class ReportPaperBTests: XCTestCase {
 
         // A malformed heartbeat row is an error naming its file.
         try "\(ft)\tnot-a-row\n".write(toFile: art + "/timings.tsv.partial/3.4.tsv", atomically: true, encoding: .utf8)
-        let bad = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        let bad = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("timings.tsv.partial/3.4.tsv"), bad.stderr)
         // So is a start time that is not one (the elapsed row needs every run's start).
         try "\(ft)\tyesterday\t5.0\tinterrupted\t2\n".write(toFile: art + "/timings.tsv.partial/3.4.tsv", atomically: true, encoding: .utf8)
-        let badStart = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        let badStart = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published"])
         XCTAssertNotEqual(badStart.status, 0)
         XCTAssertTrue(badStart.stderr.contains("timings.tsv.partial/3.4.tsv:1") && badStart.stderr.contains("'yesterday'"), badStart.stderr)
     }
@@ -293,7 +294,7 @@ final class ReportPaperBTests: XCTestCase {
             try w.setAttribute("segment_compute", .strings(["OpenBLAS threads 2, OPENBLAS_CORETYPE Haswell", "other"]))
         }
         let out = dir + "/results"
-        let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"])
+        let r = try Stages.run("report", ["--artifacts", art, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let table = try CSVTable.read(path: out + "/paperB/provenance.csv")   // compute holds a comma: quoted
         XCTAssertEqual(table.header, ["path", "stage", "code_version", "seed", "compute", "config_sha256", "segments"])
@@ -318,7 +319,7 @@ final class ReportPaperBTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("none ×"), r.stdout)
         // Without paper A's artifacts its table keeps only the header (no stale rows).
         try FileManager.default.removeItem(atPath: art + "/paperA")
-        XCTAssertEqual(try Stages.run("report", ["--artifacts", art, "--output", out, "--published", Stages.packageRoot.path + "/data/published"]).status, 0)
+        XCTAssertEqual(try Stages.run("report", ["--artifacts", art, "--output", out, "--published", TestPaths.packageRoot.path + "/data/published"]).status, 0)
         XCTAssertEqual(try String(contentsOfFile: out + "/paperA/provenance.csv", encoding: .utf8), "path,stage,code_version,seed,compute,config_sha256,segments\n")
     }
 }

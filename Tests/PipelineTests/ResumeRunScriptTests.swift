@@ -1,3 +1,4 @@
+import TestSupport
 import Artifacts
 import Foundation
 import XCTest
@@ -9,7 +10,7 @@ import XCTest
 /// folder is left alone.
 final class ResumeRunScriptTests: XCTestCase {
     func testClonesUpdatesAndLeavesARunningChainAlone() throws {
-        guard FileManager.default.fileExists(atPath: Stages.packageRoot.appendingPathComponent(".git").path) else {
+        guard FileManager.default.fileExists(atPath: TestPaths.packageRoot.appendingPathComponent(".git").path) else {
             throw XCTSkip("not a git checkout")
         }
         let dir = try Stages.tempDir()
@@ -23,7 +24,7 @@ final class ResumeRunScriptTests: XCTestCase {
         try "target\tstarted_utc\tseconds\texit_status\tcores\n\(old)/provo/samples/seed42.h5\t2026-12-01T00:00:00Z\t0.3\t0\t2\n"
             .write(toFile: old + "/timings.tsv", atomically: true, encoding: .utf8)
         let prepareSplits = Stages.productsDirectory.appendingPathComponent("prepare-splits").path
-        let saved = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/carry.sh"), ["save", old, carry],
+        let saved = try Stages.runExecutable(TestPaths.packageRoot.appendingPathComponent("scripts/carry.sh"), ["save", old, carry],
                                              environment: ["PREPARE_SPLITS": prepareSplits])
         XCTAssertEqual(saved.status, 0, saved.stderr)
         // The stand-in make "makes" a split by copying the old one.
@@ -32,7 +33,7 @@ final class ResumeRunScriptTests: XCTestCase {
             "setsid": "echo \"setsid $*\" >> \(calls)\n",
         ])
 
-        let script = Stages.packageRoot.appendingPathComponent("scripts/resume-run.sh")
+        let script = TestPaths.packageRoot.appendingPathComponent("scripts/resume-run.sh")
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
                    "CARRY": carry, "CARRY_EVERY": "0", "PREPARE_SPLITS": prepareSplits]
         let first = try Stages.runExecutable(script, [run, art], environment: env, unset: ["SPAN_SESSIONS", "SESSION_END", "SESSION_MINUTES"])

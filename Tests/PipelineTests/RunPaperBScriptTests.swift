@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -35,7 +36,7 @@ final class RunPaperBScriptTests: XCTestCase {
             """])
         let env = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "REFUSE": "", "FAIL": ""]
             .merging(environment) { $1 }
-        let r = try Stages.runExecutable(Stages.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art] + goals, environment: env)
+        let r = try Stages.runExecutable(TestPaths.packageRoot.appendingPathComponent("scripts/run-paperB.sh"), [art] + goals, environment: env)
         XCTAssertEqual(r.status, status, r.stderr)
         let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
             $0.replacingOccurrences(of: art, with: "A")

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -5,10 +6,6 @@ import XCTest
 enum Stages {
     static var productsDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    }
-
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     static func fixture(_ name: String) -> String {
@@ -75,7 +72,7 @@ enum Stages {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("no make") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-        p.currentDirectoryURL = packageRoot
+        p.currentDirectoryURL = TestPaths.packageRoot
         p.arguments = ["--no-print-directory"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["MAKEFLAGS"] = nil; env["MFLAGS"] = nil; env["MAKELEVEL"] = nil
@@ -95,10 +92,4 @@ enum Stages {
         return d
     }
 
-    /// The real datasets folder, if present (env DISTLAB_DATASETS_DIR, else ../shared/datasets).
-    static var datasetsDir: String? {
-        let d = ProcessInfo.processInfo.environment["DISTLAB_DATASETS_DIR"]
-            ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-        return FileManager.default.fileExists(atPath: d) ? d : nil
-    }
 }

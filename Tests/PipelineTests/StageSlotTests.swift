@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 
@@ -14,7 +15,7 @@ final class StageSlotTests: XCTestCase {
     /// Runs a bash driver in `dir` with `$timed` (scripts/timed.sh on `$L`, the ledger) and
     /// `job NAME SECONDS` (a command that records its start and end in NAME.start/NAME.end).
     func drive(_ script: String, environment: [String: String] = [:]) throws -> Stages.Result {
-        let root = Stages.packageRoot.path
+        let root = TestPaths.packageRoot.path
         let driver = """
             set -u
             cd \(dir)
@@ -54,7 +55,7 @@ final class StageSlotTests: XCTestCase {
         let quick = try drive("""
             timed long 1.5 & sleep 0.3
             mkdir -p bin && printf '#!/bin/sh\\ndate +%%s.%%N > evaluate.start\\n' > bin/evaluate && chmod +x bin/evaluate
-            \(Stages.packageRoot.path)/scripts/timed.sh "$L" "$PWD/eval.h5" -- bin/evaluate
+            \(TestPaths.packageRoot.path)/scripts/timed.sh "$L" "$PWD/eval.h5" -- bin/evaluate
             wait
             """, environment: ["STAGE_SLOTS": "1"])
         XCTAssertEqual(quick.status, 0, quick.stderr)
@@ -83,7 +84,7 @@ final class StageSlotTests: XCTestCase {
 
     func testTheFitCheckTakesTheSlotForItsRunAndGivesItBackWhenItRefuses() throws {
         let target = dir + "/provo/finetune/cfg/seed42/model/finetuned.json"
-        let fits = Stages.packageRoot.appendingPathComponent("scripts/fits-in-session.sh").path
+        let fits = TestPaths.packageRoot.appendingPathComponent("scripts/fits-in-session.sh").path
         let soon = Int(Date().timeIntervalSince1970) + 600, late = soon + 100 * 3600
         // Refused (60 + 12 min expected, 10 left): no reservation stays; another stage starts at once.
         let refused = try drive("""
@@ -98,7 +99,7 @@ final class StageSlotTests: XCTestCase {
             SESSION_END=\(late) \(fits) "$L" \(target) || exit 9
             timed later 0.1 & sleep 1
             [ -e later.start ] && exit 7
-            \(Stages.packageRoot.path)/scripts/timed.sh "$L" \(target) -- sleep 0.2
+            \(TestPaths.packageRoot.path)/scripts/timed.sh "$L" \(target) -- sleep 0.2
             wait
             """, environment: ["STAGE_SLOTS": "1", "STAGE_SLOT_HOLD": "30"])
         XCTAssertEqual(accepted.status, 0, accepted.stdout + accepted.stderr)

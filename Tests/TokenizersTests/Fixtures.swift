@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import ModelIO
@@ -5,11 +6,7 @@ import Tokenizers
 
 /// Paths of the shared reference files and default models.
 enum Fixtures {
-    static let reference = "/work/shared/reference"
-    /// The default models: env DISTLAB_MODELS_DIR (`make test` sets it), else `models/` at the package root.
-    static let models = ProcessInfo.processInfo.environment["DISTLAB_MODELS_DIR"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models").path
-    static let tokenizerVectors = reference + "/tokenizers"
+    static let tokenizerVectors = TestPaths.reference + "/tokenizers"
 
     /// The tokenizer of a GGUF file, cached across tests (Gemma's 262k vocabulary takes a moment).
     nonisolated(unsafe) private static var cache: [String: Tokenizer] = [:]

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import ModelIO
@@ -5,16 +6,16 @@ import Tokenizers
 
 /// The tokenizers inside the three default GGUF models against the reference `token_ids`.
 final class ModelTokenizerTests: XCTestCase {
-    static let smol = Fixtures.models + "/SmolLM2-135M-Instruct.Q4_1.gguf"
-    static let gemma = Fixtures.models + "/gemma-3-270m-q4_k_m.gguf"
-    static let qwen = Fixtures.models + "/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    static let smol = TestPaths.models + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let gemma = TestPaths.models + "/gemma-3-270m-q4_k_m.gguf"
+    static let qwen = TestPaths.models + "/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 
     struct Case: Decodable { let text: String; let add_bos: Bool; let special: Bool; let token_ids: [Int32] }
     struct File: Decodable { let cases: [Case] }
 
     func check(_ model: String, _ json: String) throws {
         let tok = try Fixtures.tokenizer(model)
-        let data = try Data(contentsOf: URL(fileURLWithPath: "\(Fixtures.reference)/logprobs/\(json).json"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(TestPaths.reference)/logprobs/\(json).json"))
         let cases = try JSONDecoder().decode(File.self, from: data).cases
         XCTAssertFalse(cases.isEmpty)
         var pass = 0
@@ -116,7 +117,7 @@ final class ModelTokenizerTests: XCTestCase {
 
 final class LoadAnyTests: XCTestCase {
     func testLoadByPathAndStopTokens() throws {
-        for path in [ModelTokenizerTests.qwen, Fixtures.models + "/all-MiniLM-L6-v2"] where !FileManager.default.fileExists(atPath: path) {
+        for path in [ModelTokenizerTests.qwen, TestPaths.models + "/all-MiniLM-L6-v2"] where !FileManager.default.fileExists(atPath: path) {
             throw XCTSkip("missing \(path) (make models)")
         }
         let qwen = try Tokenizer.load(path: ModelTokenizerTests.qwen)
@@ -124,7 +125,7 @@ final class LoadAnyTests: XCTestCase {
         XCTAssertEqual(qwen.stopTokenIDs, [151645, 151643])  // <|im_end|> (EOS), <|endoftext|>
         let gemma = try Fixtures.tokenizer(ModelTokenizerTests.gemma)
         XCTAssertEqual(gemma.stopTokenIDs, [1, gemma.id(of: "<end_of_turn>")!])
-        let minilm = try Tokenizer.load(path: Fixtures.models + "/all-MiniLM-L6-v2")
+        let minilm = try Tokenizer.load(path: TestPaths.models + "/all-MiniLM-L6-v2")
         XCTAssertEqual(minilm.model, .wordPiece)
         XCTAssertThrowsError(try Tokenizer.load(path: "/nonexistent/model.gguf")) { XCTAssertTrue("\($0)".contains("/nonexistent/model.gguf")) }
         XCTAssertThrowsError(try Tokenizer.load(path: FileManager.default.temporaryDirectory.path)) { XCTAssertTrue("\($0)".contains("tokenizer.json")) }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import ModelIO
@@ -7,8 +8,7 @@ import Tokenizers
 final class PerformanceTests: XCTestCase {
     /// The first Provo passage (Text column of the cloze norms), or a stand-in if the dataset is absent.
     static func provoPassage() -> String {
-        let path = "/work/shared/datasets/provo/provo_cloze_norms.tsv"
-        if let s = try? String(contentsOfFile: path, encoding: .utf8) {
+        if let dir = TestPaths.datasets, let s = try? String(contentsOfFile: dir + "/provo/provo_cloze_norms.tsv", encoding: .utf8) {
             let lines = s.split(separator: "\n", maxSplits: 2)
             let header = lines[0].split(separator: "\t", omittingEmptySubsequences: false)
             if let col = header.firstIndex(of: "Text"), lines.count > 1 {

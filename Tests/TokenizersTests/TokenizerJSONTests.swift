@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import Tokenizers
@@ -7,7 +8,7 @@ import Tokenizers
 /// with each supported pre-tokenizer, and the real all-MiniLM-L6-v2 WordPiece tokenizer).
 final class TokenizerJSONTests: XCTestCase {
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-    static let minilm = Fixtures.models + "/all-MiniLM-L6-v2/tokenizer.json"
+    static let minilm = TestPaths.models + "/all-MiniLM-L6-v2/tokenizer.json"
 
     struct Case: Decodable { let text: String; let ids: [Int32]; let ids_with_specials: [Int32] }
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import ModelIO
@@ -246,7 +247,7 @@ final class BertEncoderTests: XCTestCase {
     }
 
     func testBertMatchesNumpyMiniLM() throws {
-        let dir = TestModels.dir + "/all-MiniLM-L6-v2"
+        let dir = TestPaths.models + "/all-MiniLM-L6-v2"
         guard FileManager.default.fileExists(atPath: dir) else { throw XCTSkip("\(dir) not present") }
         let enc = try BertEncoder(directory: dir, trainable: false)
         XCTAssertEqual(enc.config, BertConfig(vocabSize: 30522, hiddenSize: 384, layers: 6, heads: 12, intermediateSize: 1536,
@@ -277,7 +278,7 @@ final class BertEncoderTests: XCTestCase {
     /// forward + backward); only with DISTLAB_BERT_BENCH=1 (meaningful in release builds).
     func testBertMiniLMSpeed() throws {
         guard ProcessInfo.processInfo.environment["DISTLAB_BERT_BENCH"] == "1" else { throw XCTSkip("set DISTLAB_BERT_BENCH=1") }
-        let dir = TestModels.dir + "/all-MiniLM-L6-v2"
+        let dir = TestPaths.models + "/all-MiniLM-L6-v2"
         let enc = try BertEncoder(directory: dir)
         var rng = SplitMix64(seed: 1)
         let B = 32, L = 64

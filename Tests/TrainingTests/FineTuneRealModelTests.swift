@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import Models
@@ -8,9 +9,9 @@ import Training
 /// the prompt ends with the assistant header, the reply ends with <|im_end|>, and the trainer's
 /// tree loss over a reply equals the runtime's next-token log-probabilities.
 final class FineTuneRealModelTests: XCTestCase {
-    static let smol = ProcessInfo.processInfo.environment["DISTLAB_SMOLLM2"] ?? TestModels.dir + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let smol = ProcessInfo.processInfo.environment["DISTLAB_SMOLLM2"] ?? TestPaths.models + "/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    static let gemma = ProcessInfo.processInfo.environment["DISTLAB_GEMMA3"] ?? TestModels.dir + "/gemma-3-270m-q4_k_m.gguf"
+    static let gemma = ProcessInfo.processInfo.environment["DISTLAB_GEMMA3"] ?? TestPaths.models + "/gemma-3-270m-q4_k_m.gguf"
 
     /// Base-LM data on Gemma 3: the context starts with BOS (as the runtime scores it) and the
     /// target word is one " word" token sequence without BOS.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 import ModelIO
@@ -6,21 +7,17 @@ import Models
 
 /// The training forward on the real default models against the shared reference next-token
 /// log-probabilities (float32, dequantised weights). Skipped when the model files are absent
-/// (set DISTLAB_MODELS_DIR; the reference dir defaults to /work/shared/reference or DISTLAB_REFERENCE_DIR).
+/// (TestPaths: DISTLAB_MODELS_DIR, DISTLAB_REFERENCE_DIR).
 final class ReferenceModelTests: XCTestCase {
-    private func path(_ env: String, _ fallback: String) -> String {
-        ProcessInfo.processInfo.environment[env] ?? fallback
-    }
-
     /// The model's weights, loaded by the runtime (Models) and copied into parameters.
     private func load(_ model: String, trainable: Bool = false) throws -> DecoderWeights {
-        let modelPath = TestModels.dir + "/" + model
+        let modelPath = TestPaths.models + "/" + model
         guard FileManager.default.fileExists(atPath: modelPath) else { throw XCTSkip("\(modelPath) not present") }
         return try DecoderWeights(model: try loadModel(path: modelPath), trainable: trainable)
     }
 
     private func check(model: String, reference: String, maxCases: Int) throws {
-        let refPath = path("DISTLAB_REFERENCE_DIR", "/work/shared/reference") + "/logprobs/" + reference
+        let refPath = TestPaths.reference + "/logprobs/" + reference
         guard FileManager.default.fileExists(atPath: refPath) else { throw XCTSkip("\(refPath) not present") }
         let trainer = try DecoderTrainer(weights: try load(model))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: refPath))) as! [String: Any]
