@@ -68,11 +68,9 @@ struct BreakdownCommand: ParsableCommand {
         var out = BreakdownScores(candidates: candidates, answers: kind.answers,
                                   attributes: try task.attributes(dataset: ds.name, ctx: ctx).merging([
                                                "kind": kind.rawValue, "shots": String(demos.count), "instruction": kind.instruction]) { $1 })
-        // The splits count by content, not bytes (as in `infer labels` and `infer sample`): splits
-        // made again by a later commit on a new machine (`carry.sh remake`) keep the carried chunks.
-        let settings = "format: infer-breakdown-chunk/2\nsplits_content: \(try ArtifactDigest.content(ofFile: task.splits))\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
+        let settings = try ChunkSettings.head(format: "infer-breakdown-chunk/2", splits: task.splits, modelSHA256: out.attributes["model_sha256"]!)
             + "kind: \(kind.rawValue)\nset: \(set)\nprompt: \(prompt)\nseed: \(seed)\nbatched: \(batched)\n"
-            + "blas: threads \(blasThreads), core \(openBLASCore())\n"
+            + ChunkSettings.blasSetup
         let chunks = ItemChunks<BreakdownScores>(command: "breakdown", output: task.output, count: n, size: chunkSize,
                                                  configHash: SHA256.hexDigest(settings))
         let header = out

@@ -71,11 +71,10 @@ struct LabelsCommand: ParsableCommand {
                                                 "shots": String(demos.count), "max_new_tokens": String(maxNewTokens),
                                                 "attention": attention ? "recorded" : "not recorded"]) { $1 })
         // Resumable: chunks of items, each computed from an empty prefix cache. What changes a
-        // chunk: the inputs, the prompt and decoding settings, the BLAS setup (last bits). The splits
-        // count by content, not bytes (as in `infer sample`).
-        let settings = "format: infer-labels-chunk/2\nsplits_content: \(try ArtifactDigest.content(ofFile: task.splits))\nmodel_sha256: \(out.attributes["model_sha256"]!)\n"
+        // chunk: the inputs, the prompt and decoding settings, the BLAS setup (ChunkSettings).
+        let settings = try ChunkSettings.head(format: "infer-labels-chunk/2", splits: task.splits, modelSHA256: out.attributes["model_sha256"]!)
             + "set: \(set)\nprompt: \(prompt)\nmax_new_tokens: \(maxNewTokens)\nattention: \(attention)\nbatch: \(attention ? 1 : batch)\n"
-            + "blas: threads \(blasThreads), core \(openBLASCore())\n"
+            + ChunkSettings.blasSetup
         let chunks = ItemChunks<LabelGenerations>(command: "labels", output: task.output, count: n, size: chunkSize,
                                                   configHash: SHA256.hexDigest(settings))
         let header = out

@@ -74,17 +74,13 @@ struct SampleCommand: ParsableCommand {
         let label = modelLabel ?? defaultModelLabel(model)
         let rowLabel = variant ?? (style == .oneShot ? "1-Shot" : "Base")
 
-        // Everything that changes a chunk's contents; labels and --limit do not.
-        // The splits count by content (ArtifactDigest), not bytes: splits made again by a later
-        // commit on a new machine (scripts/carry.sh remake) keep the chunks carried there.
-        var settingsText = "format: infer-sample-chunk/3\nsplits_content: \(try ArtifactDigest.content(ofFile: splits))\nmodel_sha256: \(modelHash)\n"
+        // Everything that changes a chunk's contents (ChunkSettings); labels and --limit do not.
+        var settingsText = try ChunkSettings.head(format: "infer-sample-chunk/3", splits: splits, modelSHA256: modelHash)
         settingsText += "prompt: \(style.rawValue)\nsplit: \(split)\nsamples: \(sampling.samples)\nmax_new_tokens: \(sampling.maxNewTokens)\n"
         settingsText += "top_k: \(sampling.topK)\ntop_p: \(sampling.topP)\ntemperature: \(sampling.temperature)\nseed: \(seed)\nhuman_scores: \(!noHumanScores)\n"
         settingsText += "continuations: \(fullContinuations ? "full" : "until-first-word")\n"
         if let e = example { settingsText += "one_shot_example: [\(e.textID), \(e.wordNumber)]\n" }
-        // Chunks also depend on the BLAS setup (thread count and kernel family change the last
-        // bits), so a run resumed under another one recomputes its chunks instead of mixing them.
-        let configHash = SHA256.hexDigest(settingsText + "blas: threads \(blasThreads), core \(openBLASCore())\n")
+        let configHash = SHA256.hexDigest(settingsText + ChunkSettings.blasSetup)
         ctx.setConfigText("command: sample\nmodel: \(model)\nmodel_label: \(label)\nvariant: \(rowLabel)\nlimit: \(limit.map(String.init) ?? "none")\n"
                           + "chunk_size: \(chunkSize)\n" + settingsText)
 
