@@ -307,7 +307,7 @@ struct PaperBFigures {
         for r in runs.tvd {
             for (k, seed) in r.seeds.enumerated() {
                 for j in r.textID.indices {
-                    try t.append([r.model, r.row, "\(seed)", "\(r.textID[j])", "\(r.wordNumber[j])", "\(r.nValid[k][j])",
+                    try t.append([r.model, r.perContextVariant, "\(seed)", "\(r.textID[j])", "\(r.wordNumber[j])", "\(r.nValid[k][j])",
                                   fx(r.tvd[k][j]), fx(r.oracleTVD[k][j]), fx(r.entropy[k][j]), fx(r.crossEntropy[k][j])])
                 }
             }

@@ -39,6 +39,11 @@ struct PaperBTVDRun {
 
     /// A table run (not an ablation-only fine-tune): these make figs. 1-8.
     var isTableRun: Bool { labelsPerContext.isEmpty || labelsPerContext == "all" }
+
+    /// The variant as `tvd_per_context.csv` names it. An ablation run's samples carry its
+    /// target's row ("FT (Mul. labels)") and its seed is a table seed, so without its label
+    /// count its rows would read as the table run's: "FT (Mul. labels) N=4".
+    var perContextVariant: String { isTableRun ? row : "\(row) N=\(labelsPerContext)" }
 }
 
 /// `evaluate qa`: hit rate per seed and question.

@@ -58,7 +58,8 @@ final class ReportPaperBTests: XCTestCase {
         }
         try tvd("base.h5", [b42, b123])
         try tvd("mul.h5", [m42, m123], ["--baseline", b42, b123])
-        try tvd("n4.h5", [m42, m123], ["--labels-per-context", "4"])
+        // As the Makefile evaluates an ablation run: its samples' row, and the label count.
+        try tvd("n4.h5", [m42, m123], ["--row", "FT (Mul. labels)", "--labels-per-context", "4"])
         let qaWords = [["germany", "x", "", ""], ["mitochondrion", "a", "b", "c"], ["us", "us", "us", "x"]]
         for (variant, name) in [("base", "qa_base.h5"), ("ft-mul", "qa_mul.h5")] {
             let s = try EvaluateQATests.writeQA(in: dir, name: name, variant: variant, seed: 42, words: qaWords)
@@ -118,6 +119,11 @@ final class ReportPaperBTests: XCTestCase {
         XCTAssertEqual(ctx[0], ["model", "variant", "seed", "text_id", "word_number", "n_samples", "tvd", "oracle_tvd", "entropy",
                                 "human_cross_entropy"])
         XCTAssertEqual(ctx.count, 1 + 18)
+        // One row per (model, variant, seed, context): the ablation run (same samples, same seeds
+        // as mul.h5) is told apart by its label count.
+        XCTAssertEqual(Set(ctx.dropFirst().map { $0[0...4].joined(separator: "|") }).count, 18)
+        XCTAssertEqual(ctx.dropFirst().filter { $0[1] == "FT (Mul. labels) N=4" }.count, 6)
+        XCTAssertEqual(ctx.dropFirst().filter { $0[1] == "FT (Mul. labels)" }.count, 6)
         // Table 1 / 3 and figure cells reached the report's tables.
         let table1 = try String(contentsOfFile: b + "/table1.csv", encoding: .utf8)
         XCTAssertTrue(table1.contains("FT (Mul. labels),Gemma-3-270M"), table1)
