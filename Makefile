@@ -134,8 +134,9 @@ LONG_MINUTES ?= 100
 #   model; GOALS the goals that make every run of RUNS, the only ones for which the order is set.
 FT_AT_ONCE ?= 2
 in_turn = $(if $(filter $(4),$(goals)),$(call in_turn_order,$(1),$(2),$(3)))
-in_turn_order = $(foreach p,$(call in_turn_pairs,$(wordlist $(shell expr $(FT_AT_ONCE) + 1),$(words $(1)),$(1)),$(1)),$(eval $(call $(2),$(firstword $(subst >, ,$(p)))): | $(call $(3),$(lastword $(subst >, ,$(p))))))
-# "later>earlier" for each run of LATER (RUNS from run FT_AT_ONCE + 1) and the run FT_AT_ONCE before it.
+in_turn_order = $(foreach p,$(call in_turn_pairs,$(wordlist $(words x $(wordlist 1,$(FT_AT_ONCE),$(1))),$(words $(1)),$(1)),$(1)),$(eval $(call $(2),$(firstword $(subst >, ,$(p)))): | $(call $(3),$(lastword $(subst >, ,$(p))))))
+# "later>earlier" for each run of LATER (RUNS from run FT_AT_ONCE + 1, that index counted as the
+# words of "x" and RUNS' first FT_AT_ONCE: past the end when RUNS is shorter) and the run FT_AT_ONCE before it.
 in_turn_pairs = $(join $(addsuffix >,$(1)),$(wordlist 1,$(words $(1)),$(2)))
 # Inputs count by content, not by time (scripts/content-stamp.sh): a dataset copied again, a config
 # or a model file on a fresh clone or a new machine, with a new mtime but the same bytes, redoes
@@ -222,7 +223,9 @@ FT       := $(ART)/provo/finetune
 CHECKPOINT_MINUTES ?= 10
 FT_BASE  = $(B_BASE_FT_ORIG) $(B_BASE_FT_MAJ) $(B_BASE_FT_MUL)
 FT_INSTR = $(B_INSTR_FT_ORIG) $(B_INSTR_FT_MAJ) $(B_INSTR_FT_MUL)
+B_FT_MODELS :=
 define B_FT
+B_FT_MODELS += $(FT)/$(1)/seed$(2)/model/finetuned.json
 $(FT)/$(1)/seed$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/$(1).yaml,finetune/$(1).yaml) $(SPLITS) $(call model_dep,$(3)) | $(BIN)/finetune $(3)
 	@$$(FITS) $(if $(filter $(B_INSTR_FT_MUL),$(1)),$(LONG_MINUTES))
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/$(1).yaml --splits $(SPLITS) --model $(3) --seed $(2) --output $(FT)/$(1)/seed$(2) --checkpoint-minutes $(CHECKPOINT_MINUTES)
@@ -232,10 +235,9 @@ $(foreach c,$(FT_INSTR),$(foreach s,$(B_SEEDS),$(eval $(call B_FT,$(c),$(s),$(B_
 $(foreach n,$(FT_ABL),$(eval $(call B_FT,$(call B_ABL_CONFIG,$(n)),$(B_ABL_SEED),$(B_BASE_FILE))))
 # Fine-tuned models are weights, which scripts/carry.sh never carries to a new machine. Once the
 # samples made from one exist, make does not need it (.SECONDARY: a missing one is remade only for
-# a target that is out of date), so a restored run does not train it again.
+# a target that is out of date), so a restored run does not train it again. B_FT_MODELS: every
+# run's target, listed by B_FT as it defines the rule.
 # (An empty .SECONDARY would make every target secondary: hence the $(if).)
-B_FT_MODELS := $(foreach c,$(FT_BASE) $(FT_INSTR),$(foreach s,$(B_SEEDS),$(FT)/$(c)/seed$(s)/model/finetuned.json)) \
-  $(foreach n,$(FT_ABL),$(FT)/$(call B_ABL_CONFIG,$(n))/seed$(B_ABL_SEED)/model/finetuned.json)
 $(if $(strip $(B_FT_MODELS)),$(eval .SECONDARY: $(B_FT_MODELS)))
 
 # Samples of the fine-tuned models: model key, variant key, config, label, table row, prompt.
