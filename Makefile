@@ -110,6 +110,9 @@ FT_CONFIG_DIR ?= pipeline/finetune
 # Every stage run is timed into $(ART)/timings.tsv (scripts/timed.sh): the measured wall time of a
 # run that spans sessions is the sum of that column.
 TIMED = scripts/timed.sh $(ART)/timings.tsv $@ --
+# The same for a stage of seconds (evaluate, prepare-splits): it takes no job slot shared with
+# another make (STAGE_SLOTS, scripts/stage-slot.sh), so it never waits behind a long stage.
+TIMED_QUICK = scripts/timed.sh $(ART)/timings.tsv $@ --no-slot --
 # A fine-tuning run starts only if it is expected to end, with its samples, before SESSION_END
 # (epoch seconds, when set; scripts/resume-run.sh sets it): its weights are not carried to the next
 # machine, so a run cut short by a session's end is lost (scripts/fits-in-session.sh; the number
@@ -180,10 +183,10 @@ PROVO_DEP := $(call by_content,$(PROVO_TSV),provo)
 WEBQ_DEP  := $(call by_content,$(WEBQ_JSON),webquestions)
 
 $(SPLITS): $(PROVO_DEP) | $(BIN)/prepare-splits
-	$(TIMED) $(BIN)/prepare-splits provo --input $(PROVO_TSV) --output $@ --seed $(SEED)
+	$(TIMED_QUICK) $(BIN)/prepare-splits provo --input $(PROVO_TSV) --output $@ --seed $(SEED)
 
 $(ORACLE): $(SPLITS) $(call seeds_changed,$(ORACLE),$(B_SEEDS)) | $(BIN)/evaluate
-	$(TIMED) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
+	$(TIMED_QUICK) $(BIN)/evaluate oracle --splits $< --output $@ --seeds $(B_SEEDS) --columns "$(B_BASE_LABEL)" "$(B_INSTR_LABEL)"
 	@$(call record_seeds,$@,$(B_SEEDS))
 
 # Monte-Carlo model CPDs of the pretrained and instruct models before fine-tuning.
@@ -206,7 +209,7 @@ record_seeds = printf '%s\n' '$(2)' > $(1).seeds
 b_samples = $(foreach s,$(B_SEEDS),$(SMP)/$(1)/$(2)/seed$(s).h5)
 define B_TVD
 $(EVB)/tvd/$(1)/$(2).h5: $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),$(call b_samples,$(1),base)) $(SPLITS) $(ORACLE) $(call seeds_changed,$(EVB)/tvd/$(1)/$(2).h5,$(B_SEEDS)) | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),--baseline $(call b_samples,$(1),base)) $(3)
+	$$(TIMED_QUICK) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $(call b_samples,$(1),$(2)) $(if $(filter-out base,$(2)),--baseline $(call b_samples,$(1),base)) $(3)
 	@$(call record_seeds,$$@,$(B_SEEDS))
 endef
 $(eval $(call B_TVD,$(BK),base))
@@ -263,7 +266,7 @@ $(eval $(call B_TVD,$(IK),ft-mul))
 # The ablation (appendix F) runs one seed; its cells are figure 9's.
 define B_ABL_TVD
 $(EVB)/tvd/$(BK)/ft-n$(1).h5: $(SMP)/$(BK)/ft-n$(1)/seed$(B_ABL_SEED).h5 $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 $(SPLITS) $(ORACLE) $(call seeds_changed,$(EVB)/tvd/$(BK)/ft-n$(1).h5,$(B_ABL_SEED)) | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
+	$$(TIMED_QUICK) $(BIN)/evaluate tvd --splits $(SPLITS) --oracle $(ORACLE) --output $$@ --samples $$< --baseline $(SMP)/$(BK)/base/seed$(B_ABL_SEED).h5 --row "FT (Mul. labels)" --labels-per-context $(1)
 	@$(call record_seeds,$$@,$(B_ABL_SEED))
 endef
 $(foreach n,$(FT_ABL),$(eval $(call B_ABL_TVD,$(n))))
@@ -301,7 +304,7 @@ data/raw/webquestions/test.json:
 	@scripts/link-data.sh $(DATASETS_DIR) data/raw
 
 $(QA): $(WEBQ_DEP) | $(BIN)/prepare-splits
-	$(TIMED) $(BIN)/prepare-splits webquestions --input $(WEBQ_JSON) --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
+	$(TIMED_QUICK) $(BIN)/prepare-splits webquestions --input $(WEBQ_JSON) --output $@ --limit $(QA_QUESTIONS) --seed $(QA_SEED)
 
 # Samples before fine-tuning: format, model key, model file, label, prompt.
 define B_QA_BASE
@@ -328,7 +331,7 @@ $(eval $(call B_QA_FORMAT,question,$(B_BASE_QA_PROMPT),$(B_INSTR_QA_PROMPT)))
 q_samples = $(foreach s,$(B_SEEDS),$(QSMP)/$(1)/$(2)/$(3)/seed$(s).h5)
 define B_QA_EVAL
 $(QEV)/$(1)/$(2)/$(3).h5: $(call q_samples,$(1),$(2),$(3)) $(call seeds_changed,$(QEV)/$(1)/$(2)/$(3).h5,$(B_SEEDS)) | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2),$(3)) --output $$@
+	$$(TIMED_QUICK) $(BIN)/evaluate qa --samples $(call q_samples,$(1),$(2),$(3)) --output $$@
 	@$(call record_seeds,$$@,$(B_SEEDS))
 endef
 $(foreach f,cloze question,$(foreach m,$(BK) $(IK),$(foreach v,$(QA_VARIANTS_$(f)),$(eval $(call B_QA_EVAL,$(f),$(m),$(v))))))
@@ -422,7 +425,7 @@ endef
 # (dir "generated": a dataset made by prepare-splits itself, Boxes; no files to depend on.)
 define a_dataset_rules
 $(PA)/$(1)/splits.h5: $(if $(filter generated,$(A_DIR_$(1))),,$(foreach f,$(wildcard $(A_DATA_ROOT)/$(A_DIR_$(1))/*),$(call by_content,$(f),$(A_DIR_$(1))/$(notdir $(f))))) | $(if $(filter generated,$(A_DIR_$(1))),,$(A_DATA_ROOT)/$(A_DIR_$(1))) $(BIN)/prepare-splits
-	$$(TIMED) $(BIN)/prepare-splits labels --dataset $(1) $(if $(filter generated,$(A_DIR_$(1))),,--data-dir $(A_DATA_ROOT)/$(A_DIR_$(1))) --seed $(A_SEED) \
+	$$(TIMED_QUICK) $(BIN)/prepare-splits labels --dataset $(1) $(if $(filter generated,$(A_DIR_$(1))),,--data-dir $(A_DATA_ROOT)/$(A_DIR_$(1))) --seed $(A_SEED) \
 	  --shots $(A_SHOTS) --main-test-size $(A_MAIN_SIZE) --multilabel-test-size $(A_MULTI_SIZE) \
 	  --probe-train-size $(A_PROBE_TRAIN) --output $$@
 endef
@@ -435,10 +438,10 @@ $(PA)/$(1)/breakdown/$(2)-%.h5: $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | 
 	$$(TIMED) $(BIN)/infer breakdown --kind $$* --splits $$< --model $(A_FILE_$(2)) --model-label "$(A_LABEL_$(2))" \
 	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
 $(PA)/$(1)/eval/labels-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 $(PA)/$(1)/breakdown/$(2)-unary.h5 $(PA)/$(1)/breakdown/$(2)-binary.h5 | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate labels --splits $$< --generations $$(word 2,$$^) --unary $$(word 3,$$^) --binary $$(word 4,$$^) \
+	$$(TIMED_QUICK) $(BIN)/evaluate labels --splits $$< --generations $$(word 2,$$^) --unary $$(word 3,$$^) --binary $$(word 4,$$^) \
 	  --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/steps-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-multilabel_test.h5 | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
+	$$(TIMED_QUICK) $(BIN)/evaluate label-steps --splits $$< --generations $$(word 2,$$^) --output $$@
 $(PA)/$(1)/sft/$(2)/model/finetuned.json: $(call by_content,$(FT_CONFIG_DIR)/paperA-sft-lora.yaml,finetune/paperA-sft-lora.yaml) $(PA)/$(1)/splits.h5 $(call a_model_dep,$(2)) | $(BIN)/finetune $(A_FILE_$(2))
 	@$$(FITS) 25
 	$$(TIMED) $(BIN)/finetune run --config $(FT_CONFIG_DIR)/paperA-sft-lora.yaml --splits $(PA)/$(1)/splits.h5 --model $(A_FILE_$(2)) --seed $(A_SEED) \
@@ -447,11 +450,11 @@ $(PA)/$(1)/labels/$(2)-sft-main_test.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/sft/$(2
 	$$(TIMED) $(BIN)/infer labels --splits $$< --set main_test --model $(PA)/$(1)/sft/$(2)/model --model-label "$(A_LABEL_$(2)) SFT" \
 	  --prompt $(A_PROMPT_$(2)) --seed $(A_SEED) $$(A_LIMIT_ARG) --output $$@
 $(PA)/$(1)/eval/sft-$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-sft-main_test.h5 | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate labels --sft --splits $$< --generations $$(word 2,$$^) --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
+	$$(TIMED_QUICK) $(BIN)/evaluate labels --sft --splits $$< --generations $$(word 2,$$^) --table $(A_TABLE_$(2)) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/probe/$(2).h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/labels/$(2)-probe_train.h5 $(PA)/$(1)/labels/$(2)-main_test.h5 | $(BIN)/probe
 	$$(TIMED) $(BIN)/probe --splits $$< --train $$(word 2,$$^) --test $$(word 3,$$^) --seed $(A_SEED) --output $$@
 $(PA)/$(1)/eval/probe-$(2).h5: $(PA)/$(1)/probe/$(2).h5 | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate probe --probes $$< --table $(if $(filter $(1),$(A_ALIGN_DATASETS)),$(A_TABLE_$(2)),none) \
+	$$(TIMED_QUICK) $(BIN)/evaluate probe --probes $$< --table $(if $(filter $(1),$(A_ALIGN_DATASETS)),$(A_TABLE_$(2)),none) \
 	  --seed $(A_SEED) --output $$@
 endef
 
@@ -463,7 +466,7 @@ $(PA)/$(1)/bert/predictions.h5: $(call by_content,$(A_BERT_CONFIG),finetune/$(no
 	$$(TIMED) $(BIN)/finetune demux --config $(A_BERT_CONFIG) --splits $(PA)/$(1)/splits.h5 --model $(A_BERT_FILE) --seed $(A_SEED) \
 	  $$(A_LIMIT_ARG) --output $(PA)/$(1)/bert
 $(PA)/$(1)/eval/bert.h5: $(PA)/$(1)/splits.h5 $(PA)/$(1)/bert/predictions.h5 | $(BIN)/evaluate
-	$$(TIMED) $(BIN)/evaluate supervised --splits $$< --predictions $$(word 2,$$^) --tables $(A_BERT_TABLES) --seed $(A_SEED) --output $$@
+	$$(TIMED_QUICK) $(BIN)/evaluate supervised --splits $$< --predictions $$(word 2,$$^) --tables $(A_BERT_TABLES) --seed $(A_SEED) --output $$@
 endef
 
 $(foreach f,$(filter-out generated,$(sort $(foreach d,$(A_DATASETS),$(A_DIR_$(d))))),$(eval $(call a_data_dir_rule,$(f))))

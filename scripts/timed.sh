@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs one stage command and appends its wall time to a ledger (tab-separated):
 #   target  started_utc  seconds  exit_status  host_cores
-# Usage: scripts/timed.sh LEDGER TARGET -- command [args...]
+# Usage: scripts/timed.sh LEDGER TARGET [--no-slot] -- command [args...]
 # `make paperB` prefixes every stage with it, so $(ART)/timings.tsv adds up to the run's wall time
 # even when the run spans sessions. A stage killed mid-way (the end of a session kills everything,
 # so no trap could run) still counts: while it runs, a heartbeat rewrites its row every 30 s, with
@@ -10,6 +10,8 @@
 # again. `report` and `make status-paperB` count leftover rows too.
 set -u
 ledger=$1; target=$2; shift 2
+slot=take
+[ "${1:-}" = "--no-slot" ] && { slot=none; shift; }
 [ "${1:-}" = "--" ] && shift
 mkdir -p "$(dirname "$ledger")" "$ledger.partial"
 [ -f "$ledger" ] || printf 'target\tstarted_utc\tseconds\texit_status\tcores\n' > "$ledger"
@@ -20,13 +22,12 @@ for f in "$ledger.partial/$key".*.tsv; do
   cat "$f" >> "$ledger" && rm -f "$f"
 done
 # With STAGE_SLOTS set, wait for a job slot shared with other makes (scripts/stage-slot.sh);
-# the wait is not the stage's time. Stages that take seconds (evaluate, prepare-splits) take no
-# slot: they cost the cores nothing worth ordering, and waiting behind another make's 20-minute
-# stage would hold back what their make does after them.
-case $(basename "${1:-}") in
-  evaluate|prepare-splits) ;;
-  *) "$(dirname "$0")/stage-slot.sh" take "$ledger" "$target" || exit $? ;;
-esac
+# the wait is not the stage's time. A stage of seconds (the Makefile's TIMED_QUICK: evaluate,
+# prepare-splits) passes --no-slot: it costs the cores nothing worth ordering, and waiting behind
+# another make's 20-minute stage would hold back what its make does after it.
+if [ "$slot" = take ]; then
+  "$(dirname "$0")/stage-slot.sh" take "$ledger" "$target" || exit $?
+fi
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t0=$(date +%s.%N)
 cores=$(nproc)

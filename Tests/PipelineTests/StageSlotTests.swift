@@ -51,11 +51,11 @@ final class StageSlotTests: XCTestCase {
         for row in rows { XCTAssertLessThan(Double(row.split(separator: "\t")[2]) ?? 99, 1.9, String(row)) }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/timings.tsv.partial").filter { $0.hasPrefix("slot.") }, [])
 
-        // Stages that take seconds (evaluate, prepare-splits) take no slot: one runs beside a full house.
+        // A stage of seconds (the Makefile's TIMED_QUICK: --no-slot) takes no slot: it runs beside a full house.
         let quick = try drive("""
             timed long 1.5 & sleep 0.3
             mkdir -p bin && printf '#!/bin/sh\\ndate +%%s.%%N > evaluate.start\\n' > bin/evaluate && chmod +x bin/evaluate
-            \(TestPaths.packageRoot.path)/scripts/timed.sh "$L" "$PWD/eval.h5" -- bin/evaluate
+            \(TestPaths.packageRoot.path)/scripts/timed.sh "$L" "$PWD/eval.h5" --no-slot -- bin/evaluate
             wait
             """, environment: ["STAGE_SLOTS": "1"])
         XCTAssertEqual(quick.status, 0, quick.stderr)
