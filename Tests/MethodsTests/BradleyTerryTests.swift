@@ -90,3 +90,43 @@ final class BradleyTerryRegressionTests: XCTestCase {
         }
     }
 }
+
+/// A real case that failed in the 2026-12-07 run: Qwen2.5's binary answers on GoEmotions item
+/// eeglpk0, every preference near ½ (0.47–0.59). Newton reaches the optimum in a few steps, but the
+/// last steps' decrease of the loss (≈19.4) is below its rounding, so the line search refused them
+/// and the fit stopped without reaching the gradient tolerance.
+final class BradleyTerryRoundingTests: XCTestCase {
+    func testNearEvenPreferencesConverge() throws {
+        let answers: [(Int, Int, Double, Double)] = [
+            (0, 1, 18.976804733276367, 18.840656280517578), (0, 2, 18.955411911010742, 18.908714294433594),
+            (0, 3, 19.04646873474121, 18.846832275390625), (0, 4, 18.993770599365234, 18.7994441986084),
+            (0, 5, 19.12994384765625, 18.781932830810547), (0, 6, 19.183500289916992, 18.95538330078125),
+            (0, 7, 18.91866683959961, 18.663854598999023), (1, 2, 19.200279235839844, 19.215505599975586),
+            (1, 3, 19.078702926635742, 19.031444549560547), (1, 4, 19.02604103088379, 18.98179054260254),
+            (1, 5, 19.271299362182617, 19.063404083251953), (1, 6, 19.25026512145996, 19.215225219726562),
+            (1, 7, 19.0567626953125, 18.937326431274414), (2, 3, 19.086170196533203, 19.202442169189453),
+            (2, 4, 19.07048797607422, 19.158554077148438), (2, 5, 19.270404815673828, 19.22211265563965),
+            (2, 6, 19.233482360839844, 19.3137149810791), (2, 7, 18.99167823791504, 19.077112197875977),
+            (3, 4, 18.9593505859375, 18.95035171508789), (3, 5, 19.075698852539062, 18.942106246948242),
+            (3, 6, 19.135581970214844, 19.13518524169922), (3, 7, 18.916128158569336, 18.885189056396484),
+            (4, 5, 19.18731689453125, 18.943904876708984), (4, 6, 19.20029640197754, 19.092695236206055),
+            (4, 7, 18.907350540161133, 18.783401489257812), (5, 6, 19.350858688354492, 19.233055114746094),
+            (5, 7, 19.066349029541016, 18.92503547668457), (6, 7, 19.11114501953125, 19.066375732421875)]
+        let comparisons = try answers.map {
+            try LabelDistributionMethod.pairwisePreference(i: $0.0, j: $0.1, logitI: $0.2, logitJ: $0.3)
+        }
+        for ridge in [0.0, 0.02] {
+            let s = try BradleyTerry.fit(labels: 8, comparisons: comparisons, reference: 7, ridge: ridge)
+            XCTAssertEqual(s[7], 0)
+            // At the optimum the gradient vanishes: Σ_c (σ(s_i − s_j) − p_c) per label = −ridge·s_l.
+            var grad = [Double](repeating: 0, count: 8)
+            for c in comparisons {
+                let g = 1 / (1 + exp(-(s[c.i] - s[c.j]))) - c.pI
+                grad[c.i] += g; grad[c.j] -= g
+            }
+            for l in 0..<7 { XCTAssertEqual(grad[l] + ridge * s[l], 0, accuracy: 1e-6, "label \(l), ridge \(ridge)") }
+            // Label 0 wins all its pairs, label 2 loses most.
+            XCTAssertEqual(s.indices.max { s[$0] < s[$1] }, 0, "\(s)")
+        }
+    }
+}
