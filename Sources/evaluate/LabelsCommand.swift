@@ -203,10 +203,16 @@ struct Labels: ParsableCommand {
             try SummaryTable.write(rows, to: w)
         }
         print("\(output): \(column), \(n) items, model \(gen.attributes["model_label"] ?? "?")")
+        let width = methods.map(\.count).max() ?? 0
         for name in methods {
+            if name == Self.binaryOutcomes {
+                let n = scored[methods.firstIndex(of: name)!].filter { $0 }.count
+                print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0)) per-example scores only (appendix C figure)  (n = \(n))")
+                continue
+            }
             let cells = rows.filter { $0.row == name }
             let text = cells.map { String(format: "%@ %.3f", String($0.column.split(separator: "/").last!), $0.value) }.joined(separator: "  ")
-            print("  \(name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(text)  (n = \(cells.first?.n ?? 0))")
+            print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0)) \(text)  (n = \(cells.first?.n ?? 0))")
         }
     }
 }
