@@ -204,9 +204,9 @@ struct Labels: ParsableCommand {
         }
         print("\(output): \(column), \(n) items, model \(gen.attributes["model_label"] ?? "?")")
         let width = methods.map(\.count).max() ?? 0
-        for name in methods {
+        for (m, name) in methods.enumerated() {
             if name == Self.binaryOutcomes {
-                let n = scored[methods.firstIndex(of: name)!].filter { $0 }.count
+                let n = scored[m].filter { $0 }.count
                 print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0)) per-example scores only (appendix C figure)  (n = \(n))")
                 continue
             }
